@@ -1,0 +1,33 @@
+//! The pure domain: validated names, stages, versions, actions and queries.
+//!
+//! Nothing here does I/O. Registry state is read through the [`Snapshot`] trait
+//! (implemented by `store` over a Git tree, and by an in-memory map in tests), and an
+//! action is a pure function from a snapshot and a request to a [`Change`].
+//! Must not depend on `store`, `cli` or `render`; knows `schema` for the wire types.
+
+mod change;
+mod config;
+mod error;
+mod layout;
+mod names;
+mod query;
+mod reference;
+mod register;
+mod snapshot;
+mod stage;
+mod version;
+
+pub use change::{Change, Event, FileChange};
+pub use config::RegistryConfig;
+pub use error::RegistryError;
+pub use layout::{artifact_path, model_dir, validate_relative_path};
+pub use names::{Bump, Digest, ModelName, VersionId};
+pub use query::{ModelSummary, VersionRow, list_models, list_versions, resolve};
+pub use reference::{ModelRef, RefTarget};
+pub use register::{ArtifactInput, RegisterRequest, VersionSpec, register};
+pub use snapshot::{
+    CONFIG_FILE, MemorySnapshot, Snapshot, SnapshotError, load_assignments, load_config,
+    load_version, model_exists, version_ids,
+};
+pub use stage::{Assignments, StageDef, StageLadder};
+pub use version::{ModelVersion, Status};

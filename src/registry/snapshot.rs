@@ -1,0 +1,143 @@
+//! Read access to one registry state, and the loaders that turn its files into
+//! domain values.
+
+use std::collections::BTreeMap;
+
+use miette::Diagnostic;
+
+use crate::schema::{self, ConfigDoc, StagesDoc, VersionDoc};
+
+use super::layout::{stages_file, version_file, versions_dir};
+use super::{Assignments, ModelName, ModelVersion, RegistryConfig, RegistryError, VersionId};
+
+/// The registry configuration file, at the registry root.
+pub const CONFIG_FILE: &str = "omgreg.toml";
+
+/// One immutable registry state: the files under the registry root at one commit.
+///
+/// Paths are relative to the registry root and use `/`.
+pub trait Snapshot {
+    /// The content of the file at `path`, or `None` when there is no such file.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SnapshotError>;
+
+    /// The names of the entries of the folder at `path`, sorted; empty when absent.
+    fn list(&self, path: &str) -> Result<Vec<String>, SnapshotError>;
+
+    /// Whether a file or folder exists at `path`.
+    fn exists(&self, path: &str) -> Result<bool, SnapshotError>;
+
+    /// The content of a text file, failing when it is not UTF-8.
+    fn read_text(&self, path: &str) -> Result<Option<String>, SnapshotError> {
+        match self.read(path)? {
+            None => Ok(None),
+            Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|err| SnapshotError {
+                path: path.to_owned(),
+                source: Box::new(err),
+            }),
+        }
+    }
+}
+
+/// A snapshot could not be read (corrupt object, I/O error).
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("cannot read `{path}` from the registry")]
+#[diagnostic(code(omgreg::store::read_failed), help("run `git fsck` to check the repository"))]
+pub struct SnapshotError {
+    pub path: String,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// An in-memory snapshot, for tests and for previews of a change.
+#[derive(Debug, Clone, Default)]
+pub struct MemorySnapshot {
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl MemorySnapshot {
+    pub fn with(mut self, path: &str, content: &str) -> Self {
+        self.files.insert(path.to_owned(), content.as_bytes().to_vec());
+        self
+    }
+}
+
+impl Snapshot for MemorySnapshot {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SnapshotError> {
+        Ok(self.files.get(path).cloned())
+    }
+
+    fn list(&self, path: &str) -> Result<Vec<String>, SnapshotError> {
+        let prefix = format!("{path}/");
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter_map(|file| file.strip_prefix(&prefix))
+            .map(|rest| rest.split('/').next().unwrap_or(rest).to_owned())
+            .collect();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn exists(&self, path: &str) -> Result<bool, SnapshotError> {
+        let prefix = format!("{path}/");
+        Ok(self.files.contains_key(path) || self.files.keys().any(|file| file.starts_with(&prefix)))
+    }
+}
+
+/// Loads and validates `omgreg.toml`.
+pub fn load_config(snapshot: &dyn Snapshot) -> Result<RegistryConfig, RegistryError> {
+    let text = snapshot.read_text(CONFIG_FILE)?.unwrap_or_default();
+    let doc = ConfigDoc::parse(CONFIG_FILE, &text)?;
+    RegistryConfig::try_from(doc)
+}
+
+/// Whether `model` has been registered (its folder exists).
+pub fn model_exists(snapshot: &dyn Snapshot, model: &ModelName) -> Result<bool, RegistryError> {
+    Ok(snapshot.exists(&super::model_dir(model))?)
+}
+
+/// The versions of `model`, ascending, read from file names only (no file is parsed).
+pub fn version_ids(
+    snapshot: &dyn Snapshot,
+    model: &ModelName,
+) -> Result<Vec<VersionId>, RegistryError> {
+    let mut ids = Vec::new();
+    for name in snapshot.list(&versions_dir(model))? {
+        let Some(stem) = name.strip_suffix(".yaml") else { continue };
+        let id = stem.parse::<VersionId>().map_err(|err| {
+            let path = format!("{}/{name}", versions_dir(model));
+            schema::SchemaError::value(&path, "", "", format!("file name is not a version: {err}"))
+        })?;
+        ids.push(id);
+    }
+    ids.sort();
+    Ok(ids)
+}
+
+/// Loads one version file, `None` when the version is not registered.
+pub fn load_version(
+    snapshot: &dyn Snapshot,
+    model: &ModelName,
+    version: &VersionId,
+) -> Result<Option<ModelVersion>, RegistryError> {
+    let path = version_file(model, version);
+    let Some(text) = snapshot.read_text(&path)? else { return Ok(None) };
+    let doc: VersionDoc = schema::from_yaml(&path, &text)?;
+    ModelVersion::from_doc(doc, model, version, &path, &text).map(Some)
+}
+
+/// Loads the stage and alias pointers of `model` (empty when it has none yet).
+pub fn load_assignments(
+    snapshot: &dyn Snapshot,
+    config: &RegistryConfig,
+    model: &ModelName,
+) -> Result<Assignments, RegistryError> {
+    let path = stages_file(model);
+    let Some(text) = snapshot.read_text(&path)? else { return Ok(Assignments::default()) };
+    let doc: StagesDoc = if text.trim().is_empty() {
+        StagesDoc::default()
+    } else {
+        schema::from_yaml(&path, &text)?
+    };
+    Assignments::from_doc(&doc, &config.ladder, &path, &text)
+}
