@@ -1,2 +1,108 @@
-//! stub
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The command line: clap definitions, one file per subcommand, and the dispatch.
+//!
+//! Each subcommand resolves its arguments into domain values, runs (through one
+//! store transaction when it writes) and hands a report to `render`. Only this
+//! module and `render` touch the terminal.
+
+mod context;
+mod env_vars;
+mod error;
+mod example;
+mod init;
+mod input;
+mod list;
+mod register;
+mod resolve;
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use context::Ctx;
+pub use error::{ArgError, CommandError};
+
+/// A model registry that lives in a Git repository.
+///
+/// Every action is one Git commit; artifacts are Git LFS objects; read commands read
+/// the committed tree (`--rev`, default HEAD).
+#[derive(Debug, Parser)]
+#[command(
+    name = "omgreg",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Run as if omgreg was started in <PATH> (like `git -C`).
+    #[arg(short = 'C', global = true, value_name = "PATH")]
+    directory: Option<PathBuf>,
+
+    /// Print machine-readable JSON on stdout (see docs/json.md).
+    #[arg(long, global = true)]
+    json: bool,
+
+    /// Print no status lines on stderr (data on stdout is still printed).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Init(init::InitArgs),
+    Register(register::RegisterArgs),
+    List(list::ListArgs),
+    Show(show::ShowArgs),
+    Resolve(resolve::ResolveArgs),
+}
+
+/// Runs omgreg with the process arguments and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    install_miette_hook();
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(err)) => err.report(),
+        Err(_) => {
+            eprintln!("omgreg: internal error (a bug); please report it with the message above");
+            ExitCode::from(255)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CommandError> {
+    let ctx = Ctx::new(cli.directory, cli.json, cli.quiet)?;
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Register(args) => register::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, args),
+        Command::Show(args) => show::run(&ctx, args),
+        Command::Resolve(args) => resolve::run(&ctx, args),
+    }
+}
+
+fn install_miette_hook() {
+    use std::io::IsTerminal;
+    let color = std::io::stderr().is_terminal() && !env_vars::is_set(env_vars::NO_COLOR);
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .terminal_links(false)
+                .context_lines(1)
+                .build(),
+        )
+    }));
+}

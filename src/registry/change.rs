@@ -17,8 +17,13 @@ pub enum FileChange {
 /// notifications.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Initialized { name: String },
-    Registered { model: ModelName, version: VersionId },
+    Initialized {
+        name: String,
+    },
+    Registered {
+        model: ModelName,
+        version: VersionId,
+    },
 }
 
 impl Event {
@@ -65,7 +70,12 @@ impl Change {
     pub fn commit_message(&self) -> String {
         let mut message = self.event.subject();
         message.push_str("\n\n");
-        if let Some(body) = self.message.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        if let Some(body) = self
+            .message
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+        {
             message.push_str(body);
             message.push_str("\n\n");
         }
@@ -84,7 +94,10 @@ mod tests {
     fn commit_message_ends_with_trailers() {
         let change = Change {
             files: vec![],
-            event: Event::Registered { model: "churn".parse().unwrap(), version: "1.0.0".parse().unwrap() },
+            event: Event::Registered {
+                model: "churn".parse().unwrap(),
+                version: "1.0.0".parse().unwrap(),
+            },
             message: Some("retrained on May data".into()),
         };
         assert_eq!(

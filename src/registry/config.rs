@@ -24,16 +24,30 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
             .iter()
             .map(|name| StageDef {
                 name: name.clone(),
-                shared: doc.stages.options.get(name).is_some_and(|options| options.shared),
+                shared: doc
+                    .stages
+                    .options
+                    .get(name)
+                    .is_some_and(|options| options.shared),
             })
             .collect();
         let ladder = StageLadder::new(stages)?;
-        if let Some(unknown) = doc.stages.options.keys().find(|name| ladder.find(name).is_none()) {
+        if let Some(unknown) = doc
+            .stages
+            .options
+            .keys()
+            .find(|name| ladder.find(name).is_none())
+        {
             return Err(RegistryError::InvalidStageConfig {
-                reason: format!("`[stages.options.{unknown}]` names a stage that is not in the ladder"),
+                reason: format!(
+                    "`[stages.options.{unknown}]` names a stage that is not in the ladder"
+                ),
             });
         }
-        Ok(Self { name: doc.name, ladder })
+        Ok(Self {
+            name: doc.name,
+            ladder,
+        })
     }
 }
 
@@ -43,20 +57,25 @@ mod tests {
 
     #[test]
     fn default_config_has_staging_then_production() {
-        let config = RegistryConfig::try_from(ConfigDoc::parse("omgreg.toml", "").unwrap()).unwrap();
+        let config =
+            RegistryConfig::try_from(ConfigDoc::parse("omgreg.toml", "").unwrap()).unwrap();
         let names: Vec<_> = config.ladder.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Staging", "Production"]);
     }
 
     #[test]
     fn options_for_unknown_stage_are_refused() {
-        let doc = ConfigDoc::parse("omgreg.toml", "[stages.options.Prod]\nshared = true\n").unwrap();
+        let doc =
+            ConfigDoc::parse("omgreg.toml", "[stages.options.Prod]\nshared = true\n").unwrap();
         assert!(RegistryConfig::try_from(doc).is_err());
     }
 
     #[test]
     fn newer_schema_is_refused() {
         let doc = ConfigDoc::parse("omgreg.toml", "schema = 2\n").unwrap();
-        assert!(matches!(RegistryConfig::try_from(doc), Err(RegistryError::UnsupportedSchema { found: 2 })));
+        assert!(matches!(
+            RegistryConfig::try_from(doc),
+            Err(RegistryError::UnsupportedSchema { found: 2 })
+        ));
     }
 }

@@ -61,7 +61,17 @@ mod tests {
 
     #[test]
     fn relative_paths_cannot_escape() {
-        for bad in ["", "/etc/passwd", "../x", "a/../b", "a//b", "./a", "a\\b", ".git/config", "a/.GIT/x"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "./a",
+            "a\\b",
+            ".git/config",
+            "a/.GIT/x",
+        ] {
             assert!(validate_relative_path(bad).is_err(), "{bad:?}");
         }
         for good in ["model.pt", "tok/vocab.txt", ".hidden", "a..b"] {

@@ -8,6 +8,7 @@
 mod change;
 mod config;
 mod error;
+mod init;
 mod layout;
 mod names;
 mod query;
@@ -20,6 +21,7 @@ mod version;
 pub use change::{Change, Event, FileChange};
 pub use config::RegistryConfig;
 pub use error::RegistryError;
+pub use init::init;
 pub use layout::{artifact_path, model_dir, validate_relative_path};
 pub use names::{Bump, Digest, ModelName, VersionId};
 pub use query::{ModelSummary, VersionRow, list_models, list_versions, resolve};

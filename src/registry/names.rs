@@ -33,11 +33,13 @@ impl FromStr for ModelName {
         if !(first.is_ascii_lowercase() || first.is_ascii_digit()) {
             return Err(invalid("it must start with a lowercase letter or a digit"));
         }
-        if let Some(bad) = name
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')))
-        {
-            return Err(invalid(&format!("`{}` is not allowed", bad.escape_default())));
+        if let Some(bad) = name.chars().find(|c| {
+            !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        }) {
+            return Err(invalid(&format!(
+                "`{}` is not allowed",
+                bad.escape_default()
+            )));
         }
         if name.contains("..") {
             return Err(invalid("it contains `..`"));
@@ -67,7 +69,9 @@ impl VersionId {
         let v = &self.0;
         let pre = !v.pre.is_empty();
         let next = match level {
-            Bump::Major if pre && v.minor == 0 && v.patch == 0 => semver::Version::new(v.major, 0, 0),
+            Bump::Major if pre && v.minor == 0 && v.patch == 0 => {
+                semver::Version::new(v.major, 0, 0)
+            }
             Bump::Major => semver::Version::new(v.major + 1, 0, 0),
             Bump::Minor if pre && v.patch == 0 => semver::Version::new(v.major, v.minor, 0),
             Bump::Minor => semver::Version::new(v.major, v.minor + 1, 0),
@@ -106,10 +110,12 @@ impl FromStr for VersionId {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         // A leading `v` is a common habit (GTO tags are `v1.0.0`); accept it on input only.
         let bare = text.strip_prefix('v').unwrap_or(text);
-        semver::Version::parse(bare).map(Self).map_err(|err| RegistryError::InvalidVersion {
-            input: text.to_owned(),
-            reason: err.to_string(),
-        })
+        semver::Version::parse(bare)
+            .map(Self)
+            .map_err(|err| RegistryError::InvalidVersion {
+                input: text.to_owned(),
+                reason: err.to_string(),
+            })
     }
 }
 
@@ -145,11 +151,16 @@ impl FromStr for Digest {
     type Err = RegistryError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let hex = text.strip_prefix("sha256:").unwrap_or(text).to_ascii_lowercase();
+        let hex = text
+            .strip_prefix("sha256:")
+            .unwrap_or(text)
+            .to_ascii_lowercase();
         if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             Ok(Self(hex))
         } else {
-            Err(RegistryError::InvalidDigest { input: text.to_owned() })
+            Err(RegistryError::InvalidDigest {
+                input: text.to_owned(),
+            })
         }
     }
 }
@@ -166,11 +177,29 @@ mod tests {
 
     #[test]
     fn model_names_that_could_escape_or_collide_are_refused() {
-        for bad in ["", "../x", "a/b", "A", "-a", ".a", "a..b", "a b", "a\\b", "ä", &"a".repeat(101)] {
-            assert!(bad.parse::<ModelName>().is_err(), "{bad:?} should be refused");
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "A",
+            "-a",
+            ".a",
+            "a..b",
+            "a b",
+            "a\\b",
+            "ä",
+            &"a".repeat(101),
+        ] {
+            assert!(
+                bad.parse::<ModelName>().is_err(),
+                "{bad:?} should be refused"
+            );
         }
         for good in ["churn", "m42", "0model", "bert-base.v2_x", &"a".repeat(100)] {
-            assert!(good.parse::<ModelName>().is_ok(), "{good:?} should be accepted");
+            assert!(
+                good.parse::<ModelName>().is_ok(),
+                "{good:?} should be accepted"
+            );
         }
     }
 

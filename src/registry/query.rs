@@ -42,11 +42,18 @@ pub fn list_models(
 ) -> Result<Vec<ModelSummary>, RegistryError> {
     let mut models = Vec::new();
     for name in snapshot.list("models")? {
-        let Ok(model) = name.parse::<ModelName>() else { continue };
+        let Ok(model) = name.parse::<ModelName>() else {
+            continue;
+        };
         let ids = version_ids(snapshot, &model)?;
         let latest = latest_active(snapshot, &model, &ids)?.map(|v| v.version);
         let assignments = load_assignments(snapshot, config, &model)?;
-        models.push(ModelSummary { model, version_count: ids.len(), latest, assignments });
+        models.push(ModelSummary {
+            model,
+            version_count: ids.len(),
+            latest,
+            assignments,
+        });
     }
     Ok(models)
 }
@@ -58,7 +65,9 @@ pub fn list_versions(
     model: &ModelName,
 ) -> Result<Vec<VersionRow>, RegistryError> {
     if !model_exists(snapshot, model)? {
-        return Err(RegistryError::ModelNotFound { model: model.to_string() });
+        return Err(RegistryError::ModelNotFound {
+            model: model.to_string(),
+        });
     }
     let assignments = load_assignments(snapshot, config, model)?;
     version_ids(snapshot, model)?
@@ -78,7 +87,9 @@ pub fn resolve(
 ) -> Result<VersionRow, RegistryError> {
     let model = &reference.model;
     if !model_exists(snapshot, model)? {
-        return Err(RegistryError::ModelNotFound { model: model.to_string() });
+        return Err(RegistryError::ModelNotFound {
+            model: model.to_string(),
+        });
     }
     let assignments = load_assignments(snapshot, config, model)?;
     let unresolved = |reason: String| RegistryError::Unresolved {
@@ -102,7 +113,9 @@ pub fn resolve(
                 .cloned()
                 .ok_or_else(|| unresolved(format!("no version holds stage `{}`", stage.name)))?,
             None => assignments.aliases.get(name).cloned().ok_or_else(|| {
-                unresolved(format!("`{name}` is neither a configured stage nor an alias of `{model}`"))
+                unresolved(format!(
+                    "`{name}` is neither a configured stage nor an alias of `{model}`"
+                ))
             })?,
         },
     };
@@ -128,13 +141,20 @@ fn latest_active(
 fn row(version: ModelVersion, assignments: &Assignments) -> VersionRow {
     VersionRow {
         stage: assignments.stage_of(&version.version).map(str::to_owned),
-        aliases: assignments.aliases_of(&version.version).into_iter().map(str::to_owned).collect(),
+        aliases: assignments
+            .aliases_of(&version.version)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         version,
     }
 }
 
 fn not_found(model: &ModelName, id: &VersionId) -> RegistryError {
-    RegistryError::VersionNotFound { model: model.to_string(), version: id.to_string() }
+    RegistryError::VersionNotFound {
+        model: model.to_string(),
+        version: id.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -148,16 +168,31 @@ mod tests {
         };
         MemorySnapshot::default()
             .with("omgreg.toml", "")
-            .with("models/churn/versions/1.0.0.yaml", &version("1.0.0", "active"))
-            .with("models/churn/versions/1.1.0.yaml", &version("1.1.0", "active"))
-            .with("models/churn/versions/2.0.0.yaml", &version("2.0.0", "archived"))
-            .with("models/churn/stages.yaml", "stages:\n  Production: 1.0.0\naliases:\n  champion: 1.1.0\n")
+            .with(
+                "models/churn/versions/1.0.0.yaml",
+                &version("1.0.0", "active"),
+            )
+            .with(
+                "models/churn/versions/1.1.0.yaml",
+                &version("1.1.0", "active"),
+            )
+            .with(
+                "models/churn/versions/2.0.0.yaml",
+                &version("2.0.0", "archived"),
+            )
+            .with(
+                "models/churn/stages.yaml",
+                "stages:\n  Production: 1.0.0\naliases:\n  champion: 1.1.0\n",
+            )
     }
 
     fn resolve_str(text: &str) -> Result<String, RegistryError> {
         let snap = snapshot();
         let config = load_config(&snap)?;
-        Ok(resolve(&snap, &config, &text.parse()?)?.version.version.to_string())
+        Ok(resolve(&snap, &config, &text.parse()?)?
+            .version
+            .version
+            .to_string())
     }
 
     #[test]
@@ -166,9 +201,18 @@ mod tests {
         assert_eq!(resolve_str("churn@production").unwrap(), "1.0.0");
         assert_eq!(resolve_str("churn@champion").unwrap(), "1.1.0");
         assert_eq!(resolve_str("churn@2.0.0").unwrap(), "2.0.0");
-        assert!(matches!(resolve_str("churn@Staging"), Err(RegistryError::Unresolved { .. })));
-        assert!(matches!(resolve_str("churn@3.0.0"), Err(RegistryError::VersionNotFound { .. })));
-        assert!(matches!(resolve_str("fraud@latest"), Err(RegistryError::ModelNotFound { .. })));
+        assert!(matches!(
+            resolve_str("churn@Staging"),
+            Err(RegistryError::Unresolved { .. })
+        ));
+        assert!(matches!(
+            resolve_str("churn@3.0.0"),
+            Err(RegistryError::VersionNotFound { .. })
+        ));
+        assert!(matches!(
+            resolve_str("fraud@latest"),
+            Err(RegistryError::ModelNotFound { .. })
+        ));
     }
 
     #[test]

@@ -54,7 +54,10 @@ impl FromStr for ModelRef {
             Some((model, target)) => (model, Self::parse_target(target)?),
             None => (text, RefTarget::Latest),
         };
-        Ok(Self { model: model.parse()?, target })
+        Ok(Self {
+            model: model.parse()?,
+            target,
+        })
     }
 }
 
@@ -82,8 +85,14 @@ mod tests {
     fn references_parse_by_shape() {
         let r: ModelRef = "churn@2.1.0".parse().unwrap();
         assert_eq!(r.target, RefTarget::Version("2.1.0".parse().unwrap()));
-        assert_eq!("churn@LATEST".parse::<ModelRef>().unwrap().target, RefTarget::Latest);
-        assert_eq!("churn".parse::<ModelRef>().unwrap().target, RefTarget::Latest);
+        assert_eq!(
+            "churn@LATEST".parse::<ModelRef>().unwrap().target,
+            RefTarget::Latest
+        );
+        assert_eq!(
+            "churn".parse::<ModelRef>().unwrap().target,
+            RefTarget::Latest
+        );
         assert_eq!(
             "churn@production".parse::<ModelRef>().unwrap().target,
             RefTarget::Name("production".into())
@@ -92,7 +101,14 @@ mod tests {
 
     #[test]
     fn malformed_references_are_refused() {
-        for bad in ["churn@1.2", "churn@", "../x@1.0.0", "churn@a/b", "@1.0.0", "churn@v1"] {
+        for bad in [
+            "churn@1.2",
+            "churn@",
+            "../x@1.0.0",
+            "churn@a/b",
+            "@1.0.0",
+            "churn@v1",
+        ] {
             assert!(bad.parse::<ModelRef>().is_err(), "{bad:?}");
         }
     }

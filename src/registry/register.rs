@@ -47,21 +47,32 @@ pub struct RegisterRequest {
 }
 
 /// Registers a new version of `request.model`.
-pub fn register(snapshot: &dyn Snapshot, request: &RegisterRequest) -> Result<Change, RegistryError> {
+pub fn register(
+    snapshot: &dyn Snapshot,
+    request: &RegisterRequest,
+) -> Result<Change, RegistryError> {
     let config = load_config(snapshot)?;
     let model = &request.model;
     let existing = version_ids(snapshot, model)?;
     let version = match &request.version {
         VersionSpec::Exact(version) => version.clone(),
-        VersionSpec::Bump(level) => existing.last().map_or_else(VersionId::first, |greatest| greatest.bump(*level)),
+        VersionSpec::Bump(level) => existing
+            .last()
+            .map_or_else(VersionId::first, |greatest| greatest.bump(*level)),
     };
     if let Some(clash) = existing.iter().find(|v| v.same_precedence(&version)) {
-        return Err(RegistryError::VersionExists { model: model.to_string(), version: clash.to_string() });
+        return Err(RegistryError::VersionExists {
+            model: model.to_string(),
+            version: clash.to_string(),
+        });
     }
     let parent = match &request.parent {
         Some(parent) => {
             let resolved = query::resolve(snapshot, &config, parent)?;
-            Some(format!("{}@{}", resolved.version.model, resolved.version.version))
+            Some(format!(
+                "{}@{}",
+                resolved.version.model, resolved.version.version
+            ))
         }
         None => None,
     };
@@ -80,14 +91,19 @@ pub fn register(snapshot: &dyn Snapshot, request: &RegisterRequest) -> Result<Ch
                 || other.starts_with(&format!("{}/", input.path))
         });
         if clashes {
-            return Err(RegistryError::DuplicateArtifact { path: input.path.clone() });
+            return Err(RegistryError::DuplicateArtifact {
+                path: input.path.clone(),
+            });
         }
         seen.insert(input.path.clone());
         if input.uri.is_none() {
             let size = input.size.unwrap_or_default();
             files.push((
                 artifact_path(model, &version, &input.path),
-                FileChange::LfsPointer { sha256: input.sha256.clone(), size },
+                FileChange::LfsPointer {
+                    sha256: input.sha256.clone(),
+                    size,
+                },
             ));
         }
         artifacts.push(ArtifactDoc {
@@ -104,15 +120,26 @@ pub fn register(snapshot: &dyn Snapshot, request: &RegisterRequest) -> Result<Ch
         created: request.created.clone(),
         created_by: request.created_by.clone(),
         artifacts,
-        lineage: parent.map(|parent| LineageDoc { parent: Some(parent) }),
+        lineage: parent.map(|parent| LineageDoc {
+            parent: Some(parent),
+        }),
         status: "active".to_owned(),
         archived: None,
         ..request.details.clone()
     };
-    files.push((version_file(model, &version), FileChange::Write(schema::to_yaml(&doc).into_bytes())));
+    files.push((
+        version_file(model, &version),
+        FileChange::Write(schema::to_yaml(&doc).into_bytes()),
+    ));
     if !snapshot.exists(&model_file(model))? {
-        let model_doc = ModelDoc { model: model.to_string(), ..ModelDoc::default() };
-        files.push((model_file(model), FileChange::Write(schema::to_yaml(&model_doc).into_bytes())));
+        let model_doc = ModelDoc {
+            model: model.to_string(),
+            ..ModelDoc::default()
+        };
+        files.push((
+            model_file(model),
+            FileChange::Write(schema::to_yaml(&model_doc).into_bytes()),
+        ));
     }
     if !snapshot.exists(&stages_file(model))? {
         let stages = schema::to_yaml(&StagesDoc::default());
@@ -121,7 +148,10 @@ pub fn register(snapshot: &dyn Snapshot, request: &RegisterRequest) -> Result<Ch
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Change {
         files,
-        event: Event::Registered { model: model.clone(), version },
+        event: Event::Registered {
+            model: model.clone(),
+            version,
+        },
         message: request.message.clone(),
     })
 }
@@ -157,19 +187,29 @@ mod tests {
         let mut snap = MemorySnapshot::default().with("omgreg.toml", "");
         for expected in ["1.0.0", "1.1.0"] {
             let change = register(&snap, &request(VersionSpec::Bump(Bump::Minor))).unwrap();
-            assert!(matches!(&change.event, Event::Registered { version, .. } if version.to_string() == expected));
+            assert!(
+                matches!(&change.event, Event::Registered { version, .. } if version.to_string() == expected)
+            );
             apply(&mut snap, &change);
         }
-        let loaded = load_version(&snap, &"churn".parse().unwrap(), &"1.1.0".parse().unwrap()).unwrap();
+        let loaded =
+            load_version(&snap, &"churn".parse().unwrap(), &"1.1.0".parse().unwrap()).unwrap();
         assert_eq!(loaded.unwrap().doc.created_by, "A <a@example.com>");
     }
 
     #[test]
     fn existing_version_is_refused_even_with_other_build_metadata() {
         let mut snap = MemorySnapshot::default().with("omgreg.toml", "");
-        let first = register(&snap, &request(VersionSpec::Exact("1.0.0".parse().unwrap()))).unwrap();
+        let first = register(
+            &snap,
+            &request(VersionSpec::Exact("1.0.0".parse().unwrap())),
+        )
+        .unwrap();
         apply(&mut snap, &first);
-        let again = register(&snap, &request(VersionSpec::Exact("1.0.0+b2".parse().unwrap())));
+        let again = register(
+            &snap,
+            &request(VersionSpec::Exact("1.0.0+b2".parse().unwrap())),
+        );
         assert!(matches!(again, Err(RegistryError::VersionExists { .. })));
     }
 
@@ -184,7 +224,10 @@ mod tests {
         };
         let mut req = request(VersionSpec::Bump(Bump::Patch));
         req.artifacts = vec![artifact("model"), artifact("model/weights.bin")];
-        assert!(matches!(register(&snap, &req), Err(RegistryError::DuplicateArtifact { .. })));
+        assert!(matches!(
+            register(&snap, &req),
+            Err(RegistryError::DuplicateArtifact { .. })
+        ));
     }
 
     #[test]
@@ -192,6 +235,9 @@ mod tests {
         let snap = MemorySnapshot::default().with("omgreg.toml", "");
         let mut req = request(VersionSpec::Bump(Bump::Patch));
         req.parent = Some("base@1.0.0".parse().unwrap());
-        assert!(matches!(register(&snap, &req), Err(RegistryError::ModelNotFound { .. })));
+        assert!(matches!(
+            register(&snap, &req),
+            Err(RegistryError::ModelNotFound { .. })
+        ));
     }
 }

@@ -30,10 +30,12 @@ pub trait Snapshot {
     fn read_text(&self, path: &str) -> Result<Option<String>, SnapshotError> {
         match self.read(path)? {
             None => Ok(None),
-            Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|err| SnapshotError {
-                path: path.to_owned(),
-                source: Box::new(err),
-            }),
+            Some(bytes) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|err| SnapshotError {
+                    path: path.to_owned(),
+                    source: Box::new(err),
+                }),
         }
     }
 }
@@ -41,7 +43,10 @@ pub trait Snapshot {
 /// A snapshot could not be read (corrupt object, I/O error).
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("cannot read `{path}` from the registry")]
-#[diagnostic(code(omgreg::store::read_failed), help("run `git fsck` to check the repository"))]
+#[diagnostic(
+    code(omgreg::store::read_failed),
+    help("run `git fsck` to check the repository")
+)]
 pub struct SnapshotError {
     pub path: String,
     #[source]
@@ -56,7 +61,8 @@ pub struct MemorySnapshot {
 
 impl MemorySnapshot {
     pub fn with(mut self, path: &str, content: &str) -> Self {
-        self.files.insert(path.to_owned(), content.as_bytes().to_vec());
+        self.files
+            .insert(path.to_owned(), content.as_bytes().to_vec());
         self
     }
 }
@@ -80,7 +86,10 @@ impl Snapshot for MemorySnapshot {
 
     fn exists(&self, path: &str) -> Result<bool, SnapshotError> {
         let prefix = format!("{path}/");
-        Ok(self.files.contains_key(path) || self.files.keys().any(|file| file.starts_with(&prefix)))
+        Ok(
+            self.files.contains_key(path)
+                || self.files.keys().any(|file| file.starts_with(&prefix)),
+        )
     }
 }
 
@@ -103,7 +112,9 @@ pub fn version_ids(
 ) -> Result<Vec<VersionId>, RegistryError> {
     let mut ids = Vec::new();
     for name in snapshot.list(&versions_dir(model))? {
-        let Some(stem) = name.strip_suffix(".yaml") else { continue };
+        let Some(stem) = name.strip_suffix(".yaml") else {
+            continue;
+        };
         let id = stem.parse::<VersionId>().map_err(|err| {
             let path = format!("{}/{name}", versions_dir(model));
             schema::SchemaError::value(&path, "", "", format!("file name is not a version: {err}"))
@@ -121,7 +132,9 @@ pub fn load_version(
     version: &VersionId,
 ) -> Result<Option<ModelVersion>, RegistryError> {
     let path = version_file(model, version);
-    let Some(text) = snapshot.read_text(&path)? else { return Ok(None) };
+    let Some(text) = snapshot.read_text(&path)? else {
+        return Ok(None);
+    };
     let doc: VersionDoc = schema::from_yaml(&path, &text)?;
     ModelVersion::from_doc(doc, model, version, &path, &text).map(Some)
 }
@@ -133,7 +146,9 @@ pub fn load_assignments(
     model: &ModelName,
 ) -> Result<Assignments, RegistryError> {
     let path = stages_file(model);
-    let Some(text) = snapshot.read_text(&path)? else { return Ok(Assignments::default()) };
+    let Some(text) = snapshot.read_text(&path)? else {
+        return Ok(Assignments::default());
+    };
     let doc: StagesDoc = if text.trim().is_empty() {
         StagesDoc::default()
     } else {

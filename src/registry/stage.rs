@@ -34,15 +34,22 @@ impl StageLadder {
             let name = &stage.name;
             let mut chars = name.chars();
             let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-            if !starts_with_letter || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            if !starts_with_letter
+                || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
                 return Err(invalid(format!(
                     "stage `{name}` must start with a letter and hold only letters, digits, `_` and `-`"
                 )));
             }
             if RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
-                return Err(invalid(format!("`{name}` is reserved and cannot be a configured stage")));
+                return Err(invalid(format!(
+                    "`{name}` is reserved and cannot be a configured stage"
+                )));
             }
-            if stages[..index].iter().any(|other| other.name.eq_ignore_ascii_case(name)) {
+            if stages[..index]
+                .iter()
+                .any(|other| other.name.eq_ignore_ascii_case(name))
+            {
                 return Err(invalid(format!("stage `{name}` appears twice")));
             }
         }
@@ -51,7 +58,9 @@ impl StageLadder {
 
     /// The stage named `input`, matched case-insensitively.
     pub fn find(&self, input: &str) -> Option<&StageDef> {
-        self.stages.iter().find(|stage| stage.name.eq_ignore_ascii_case(input))
+        self.stages
+            .iter()
+            .find(|stage| stage.name.eq_ignore_ascii_case(input))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &StageDef> {
@@ -83,15 +92,28 @@ impl Assignments {
         let mut stages: Vec<(String, Vec<VersionId>)> = Vec::new();
         for (name, slot) in &doc.stages {
             let stage = ladder.find(name).ok_or_else(|| {
-                SchemaError::value(path, text, name, format!("`{name}` is not a configured stage"))
+                SchemaError::value(
+                    path,
+                    text,
+                    name,
+                    format!("`{name}` is not a configured stage"),
+                )
             })?;
-            let versions = slot.versions().into_iter().map(parse_version).collect::<Result<Vec<_>, _>>()?;
+            let versions = slot
+                .versions()
+                .into_iter()
+                .map(parse_version)
+                .collect::<Result<Vec<_>, _>>()?;
             if !stage.shared && versions.len() > 1 {
                 return Err(SchemaError::value(
                     path,
                     text,
                     name,
-                    format!("stage `{}` is exclusive but holds {} versions", stage.name, versions.len()),
+                    format!(
+                        "stage `{}` is exclusive but holds {} versions",
+                        stage.name,
+                        versions.len()
+                    ),
                 )
                 .into());
             }
@@ -118,7 +140,11 @@ impl Assignments {
             };
             doc.stages.insert(name.clone(), slot);
         }
-        doc.aliases = self.aliases.iter().map(|(alias, v)| (alias.clone(), v.to_string())).collect();
+        doc.aliases = self
+            .aliases
+            .iter()
+            .map(|(alias, v)| (alias.clone(), v.to_string()))
+            .collect();
         doc
     }
 
@@ -132,7 +158,11 @@ impl Assignments {
 
     /// The aliases pointing at `version`.
     pub fn aliases_of(&self, version: &VersionId) -> Vec<&str> {
-        self.aliases.iter().filter(|(_, v)| *v == version).map(|(a, _)| a.as_str()).collect()
+        self.aliases
+            .iter()
+            .filter(|(_, v)| *v == version)
+            .map(|(a, _)| a.as_str())
+            .collect()
     }
 
     /// The versions `stage` (configured spelling) holds.
@@ -151,8 +181,14 @@ mod tests {
 
     fn ladder() -> StageLadder {
         StageLadder::new(vec![
-            StageDef { name: "Staging".into(), shared: true },
-            StageDef { name: "Production".into(), shared: false },
+            StageDef {
+                name: "Staging".into(),
+                shared: true,
+            },
+            StageDef {
+                name: "Production".into(),
+                shared: false,
+            },
         ])
         .unwrap()
     }
@@ -165,7 +201,10 @@ mod tests {
 
     #[test]
     fn reserved_and_duplicate_stages_are_refused() {
-        let def = |name: &str| StageDef { name: name.into(), shared: false };
+        let def = |name: &str| StageDef {
+            name: name.into(),
+            shared: false,
+        };
         assert!(StageLadder::new(vec![def("None")]).is_err());
         assert!(StageLadder::new(vec![def("Prod"), def("prod")]).is_err());
         assert!(StageLadder::new(vec![def("1x")]).is_err());

@@ -46,28 +46,62 @@ impl ModelVersion {
             SchemaError::value(path, text, needle, message).into()
         };
         if doc.model != model.as_str() {
-            return Err(fail(&doc.model, format!("`model` is `{}` but the file belongs to `{model}`", doc.model)));
+            return Err(fail(
+                &doc.model,
+                format!(
+                    "`model` is `{}` but the file belongs to `{model}`",
+                    doc.model
+                ),
+            ));
         }
-        let stored: VersionId = VersionId::from_str(&doc.version).map_err(|err| fail(&doc.version, err.to_string()))?;
+        let stored: VersionId =
+            VersionId::from_str(&doc.version).map_err(|err| fail(&doc.version, err.to_string()))?;
         if stored != *version || doc.version != version.to_string() {
-            return Err(fail(&doc.version, format!("`version` is `{}` but the file name says `{version}`", doc.version)));
+            return Err(fail(
+                &doc.version,
+                format!(
+                    "`version` is `{}` but the file name says `{version}`",
+                    doc.version
+                ),
+            ));
         }
         let status = match doc.status.as_str() {
             "active" => Status::Active,
             "archived" => Status::Archived,
-            other => return Err(fail(other, format!("`status` must be `active` or `archived`, not `{other}`"))),
+            other => {
+                return Err(fail(
+                    other,
+                    format!("`status` must be `active` or `archived`, not `{other}`"),
+                ));
+            }
         };
-        if time::OffsetDateTime::parse(&doc.created, &time::format_description::well_known::Rfc3339).is_err() {
-            return Err(fail(&doc.created, format!("`created` is not an RFC 3339 time: `{}`", doc.created)));
+        if time::OffsetDateTime::parse(&doc.created, &time::format_description::well_known::Rfc3339)
+            .is_err()
+        {
+            return Err(fail(
+                &doc.created,
+                format!("`created` is not an RFC 3339 time: `{}`", doc.created),
+            ));
         }
         for artifact in &doc.artifacts {
-            validate_relative_path(&artifact.path).map_err(|err| fail(&artifact.path, err.to_string()))?;
-            Digest::from_str(&artifact.sha256).map_err(|err| fail(&artifact.sha256, err.to_string()))?;
+            validate_relative_path(&artifact.path)
+                .map_err(|err| fail(&artifact.path, err.to_string()))?;
+            Digest::from_str(&artifact.sha256)
+                .map_err(|err| fail(&artifact.sha256, err.to_string()))?;
         }
-        if let Some(parent) = doc.lineage.as_ref().and_then(|lineage| lineage.parent.as_deref()) {
+        if let Some(parent) = doc
+            .lineage
+            .as_ref()
+            .and_then(|lineage| lineage.parent.as_deref())
+        {
             ModelRef::from_str(parent).map_err(|err| fail(parent, err.to_string()))?;
         }
-        Ok(Self { model: model.clone(), version: version.clone(), status, doc })
+        Ok(Self {
+            model: model.clone(),
+            version: version.clone(),
+            status,
+            doc,
+        })
     }
 }
 
@@ -81,7 +115,8 @@ mod tests {
         ModelVersion::from_doc(doc, &"churn".parse()?, &"1.0.0".parse()?, "v.yaml", text)
     }
 
-    const GOOD: &str = "model: churn\nversion: 1.0.0\ncreated: 2026-01-01T00:00:00Z\nstatus: active\n";
+    const GOOD: &str =
+        "model: churn\nversion: 1.0.0\ncreated: 2026-01-01T00:00:00Z\nstatus: active\n";
 
     #[test]
     fn a_minimal_version_loads() {
@@ -103,6 +138,12 @@ mod tests {
         assert!(load(&format!("{GOOD}metrics:\n  acc: high\n")).is_err());
         assert!(load(&GOOD.replace("active", "gone")).is_err());
         assert!(load(&GOOD.replace("2026-01-01T00:00:00Z", "yesterday")).is_err());
-        assert!(load(&format!("{GOOD}artifacts:\n- path: ../x\n  sha256: {}\n", "a".repeat(64))).is_err());
+        assert!(
+            load(&format!(
+                "{GOOD}artifacts:\n- path: ../x\n  sha256: {}\n",
+                "a".repeat(64)
+            ))
+            .is_err()
+        );
     }
 }

@@ -1,1 +1,63 @@
-//! stub
+//! Turning reports into output: human tables and text, JSON wire types, progress bars.
+//!
+//! Human text goes to stdout only when it is the data asked for; status lines go to
+//! stderr. JSON output is a public API (docs/json.md). Depends on `registry`,
+//! `schema` and `store` report values, never on `cli` argument types.
+
+mod json;
+mod list;
+mod output;
+mod progress;
+mod register;
+mod resolve;
+mod show;
+mod table;
+
+pub use json::{ArtifactJson, VersionJson};
+pub use list::{list_models, list_versions};
+pub use output::Output;
+pub use progress::ByteProgress;
+pub use register::{RegisterReport, register};
+pub use resolve::{ResolveMode, resolve};
+pub use show::show;
+
+/// A human-readable size: `5.0 MiB`.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A metric for a table cell: at most 4 significant decimals, no trailing noise.
+pub(crate) fn metric_cell(value: f64) -> String {
+    let text = format!("{value:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text.is_empty() || text == "-" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_metrics_read_well() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(5 * 1024 * 1024), "5.0 MiB");
+        assert_eq!(metric_cell(0.93), "0.93");
+        assert_eq!(metric_cell(12.0), "12");
+        assert_eq!(metric_cell(0.123456), "0.1235");
+    }
+}

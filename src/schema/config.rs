@@ -32,7 +32,10 @@ pub struct StagesSection {
 
 impl Default for StagesSection {
     fn default() -> Self {
-        Self { ladder: default_ladder(), options: BTreeMap::new() }
+        Self {
+            ladder: default_ladder(),
+            options: BTreeMap::new(),
+        }
     }
 }
 

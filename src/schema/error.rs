@@ -33,7 +33,9 @@ impl SchemaError {
     }
 
     pub(crate) fn toml(path: &str, text: &str, err: &toml::de::Error) -> Self {
-        let span = err.span().map(|range| SourceSpan::from(range.start..range.end.max(range.start + 1)));
+        let span = err
+            .span()
+            .map(|range| SourceSpan::from(range.start..range.end.max(range.start + 1)));
         let line = err.span().map(|range| line_of(text, range.start));
         Self {
             path: path.to_owned(),
@@ -70,7 +72,11 @@ impl SchemaError {
 
 /// The 1-based line holding byte `offset`.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn span_at(text: &str, index: usize) -> SourceSpan {

@@ -19,8 +19,7 @@ pub use model::ModelDoc;
 pub use stages::{StageSlot, StagesDoc};
 pub use values::{ParamValue, parse_metrics_file, parse_params_file};
 pub use version::{
-    ArchivedDoc, ArtifactDoc, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, LineageDoc,
-    VersionDoc,
+    ArchivedDoc, ArtifactDoc, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, LineageDoc, VersionDoc,
 };
 
 /// The schema generation written by this build of omgreg.

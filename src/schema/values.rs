@@ -21,9 +21,11 @@ impl ParamValue {
     pub fn from_flag(text: &str) -> Self {
         if let Ok(value) = text.parse::<i64>() {
             Self::Int(value)
-        } else if let Ok(value) = text.parse::<f64>().map_err(|_| ()).and_then(|v| {
-            if v.is_finite() { Ok(v) } else { Err(()) }
-        }) {
+        } else if let Ok(value) = text
+            .parse::<f64>()
+            .map_err(|_| ())
+            .and_then(|v| if v.is_finite() { Ok(v) } else { Err(()) })
+        {
             Self::Float(value)
         } else if text == "true" || text == "false" {
             Self::Bool(text == "true")
@@ -88,7 +90,12 @@ pub fn parse_params_file(
 
 fn non_numeric(path: &str, text: &str, key: &str) -> SchemaError {
     let leaf = key.rsplit('.').next().unwrap_or(key);
-    SchemaError::value(path, text, leaf, format!("metric `{key}` is not a finite number"))
+    SchemaError::value(
+        path,
+        text,
+        leaf,
+        format!("metric `{key}` is not a finite number"),
+    )
 }
 
 /// JSON is YAML, but serde_json gives better messages for `.json` files.
@@ -101,7 +108,12 @@ fn parse_tree(path: &str, text: &str) -> Result<serde_json::Value, SchemaError> 
     if value.is_object() {
         Ok(value)
     } else {
-        Err(SchemaError::value(path, text, "", "expected a mapping of names to values".to_owned()))
+        Err(SchemaError::value(
+            path,
+            text,
+            "",
+            "expected a mapping of names to values".to_owned(),
+        ))
     }
 }
 
@@ -115,7 +127,11 @@ fn flatten(
     match value {
         serde_json::Value::Object(map) => {
             for (key, child) in map {
-                let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                let full = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
                 flatten(path, text, &full, child, out)?;
             }
             Ok(())
@@ -162,7 +178,10 @@ mod tests {
         assert_eq!(ParamValue::from_flag("3"), ParamValue::Int(3));
         assert_eq!(ParamValue::from_flag("0.001"), ParamValue::Float(0.001));
         assert_eq!(ParamValue::from_flag("true"), ParamValue::Bool(true));
-        assert_eq!(ParamValue::from_flag("adam"), ParamValue::Text("adam".into()));
+        assert_eq!(
+            ParamValue::from_flag("adam"),
+            ParamValue::Text("adam".into())
+        );
         assert_eq!(ParamValue::from_flag("nan"), ParamValue::Text("nan".into()));
     }
 }

@@ -1,1 +1,22 @@
-//! stub
+//! The Git side: snapshots read from committed trees, the one write transaction,
+//! the Git LFS object store and the working-tree refresh.
+//!
+//! This module never prints; progress is reported through callbacks. It depends on
+//! `registry` and `schema`, never on `cli` or `render`.
+
+mod artifacts;
+mod error;
+mod identity;
+mod lfs;
+mod open;
+mod snapshot;
+mod tx;
+mod worktree;
+
+pub use artifacts::{ArtifactSource, collect_artifacts, hash_file};
+pub use error::StoreError;
+pub use identity::Identity;
+pub use lfs::{LfsPointer, LfsStore};
+pub use open::Store;
+pub use snapshot::TreeSnapshot;
+pub use tx::{Committed, TxOptions};

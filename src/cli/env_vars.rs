@@ -1,0 +1,11 @@
+//! Every environment variable omgreg reads, in one place.
+
+/// Disables colour when set to anything (<https://no-color.org>).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// Forces progress bars off even on a terminal (`1`).
+pub const OMGREG_NO_PROGRESS: &str = "OMGREG_NO_PROGRESS";
+
+/// Whether `name` is set to a non-empty value.
+pub fn is_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|value| !value.is_empty())
+}

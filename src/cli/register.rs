@@ -1,0 +1,372 @@
+//! `omgreg register`: a new immutable model version with its artifacts.
+
+use std::path::PathBuf;
+
+use crate::registry::{self, ArtifactInput, Bump, ModelRef, RegisterRequest, VersionSpec};
+use crate::render::{self, RegisterReport};
+use crate::schema::{self, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, ParamValue, VersionDoc};
+use crate::store::{
+    ArtifactSource, Committed, Identity, Store, TxOptions, collect_artifacts, hash_file,
+};
+
+use super::{ArgError, CommandError, Ctx, input};
+
+/// Register a new model version.
+///
+/// Hashes and copies each artifact (a file or a whole folder) into the Git LFS store in
+/// one pass, writes `models/<model>/versions/<version>.yaml` and commits both as one
+/// commit. Without `--version`, the greatest registered version is bumped (`--bump`,
+/// minor by default; a new model starts at 1.0.0).
+#[derive(Debug, clap::Args)]
+pub struct RegisterArgs {
+    /// The model, e.g. `churn`; created by its first registration.
+    #[arg(value_name = "MODEL")]
+    model: Option<String>,
+
+    /// The model, as a flag (same as the positional MODEL).
+    #[arg(long = "model", value_name = "MODEL")]
+    model_flag: Option<String>,
+
+    /// The version to register (SemVer 2.0, e.g. `2.1.0` or `1.0.0-rc.1`).
+    #[arg(long, value_name = "VERSION", conflicts_with = "bump")]
+    version: Option<String>,
+
+    /// Which field of the greatest version to bump when `--version` is absent.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "minor")]
+    bump: BumpArg,
+
+    /// A file or folder to store in Git LFS (repeatable; folders are taken whole).
+    #[arg(long = "artifact", value_name = "PATH")]
+    artifacts: Vec<PathBuf>,
+
+    /// An external artifact to link instead of store (repeatable; pair with `--sha256`).
+    #[arg(long = "uri", value_name = "URI")]
+    uris: Vec<String>,
+
+    /// The sha256 of the artifact linked by the `--uri` at the same position.
+    #[arg(long = "sha256", value_name = "HEX")]
+    digests: Vec<String>,
+
+    /// A metric, e.g. `--metric accuracy=0.93` (repeatable; numbers only).
+    #[arg(long = "metric", value_name = "KEY=VALUE")]
+    metrics: Vec<String>,
+
+    /// A JSON or YAML file of metrics (nested keys are joined with `.`).
+    #[arg(long, value_name = "FILE")]
+    metrics_file: Option<PathBuf>,
+
+    /// A training parameter, e.g. `--param lr=0.001` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+
+    /// A JSON or YAML file of parameters (nested keys are joined with `.`).
+    #[arg(long, value_name = "FILE")]
+    params_file: Option<PathBuf>,
+
+    /// A tag, e.g. `--tag team=growth` (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    tags: Vec<String>,
+
+    /// The version of the training data.
+    #[arg(long, value_name = "S")]
+    data_version: Option<String>,
+
+    /// Where the training data lives.
+    #[arg(long, value_name = "URI")]
+    data_uri: Option<String>,
+
+    /// A hash identifying the training data.
+    #[arg(long, value_name = "S")]
+    data_hash: Option<String>,
+
+    /// The code commit the model was trained from; `auto` reads HEAD of the Git
+    /// repository around the current folder.
+    #[arg(long, value_name = "SHA|auto")]
+    code_commit: Option<String>,
+
+    /// The code repository URL (with `auto`, taken from the `origin` remote).
+    #[arg(long, value_name = "URL")]
+    code_repo: Option<String>,
+
+    /// An environment variable to record, e.g. `--env CUDA=12.4` (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+
+    /// An environment file (requirements.txt, conda.yaml, ...) whose sha256 is recorded.
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
+
+    /// The version this one derives from: `MODEL@VERSION` (or a stage, alias, latest),
+    /// recorded as a concrete version.
+    #[arg(long, value_name = "MODEL@REF")]
+    parent: Option<String>,
+
+    /// A description of the version.
+    #[arg(long, value_name = "TEXT")]
+    description: Option<String>,
+
+    /// Extra text for the commit message.
+    #[arg(short = 'm', long = "message", value_name = "MSG")]
+    message: Option<String>,
+
+    /// Print the change that would be committed, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BumpArg {
+    Major,
+    Minor,
+    Patch,
+}
+
+/// A register request plus the files still to be hashed into it.
+pub(crate) struct Plan {
+    pub request: RegisterRequest,
+    pub sources: Vec<ArtifactSource>,
+}
+
+pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
+    let dry_run = args.dry_run;
+    let store = ctx.open_store()?;
+    let identity = Identity::from_git(store.repository())?;
+    let plan = resolve(ctx, args, &identity)?;
+    let committed = execute(ctx, &store, &identity, plan, dry_run)?;
+    Ok(render::register(
+        &ctx.output,
+        &RegisterReport::new(&committed, &store),
+    )?)
+}
+
+/// Turns the arguments into a request; reads metric, param and environment files.
+fn resolve(ctx: &Ctx, args: RegisterArgs, identity: &Identity) -> Result<Plan, CommandError> {
+    let model = match (args.model, args.model_flag) {
+        (Some(positional), Some(flag)) if positional != flag => {
+            return Err(ArgError::ModelTwice { positional, flag }.into());
+        }
+        (Some(model), _) | (None, Some(model)) => model.parse()?,
+        (None, None) => {
+            return Err(ArgError::ModelMissing {
+                command: "register",
+            }
+            .into());
+        }
+    };
+    let version = match args.version {
+        Some(version) => VersionSpec::Exact(version.parse()?),
+        None => VersionSpec::Bump(match args.bump {
+            BumpArg::Major => Bump::Major,
+            BumpArg::Minor => Bump::Minor,
+            BumpArg::Patch => Bump::Patch,
+        }),
+    };
+    let parent = args
+        .parent
+        .as_deref()
+        .map(str::parse::<ModelRef>)
+        .transpose()?;
+
+    let mut metrics = match &args.metrics_file {
+        Some(path) => {
+            schema::parse_metrics_file(&path.display().to_string(), &input::read_text(path)?)?
+        }
+        None => Default::default(),
+    };
+    metrics.extend(input::metric_map(&args.metrics)?);
+    let mut params = match &args.params_file {
+        Some(path) => {
+            schema::parse_params_file(&path.display().to_string(), &input::read_text(path)?)?
+        }
+        None => Default::default(),
+    };
+    for flag in &args.params {
+        let (key, value) = input::key_value("--param", flag)?;
+        params.insert(key.to_owned(), ParamValue::from_flag(value));
+    }
+    let environment = {
+        let vars = input::string_map("--env", &args.env)?;
+        let file = match &args.env_file {
+            Some(path) => {
+                let (digest, _) = hash_file(path)?;
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                Some(EnvFileDoc {
+                    path: name,
+                    sha256: digest.to_string(),
+                })
+            }
+            None => None,
+        };
+        (!vars.is_empty() || file.is_some()).then_some(EnvironmentDoc { vars, file })
+    };
+    let data = (args.data_version.is_some() || args.data_uri.is_some() || args.data_hash.is_some())
+        .then_some(DataDoc {
+            version: args.data_version,
+            uri: args.data_uri,
+            hash: args.data_hash,
+        });
+    let code = code_reference(ctx, args.code_commit.as_deref(), args.code_repo)?;
+
+    let mut sources = Vec::new();
+    for path in &args.artifacts {
+        sources.extend(collect_artifacts(&ctx.cwd.join(path))?);
+    }
+    let linked = linked_artifacts(&args.uris, &args.digests)?;
+
+    Ok(Plan {
+        request: RegisterRequest {
+            model,
+            version,
+            artifacts: linked,
+            parent,
+            details: VersionDoc {
+                description: args.description.unwrap_or_default(),
+                tags: input::string_map("--tag", &args.tags)?,
+                metrics,
+                params,
+                data,
+                code,
+                environment,
+                ..VersionDoc::default()
+            },
+            created: identity.author_time_rfc3339(),
+            created_by: identity.author_line(),
+            message: args.message,
+        },
+        sources,
+    })
+}
+
+/// Stores the artifacts, then commits the registration.
+///
+/// The request is first checked against HEAD so that a doomed registration (existing
+/// version, unknown parent) fails before gigabytes are hashed.
+pub(crate) fn execute(
+    ctx: &Ctx,
+    store: &Store,
+    identity: &Identity,
+    plan: Plan,
+    dry_run: bool,
+) -> Result<Committed, CommandError> {
+    let Plan {
+        mut request,
+        sources,
+    } = plan;
+    let snapshot = store.snapshot(None)?;
+    registry::register(&snapshot, &request)?;
+    drop(snapshot);
+
+    let total: u64 = sources.iter().map(|s| s.size).sum();
+    let progress = render::ByteProgress::new(ctx.output.progress, total, "storing artifacts");
+    let lfs = store.lfs();
+    let mut done_before = 0;
+    for source in sources {
+        let (sha256, size) = if dry_run {
+            hash_file(&source.path)?
+        } else {
+            lfs.ingest(&source.path, &mut |done| progress.set(done_before + done))?
+        };
+        done_before += size;
+        request.artifacts.push(ArtifactInput {
+            path: source.relative,
+            sha256,
+            size: Some(size),
+            uri: None,
+        });
+    }
+    progress.finish();
+    let options = TxOptions { dry_run };
+    Ok(store.transact(identity, &options, &mut |snapshot| {
+        registry::register(snapshot, &request)
+    })?)
+}
+
+fn linked_artifacts(
+    uris: &[String],
+    digests: &[String],
+) -> Result<Vec<ArtifactInput>, CommandError> {
+    if uris.len() != digests.len() {
+        return Err(ArgError::UriDigestCount {
+            uris: uris.len(),
+            digests: digests.len(),
+        }
+        .into());
+    }
+    uris.iter()
+        .zip(digests)
+        .map(|(uri, digest)| {
+            let without_query = uri.split(['?', '#']).next().unwrap_or(uri);
+            let name = without_query
+                .rsplit('/')
+                .next()
+                .filter(|n| !n.is_empty() && !without_query.ends_with(':'));
+            let name = name.ok_or_else(|| ArgError::UriWithoutName { uri: uri.clone() })?;
+            Ok(ArtifactInput {
+                path: name.to_owned(),
+                sha256: digest.parse()?,
+                size: None,
+                uri: Some(uri.clone()),
+            })
+        })
+        .collect()
+}
+
+fn code_reference(
+    ctx: &Ctx,
+    commit: Option<&str>,
+    repo: Option<String>,
+) -> Result<Option<CodeDoc>, CommandError> {
+    match commit {
+        None => Ok(repo.map(|repo| CodeDoc {
+            repo: Some(repo),
+            ..CodeDoc::default()
+        })),
+        Some("auto") => {
+            let git =
+                git2::Repository::discover(&ctx.cwd).map_err(|_| ArgError::NoCodeRepository {
+                    path: ctx.cwd.clone(),
+                })?;
+            let head = git
+                .head()
+                .and_then(|head| head.peel_to_commit())
+                .map_err(|_| ArgError::NoCodeRepository {
+                    path: ctx.cwd.clone(),
+                })?;
+            let origin = git
+                .find_remote("origin")
+                .ok()
+                .and_then(|remote| remote.url().ok().map(str::to_owned));
+            Ok(Some(CodeDoc {
+                repo: repo.or(origin),
+                commit: Some(head.id().to_string()),
+                dirty: false,
+            }))
+        }
+        Some(sha) => Ok(Some(CodeDoc {
+            repo,
+            commit: Some(sha.to_owned()),
+            dirty: false,
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linked_artifacts_take_the_uri_file_name() {
+        let digest = "a".repeat(64);
+        let linked = linked_artifacts(
+            &["s3://b/m/model.pt?v=1".into()],
+            std::slice::from_ref(&digest),
+        )
+        .unwrap();
+        assert_eq!(linked[0].path, "model.pt");
+        assert!(linked_artifacts(&["s3://b/".into()], std::slice::from_ref(&digest)).is_err());
+        assert!(linked_artifacts(&["s3://b/x".into()], &[]).is_err());
+    }
+}

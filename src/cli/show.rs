@@ -1,0 +1,35 @@
+//! `omgreg show`: one version in full.
+
+use crate::registry::{self, ModelRef, load_config};
+use crate::render;
+
+use super::{CommandError, Ctx};
+
+/// Show one version in full.
+///
+/// Stage, aliases, status, creation, metrics, params, tags, data, code, environment,
+/// lineage and artifacts of `MODEL@REF`, where REF is a version, a stage, an alias or
+/// `latest` (the default).
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The version: `MODEL@VERSION`, `MODEL@STAGE`, `MODEL@ALIAS` or `MODEL@latest`.
+    #[arg(value_name = "MODEL@REF")]
+    reference: String,
+
+    /// Read the registry as of this commit, branch or tag.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<(), CommandError> {
+    let reference: ModelRef = args.reference.parse()?;
+    let store = ctx.open_store()?;
+    let snapshot = store.snapshot(args.rev.as_deref())?;
+    let config = load_config(&snapshot)?;
+    let row = registry::resolve(&snapshot, &config, &reference)?;
+    Ok(render::show(
+        &ctx.output,
+        snapshot.commit().map(|c| c.to_string()),
+        &row,
+    )?)
+}

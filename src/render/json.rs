@@ -1,0 +1,119 @@
+//! JSON wire types: serialize-only, each document with `kind` and `schema_version`.
+//! Documented in docs/json.md; changing a field is a breaking change.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::registry::{VersionRow, artifact_path};
+use crate::schema::{ArchivedDoc, CodeDoc, DataDoc, EnvironmentDoc, ParamValue};
+
+/// Version of the JSON output format.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// One model version, as every command prints it.
+#[derive(Debug, Serialize)]
+pub struct VersionJson {
+    pub model: String,
+    pub version: String,
+    /// A configured stage, or `None` / `Archived`.
+    pub stage: String,
+    pub aliases: Vec<String>,
+    pub status: &'static str,
+    pub created: String,
+    pub created_by: String,
+    pub description: String,
+    pub tags: BTreeMap<String, String>,
+    pub metrics: BTreeMap<String, f64>,
+    pub params: BTreeMap<String, ParamValue>,
+    pub data: Option<DataDoc>,
+    pub code: Option<CodeDoc>,
+    pub environment: Option<EnvironmentDoc>,
+    /// `model@version` of the parent.
+    pub parent: Option<String>,
+    pub artifacts: Vec<ArtifactJson>,
+    pub archived: Option<ArchivedDoc>,
+}
+
+/// One artifact of a version.
+#[derive(Debug, Serialize)]
+pub struct ArtifactJson {
+    pub path: String,
+    pub sha256: String,
+    pub size: Option<u64>,
+    /// `lfs` (stored in the registry) or `uri` (linked).
+    pub storage: &'static str,
+    /// Linked artifacts only.
+    pub uri: Option<String>,
+    /// Stored artifacts only: the pointer file, relative to the registry root.
+    pub registry_path: Option<String>,
+    /// `resolve` only: the local Git LFS object holding the bytes, when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_path: Option<String>,
+}
+
+impl VersionJson {
+    pub fn from_row(row: &VersionRow) -> Self {
+        let version = &row.version;
+        let doc = &version.doc;
+        let artifacts = doc
+            .artifacts
+            .iter()
+            .map(|artifact| ArtifactJson {
+                path: artifact.path.clone(),
+                sha256: artifact.sha256.clone(),
+                size: artifact.size,
+                storage: if artifact.uri.is_some() { "uri" } else { "lfs" },
+                uri: artifact.uri.clone(),
+                registry_path: artifact
+                    .uri
+                    .is_none()
+                    .then(|| artifact_path(&version.model, &version.version, &artifact.path)),
+                object_path: None,
+            })
+            .collect();
+        Self {
+            model: version.model.to_string(),
+            version: version.version.to_string(),
+            stage: row.display_stage().to_owned(),
+            aliases: row.aliases.clone(),
+            status: version.status.as_str(),
+            created: doc.created.clone(),
+            created_by: doc.created_by.clone(),
+            description: doc.description.clone(),
+            tags: doc.tags.clone(),
+            metrics: doc.metrics.clone(),
+            params: doc.params.clone(),
+            data: doc.data.clone(),
+            code: doc.code.clone(),
+            environment: doc.environment.clone(),
+            parent: doc
+                .lineage
+                .as_ref()
+                .and_then(|lineage| lineage.parent.clone()),
+            artifacts,
+            archived: doc.archived.clone(),
+        }
+    }
+}
+
+/// A JSON document: `kind`, `schema_version`, the commit it was read from, then the body.
+#[derive(Debug, Serialize)]
+pub(crate) struct Document<'a, T: Serialize> {
+    pub kind: &'static str,
+    pub schema_version: u32,
+    pub commit: Option<String>,
+    #[serde(flatten)]
+    pub body: &'a T,
+}
+
+impl<'a, T: Serialize> Document<'a, T> {
+    pub fn new(kind: &'static str, commit: Option<String>, body: &'a T) -> Self {
+        Self {
+            kind,
+            schema_version: JSON_SCHEMA_VERSION,
+            commit,
+            body,
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Where output goes: data on stdout, status on stderr, JSON when asked.
+
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+
+/// The output streams and modes of one command run.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub json: bool,
+    pub quiet: bool,
+    /// Progress bars may be drawn (stderr is a terminal, not disabled).
+    pub progress: bool,
+}
+
+impl Output {
+    pub fn new(json: bool, quiet: bool, progress_disabled: bool) -> Self {
+        let progress = std::io::stderr().is_terminal() && !quiet && !json && !progress_disabled;
+        Self {
+            json,
+            quiet,
+            progress,
+        }
+    }
+
+    /// A status line on stderr, unless `--quiet` or `--json`.
+    pub fn status(&self, line: &str) {
+        if !self.quiet && !self.json {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Writes data to stdout.
+    pub fn data(&self, text: &str) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()
+    }
+
+    /// Writes one JSON document to stdout.
+    pub fn json<T: Serialize>(&self, value: &T) -> std::io::Result<()> {
+        let mut text = serde_json::to_string_pretty(value).expect("report types always serialize");
+        text.push('\n');
+        self.data(&text)
+    }
+}

@@ -1,0 +1,162 @@
+//! Errors of the Git layer, each saying what was being attempted.
+
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+
+use crate::registry::RegistryError;
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum StoreError {
+    #[error("`{}` is not inside a Git repository", path.display())]
+    #[diagnostic(
+        code(omgreg::store::not_a_repository),
+        help("run `omgreg init` to create a registry, or pass `-C <path>`")
+    )]
+    NotARepository { path: PathBuf },
+
+    #[error("no registry found at `{}` (no committed `omgreg.toml` here or in a parent folder)", path.display())]
+    #[diagnostic(
+        code(omgreg::store::not_a_registry),
+        help("run `omgreg init` here, or `-C <registry folder>`")
+    )]
+    NotARegistry { path: PathBuf },
+
+    #[error("revision `{rev}` not found")]
+    #[diagnostic(
+        code(omgreg::store::rev_not_found),
+        help("give a commit, branch or tag that exists (`git log` lists them)")
+    )]
+    RevNotFound {
+        rev: String,
+        #[source]
+        source: git2::Error,
+    },
+
+    #[error("the registry did not exist yet at `{rev}`")]
+    #[diagnostic(code(omgreg::store::no_registry_at_rev), help("pick a later revision"))]
+    NoRegistryAtRev { rev: String },
+
+    #[error("HEAD is detached; omgreg commits to a branch")]
+    #[diagnostic(
+        code(omgreg::store::detached_head),
+        help("check out the registry branch first, e.g. `git switch main`")
+    )]
+    DetachedHead,
+
+    #[error("uncommitted changes in {}", paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))]
+    #[diagnostic(
+        code(omgreg::store::dirty_paths),
+        help(
+            "this action rewrites those files; commit, stash or restore them first (`git status`)"
+        )
+    )]
+    DirtyPaths { paths: Vec<String> },
+
+    #[error("the branch `{branch}` kept moving under this action ({attempts} attempts)")]
+    #[diagnostic(
+        code(omgreg::store::conflict),
+        help("another writer is busy on this registry; run the command again")
+    )]
+    Conflict { branch: String, attempts: u32 },
+
+    #[error("the action changes nothing")]
+    #[diagnostic(code(omgreg::store::nothing_to_commit))]
+    NothingToCommit,
+
+    #[error("Git identity unknown: {missing} is not set")]
+    #[diagnostic(
+        code(omgreg::store::identity_unknown),
+        help(
+            "run `git config user.name \"Your Name\"` and `git config user.email you@example.com`"
+        )
+    )]
+    IdentityUnknown { missing: &'static str },
+
+    #[error("`{var}` holds `{value}`, which is not a date")]
+    #[diagnostic(
+        code(omgreg::store::invalid_date),
+        help("use `@<unix seconds> <+hhmm>` or RFC 3339")
+    )]
+    InvalidDate { var: &'static str, value: String },
+
+    #[error("artifact `{}` does not exist", path.display())]
+    #[diagnostic(
+        code(omgreg::artifact::not_found),
+        help("check the path given to `--artifact`")
+    )]
+    ArtifactNotFound { path: PathBuf },
+
+    #[error("artifact `{}` is a symbolic link", path.display())]
+    #[diagnostic(
+        code(omgreg::artifact::symlink),
+        help("omgreg stores regular files only; pass the link's target, or copy it in place")
+    )]
+    ArtifactSymlink { path: PathBuf },
+
+    #[error("artifact `{}` is neither a regular file nor a folder", path.display())]
+    #[diagnostic(code(omgreg::artifact::not_a_file))]
+    ArtifactNotAFile { path: PathBuf },
+
+    #[error("artifact `{}` has a name that is not UTF-8", path.display())]
+    #[diagnostic(code(omgreg::artifact::non_utf8_name), help("rename the file"))]
+    ArtifactName { path: PathBuf },
+
+    #[error("folder artifact `{}` holds no files", path.display())]
+    #[diagnostic(code(omgreg::artifact::empty_folder))]
+    ArtifactEmptyFolder { path: PathBuf },
+
+    #[error("Git LFS object `{oid}` is missing from the local store")]
+    #[diagnostic(
+        code(omgreg::lfs::object_missing),
+        help("fetch it with `git lfs fetch`, or register the artifact again")
+    )]
+    LfsObjectMissing { oid: String },
+
+    #[error("I/O error while {what} `{}`", path.display())]
+    #[diagnostic(code(omgreg::store::io))]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("Git error while {what}")]
+    #[diagnostic(code(omgreg::store::git))]
+    Git {
+        what: &'static str,
+        #[source]
+        source: git2::Error,
+    },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+/// Attaches "what was being attempted" to git2 errors: `.git_context("reading HEAD")`.
+pub(crate) trait GitContext<T> {
+    fn git_context(self, what: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> GitContext<T> for Result<T, git2::Error> {
+    fn git_context(self, what: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Git { what, source })
+    }
+}
+
+/// Attaches the operation and path to I/O errors.
+pub(crate) trait IoContext<T> {
+    fn io_context(self, what: &'static str, path: &std::path::Path) -> Result<T, StoreError>;
+}
+
+impl<T> IoContext<T> for Result<T, std::io::Error> {
+    fn io_context(self, what: &'static str, path: &std::path::Path) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Io {
+            what,
+            path: path.to_owned(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! Author and committer the way git picks them: `GIT_AUTHOR_*` / `GIT_COMMITTER_*`
+//! environment variables first, then `user.name` / `user.email`, dates from
+//! `GIT_AUTHOR_DATE` / `GIT_COMMITTER_DATE` or the clock.
+
+use git2::{Repository, Signature, Time};
+use time::OffsetDateTime;
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+
+use super::StoreError;
+use super::error::GitContext;
+
+/// Who writes a commit, and when.
+pub struct Identity {
+    pub author: Signature<'static>,
+    pub committer: Signature<'static>,
+}
+
+impl Identity {
+    /// Reads the identity from the environment and the repository configuration.
+    pub fn from_git(repo: &Repository) -> Result<Self, StoreError> {
+        let config = repo.config().git_context("reading the Git configuration")?;
+        let configured = |key: &str| config.get_string(key).ok().filter(|v| !v.is_empty());
+        let env = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
+        let now = OffsetDateTime::now_utc();
+        let person = |name_var: &'static str, email_var: &'static str, date_var: &'static str| {
+            let name = env(name_var).or_else(|| configured("user.name")).ok_or(
+                StoreError::IdentityUnknown {
+                    missing: "user.name",
+                },
+            )?;
+            let email = env(email_var).or_else(|| configured("user.email")).ok_or(
+                StoreError::IdentityUnknown {
+                    missing: "user.email",
+                },
+            )?;
+            let time = match env(date_var) {
+                Some(value) => parse_git_date(&value).ok_or(StoreError::InvalidDate {
+                    var: date_var,
+                    value,
+                })?,
+                None => Time::new(now.unix_timestamp(), 0),
+            };
+            Signature::new(&name, &email, &time).git_context("building the commit signature")
+        };
+        Ok(Self {
+            author: person("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE")?,
+            committer: person(
+                "GIT_COMMITTER_NAME",
+                "GIT_COMMITTER_EMAIL",
+                "GIT_COMMITTER_DATE",
+            )?,
+        })
+    }
+
+    /// `Name <email>` of the author.
+    pub fn author_line(&self) -> String {
+        format!(
+            "{} <{}>",
+            self.author.name().unwrap_or_default(),
+            self.author.email().unwrap_or_default()
+        )
+    }
+
+    /// The author time as RFC 3339 UTC, the `created` field of new versions.
+    pub fn author_time_rfc3339(&self) -> String {
+        let seconds = self.author.when().seconds();
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .format(&Rfc3339)
+            .expect("UTC times always format as RFC 3339")
+    }
+}
+
+/// Parses the date formats git accepts in `GIT_*_DATE`: `@<secs> <+hhmm>`,
+/// `<secs> <+hhmm>`, RFC 3339 / ISO 8601 and RFC 2822.
+fn parse_git_date(value: &str) -> Option<Time> {
+    let trimmed = value.trim();
+    let raw = trimmed.strip_prefix('@').unwrap_or(trimmed);
+    let mut parts = raw.split_whitespace();
+    if let Some(Ok(seconds)) = parts.next().map(str::parse::<i64>) {
+        let offset = match parts.next() {
+            Some(zone) => parse_zone(zone)?,
+            None => 0,
+        };
+        return Some(Time::new(seconds, offset));
+    }
+    let iso = trimmed.replacen(' ', "T", 1);
+    let parsed = OffsetDateTime::parse(&iso, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(trimmed, &Rfc2822))
+        .ok()?;
+    Some(Time::new(
+        parsed.unix_timestamp(),
+        parsed.offset().whole_minutes().into(),
+    ))
+}
+
+fn parse_zone(zone: &str) -> Option<i32> {
+    let (sign, digits) = match zone.as_bytes().first()? {
+        b'+' => (1, &zone[1..]),
+        b'-' => (-1, &zone[1..]),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    Some(sign * (hours * 60 + minutes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_date_formats_parse() {
+        let t = parse_git_date("@1700000000 +0130").unwrap();
+        assert_eq!((t.seconds(), t.offset_minutes()), (1_700_000_000, 90));
+        let t = parse_git_date("1700000000 -0500").unwrap();
+        assert_eq!(t.offset_minutes(), -300);
+        let t = parse_git_date("2023-11-14T22:13:20Z").unwrap();
+        assert_eq!(t.seconds(), 1_700_000_000);
+        let t = parse_git_date("2023-11-14 23:13:20+01:00").unwrap();
+        assert_eq!((t.seconds(), t.offset_minutes()), (1_700_000_000, 60));
+        assert!(parse_git_date("yesterday").is_none());
+    }
+}

@@ -1,0 +1,135 @@
+//! Finding the repository and the registry root inside it.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Repository, RepositoryOpenFlags};
+
+use super::error::{GitContext, IoContext};
+use super::{LfsStore, StoreError, TreeSnapshot};
+use crate::registry::{CONFIG_FILE, RegistryError};
+
+/// An opened registry: a repository and the folder of it holding `omgreg.toml`.
+pub struct Store {
+    pub(crate) repo: Repository,
+    /// Registry root inside the repository tree: empty, or a folder path ending in `/`.
+    pub(crate) prefix: String,
+}
+
+impl Store {
+    /// Opens the registry containing `start`: the nearest folder at or above it, within
+    /// its repository, whose committed tree (at HEAD) holds `omgreg.toml`.
+    pub fn discover(start: &Path) -> Result<Self, StoreError> {
+        let repo = open_repository(start)?;
+        let candidates = prefix_candidates(&repo, start)?;
+        let found = {
+            let head_tree = repo.head().ok().and_then(|head| head.peel_to_tree().ok());
+            head_tree.and_then(|tree| {
+                candidates.into_iter().find(|prefix| {
+                    tree.get_path(Path::new(&format!("{prefix}{CONFIG_FILE}")))
+                        .is_ok()
+                })
+            })
+        };
+        match found {
+            Some(prefix) => Ok(Self { repo, prefix }),
+            None => Err(StoreError::NotARegistry {
+                path: start.to_owned(),
+            }),
+        }
+    }
+
+    /// Opens `dir` as the root of a registry to be created: finds the repository around
+    /// it, or `git init`s one there.
+    pub fn for_init(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).io_context("creating", dir)?;
+        let repo = match open_repository(dir) {
+            Ok(repo) => repo,
+            Err(StoreError::NotARepository { .. }) => {
+                Repository::init(dir).git_context("initialising the repository")?
+            }
+            Err(other) => return Err(other),
+        };
+        let prefix = prefix_candidates(&repo, dir)?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        Ok(Self { repo, prefix })
+    }
+
+    /// A read-only view of the registry at `rev` (a commit-ish; HEAD when `None`).
+    pub fn snapshot(&self, rev: Option<&str>) -> Result<TreeSnapshot<'_>, StoreError> {
+        let rev = rev.unwrap_or("HEAD");
+        let commit = self
+            .repo
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(|source| StoreError::RevNotFound {
+                rev: rev.to_owned(),
+                source,
+            })?;
+        let snapshot = TreeSnapshot::new(&self.repo, Some(&commit), &self.prefix)?;
+        if !crate::registry::Snapshot::exists(&snapshot, CONFIG_FILE)
+            .map_err(RegistryError::from)?
+        {
+            return Err(StoreError::NoRegistryAtRev {
+                rev: rev.to_owned(),
+            });
+        }
+        Ok(snapshot)
+    }
+
+    /// The registry root on disk (the working-tree folder), `None` in a bare repository.
+    pub fn root_dir(&self) -> Option<PathBuf> {
+        self.repo
+            .workdir()
+            .map(|workdir| workdir.join(&self.prefix))
+    }
+
+    /// The registry root inside the repository tree (`""` or `path/to/registry/`).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub fn is_bare(&self) -> bool {
+        self.repo.is_bare()
+    }
+
+    /// The Git LFS object store of this repository.
+    pub fn lfs(&self) -> LfsStore {
+        LfsStore::new(self.repo.commondir())
+    }
+
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+}
+
+fn open_repository(start: &Path) -> Result<Repository, StoreError> {
+    Repository::open_ext(
+        start,
+        RepositoryOpenFlags::FROM_ENV,
+        std::iter::empty::<&Path>(),
+    )
+    .map_err(|_| StoreError::NotARepository {
+        path: start.to_owned(),
+    })
+}
+
+/// Registry-root candidates for `start`: its path inside the working tree, then each
+/// parent folder up to the repository root (`""`). Bare repositories only have `""`.
+fn prefix_candidates(repo: &Repository, start: &Path) -> Result<Vec<String>, StoreError> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok(vec![String::new()]);
+    };
+    let workdir = workdir.canonicalize().io_context("resolving", workdir)?;
+    let start = start.canonicalize().io_context("resolving", start)?;
+    let relative = start.strip_prefix(&workdir).unwrap_or(Path::new(""));
+    let parts: Vec<String> = relative
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Ok((0..=parts.len())
+        .rev()
+        .map(|len| parts[..len].iter().map(|part| format!("{part}/")).collect())
+        .collect())
+}

@@ -1,0 +1,147 @@
+//! Keeping the working tree and index in step with the branch, for touched paths only.
+
+use std::path::Path;
+use std::time::Duration;
+
+use git2::{ErrorCode, ObjectType, Oid, Repository};
+
+use super::error::{GitContext, IoContext};
+use super::tx::PlannedFile;
+use super::{LfsPointer, StoreError, TreeSnapshot, hash_file};
+use crate::registry::Change;
+
+/// Refuses the change when a file it touches has uncommitted edits (staged, modified,
+/// deleted, or an untracked file in the way), before anything is written.
+pub(crate) fn ensure_clean(
+    repo: &Repository,
+    prefix: &str,
+    snapshot: &TreeSnapshot<'_>,
+    change: &Change,
+) -> Result<(), StoreError> {
+    let workdir = repo
+        .workdir()
+        .expect("only called for repositories with a working tree");
+    let mut index = repo.index().git_context("opening the index")?;
+    index.read(false).git_context("reading the index")?;
+    let mut dirty = Vec::new();
+    for (path, _) in &change.files {
+        let repo_path = format!("{prefix}{path}");
+        let base = snapshot.entry_id(path).map(|(id, _)| id);
+        let staged = index
+            .get_path(Path::new(&repo_path), 0)
+            .map(|entry| entry.id);
+        let on_disk = workdir.join(&repo_path);
+        let clean = staged == base
+            && match (std::fs::symlink_metadata(&on_disk), base) {
+                (Err(err), None) if err.kind() == std::io::ErrorKind::NotFound => true,
+                (Ok(meta), Some(id)) if meta.is_file() => {
+                    matches_blob(repo, &on_disk, meta.len(), id)?
+                }
+                _ => false,
+            };
+        if !clean {
+            dirty.push(repo_path);
+        }
+    }
+    if dirty.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::DirtyPaths { paths: dirty })
+    }
+}
+
+/// Whether the file on disk holds blob `id`, or the content an LFS pointer blob names.
+fn matches_blob(repo: &Repository, file: &Path, len: u64, id: Oid) -> Result<bool, StoreError> {
+    if Oid::hash_file(ObjectType::Blob, file).git_context("hashing a working-tree file")? == id {
+        return Ok(true);
+    }
+    let blob = repo.find_blob(id).git_context("reading a blob")?;
+    match LfsPointer::parse(blob.content()) {
+        Some(pointer) if pointer.size == len => Ok(hash_file(file)?.0 == pointer.oid),
+        _ => Ok(false),
+    }
+}
+
+/// Writes the touched files into the working tree (each atomically) and updates
+/// their index entries.
+pub(crate) fn refresh(repo: &Repository, planned: &[PlannedFile]) -> Result<(), StoreError> {
+    let workdir = repo
+        .workdir()
+        .expect("only called for repositories with a working tree");
+    for file in planned {
+        let path = workdir.join(&file.repo_path);
+        match &file.content {
+            Some(bytes) => write_atomically(&path, bytes)?,
+            None => remove_and_prune(workdir, &path)?,
+        }
+    }
+    let mut index = repo.index().git_context("opening the index")?;
+    index.read(true).git_context("reading the index")?;
+    for file in planned {
+        let path = Path::new(&file.repo_path);
+        match file.content {
+            Some(_) => index.add_path(path),
+            None => index.remove_path(path),
+        }
+        .git_context("updating the index")?;
+    }
+    let mut waited = 0;
+    loop {
+        match index.write() {
+            Ok(()) => return Ok(()),
+            // `git` itself may hold index.lock for a moment.
+            Err(err) if err.code() == ErrorCode::Locked && waited < 100 => {
+                waited += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(err) => return Err(err).git_context("writing the index"),
+        }
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let parent = path
+        .parent()
+        .expect("working-tree files have a parent folder");
+    std::fs::create_dir_all(parent).io_context("creating", parent)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".omgreg-")
+        .tempfile_in(parent)
+        .io_context("creating a temporary file in", parent)?;
+    std::io::Write::write_all(&mut temp, bytes).io_context("writing", temp.path())?;
+    set_file_mode(temp.as_file(), path)?;
+    temp.persist(path).map_err(|err| StoreError::Io {
+        what: "writing",
+        path: path.to_owned(),
+        source: err.error,
+    })?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_file_mode(file: &std::fs::File, path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .io_context("setting permissions of", path)
+}
+
+#[cfg(not(unix))]
+fn set_file_mode(_: &std::fs::File, _: &Path) -> Result<(), StoreError> {
+    Ok(())
+}
+
+fn remove_and_prune(workdir: &Path, path: &Path) -> Result<(), StoreError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(err).io_context("removing", path),
+    }
+    let mut folder = path.parent();
+    while let Some(dir) = folder {
+        if dir == workdir || std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+        folder = dir.parent();
+    }
+    Ok(())
+}
