@@ -129,10 +129,10 @@ fn latest_active(
     ascending: &[VersionId],
 ) -> Result<Option<ModelVersion>, RegistryError> {
     for id in ascending.iter().rev() {
-        if let Some(version) = load_version(snapshot, model, id)? {
-            if version.status == Status::Active {
-                return Ok(Some(version));
-            }
+        if let Some(version) = load_version(snapshot, model, id)?
+            && version.status == Status::Active
+        {
+            return Ok(Some(version));
         }
     }
     Ok(None)
