@@ -54,6 +54,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Init(init::InitArgs),
+    #[command(disable_version_flag = true)]
     Register(register::RegisterArgs),
     List(list::ListArgs),
     Show(show::ShowArgs),
@@ -105,4 +106,13 @@ fn install_miette_hook() {
                 .build(),
         )
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

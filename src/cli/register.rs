@@ -28,8 +28,8 @@ pub struct RegisterArgs {
     model_flag: Option<String>,
 
     /// The version to register (SemVer 2.0, e.g. `2.1.0` or `1.0.0-rc.1`).
-    #[arg(long, value_name = "VERSION", conflicts_with = "bump")]
-    version: Option<String>,
+    #[arg(long = "version", value_name = "VERSION", conflicts_with = "bump")]
+    exact_version: Option<String>,
 
     /// Which field of the greatest version to bump when `--version` is absent.
     #[arg(long, value_enum, value_name = "LEVEL", default_value = "minor")]
@@ -153,7 +153,7 @@ fn resolve(ctx: &Ctx, args: RegisterArgs, identity: &Identity) -> Result<Plan, C
             .into());
         }
     };
-    let version = match args.version {
+    let version = match args.exact_version {
         Some(version) => VersionSpec::Exact(version.parse()?),
         None => VersionSpec::Bump(match args.bump {
             BumpArg::Major => Bump::Major,

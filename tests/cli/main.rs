@@ -1,0 +1,10 @@
+//! Integration tests: the real `omgreg` binary on real Git repositories in temp
+//! folders, judged by real `git` (fsck, log, lfs ls-files / fsck).
+
+mod common;
+
+mod test_bad_input;
+mod test_concurrency;
+mod test_init;
+mod test_read;
+mod test_register;
