@@ -263,3 +263,7 @@ fn build_level(repo: &Repository, entries: &[(&str, Oid)]) -> Result<Oid, StoreE
     }
     builder.write().git_context("writing a tree")
 }
+
+#[cfg(test)]
+#[path = "tx_tests.rs"]
+mod tests;
