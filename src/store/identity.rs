@@ -22,17 +22,28 @@ impl Identity {
         let configured = |key: &str| config.get_string(key).ok().filter(|v| !v.is_empty());
         let env = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
         let now = OffsetDateTime::now_utc();
+        // Like git without `user.useConfigOnly`: fall back to the login and host names.
+        let use_config_only = config.get_bool("user.useConfigOnly").unwrap_or(false);
+        let guessed = if use_config_only {
+            None
+        } else {
+            guess_identity()
+        };
         let person = |name_var: &'static str, email_var: &'static str, date_var: &'static str| {
-            let name = env(name_var).or_else(|| configured("user.name")).ok_or(
-                StoreError::IdentityUnknown {
+            let guess =
+                |part: fn(&(String, String)) -> &String| guessed.as_ref().map(|g| part(g).clone());
+            let name = env(name_var)
+                .or_else(|| configured("user.name"))
+                .or_else(|| guess(|g| &g.0))
+                .ok_or(StoreError::IdentityUnknown {
                     missing: "user.name",
-                },
-            )?;
-            let email = env(email_var).or_else(|| configured("user.email")).ok_or(
-                StoreError::IdentityUnknown {
+                })?;
+            let email = env(email_var)
+                .or_else(|| configured("user.email"))
+                .or_else(|| guess(|g| &g.1))
+                .ok_or(StoreError::IdentityUnknown {
                     missing: "user.email",
-                },
-            )?;
+                })?;
             let time = match env(date_var) {
                 Some(value) => parse_git_date(&value).ok_or(StoreError::InvalidDate {
                     var: date_var,
@@ -69,6 +80,21 @@ impl Identity {
             .format(&Rfc3339)
             .expect("UTC times always format as RFC 3339")
     }
+}
+
+/// `login <login@hostname>` from the environment, as git guesses it.
+fn guess_identity() -> Option<(String, String)> {
+    let login = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))?;
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()?
+        .trim()
+        .to_owned();
+    if host.is_empty() {
+        return None;
+    }
+    Some((login.clone(), format!("{login}@{host}")))
 }
 
 /// Parses the date formats git accepts in `GIT_*_DATE`: `@<secs> <+hhmm>`,
