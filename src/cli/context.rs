@@ -1,6 +1,7 @@
-//! What every command gets: the working folder and the output settings.
+//! What every command gets: the working folder, the registry location and the
+//! output settings.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::CommandError;
 use super::env_vars;
@@ -9,25 +10,49 @@ use crate::store::{Store, StoreError};
 
 /// Global options, resolved once.
 pub struct Ctx {
-    /// The folder commands act from (`-C` applied).
+    /// The folder commands act from (`-C` applied): relative paths given on the
+    /// command line, and `--code-commit auto`, are taken from here.
     pub cwd: PathBuf,
+    /// Where to look for the registry: `--registry` / `OMGREG_REGISTRY`, else `cwd`.
+    pub registry_dir: PathBuf,
     pub output: Output,
 }
 
 impl Ctx {
-    pub fn new(directory: Option<PathBuf>, json: bool, quiet: bool) -> Result<Self, CommandError> {
+    pub fn new(
+        directory: Option<PathBuf>,
+        registry: Option<PathBuf>,
+        json: bool,
+        quiet: bool,
+    ) -> Result<Self, CommandError> {
         let here = std::env::current_dir()?;
-        let cwd = match directory {
-            Some(dir) if dir.is_absolute() => dir,
-            Some(dir) => here.join(dir),
-            None => here,
+        let cwd = absolute(&here, directory);
+        let registry_dir = match registry {
+            Some(dir) => absolute(&cwd, Some(dir)),
+            None => cwd.clone(),
         };
         let output = Output::new(json, quiet, env_vars::is_set(env_vars::OMGREG_NO_PROGRESS));
-        Ok(Self { cwd, output })
+        Ok(Self {
+            cwd,
+            registry_dir,
+            output,
+        })
     }
 
-    /// Opens the registry around the working folder.
+    /// Opens the registry around the registry folder.
     pub fn open_store(&self) -> Result<Store, StoreError> {
-        Store::discover(&self.cwd)
+        Store::discover(&self.registry_dir)
+    }
+
+    /// A path given on the command line, relative to the working folder.
+    pub fn path(&self, given: &Path) -> PathBuf {
+        self.cwd.join(given)
+    }
+}
+
+fn absolute(base: &Path, given: Option<PathBuf>) -> PathBuf {
+    match given {
+        Some(dir) => base.join(dir),
+        None => base.to_owned(),
     }
 }

@@ -2,6 +2,8 @@
 
 /// Disables colour when set to anything (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The registry to use (same as `--registry`); read by clap.
+pub const OMGREG_REGISTRY: &str = "OMGREG_REGISTRY";
 /// Forces progress bars off even on a terminal (`1`).
 pub const OMGREG_NO_PROGRESS: &str = "OMGREG_NO_PROGRESS";
 

@@ -17,8 +17,13 @@ const SAMPLES: [(&str, &str, f64, &str); 4] = [
     ("fraud", "0.1.0", 0.954, "isolation forest prototype"),
 ];
 
-/// Registers the sample versions, one commit each.
-pub fn populate(ctx: &Ctx, store: &Store, identity: &Identity) -> Result<(), CommandError> {
+/// Registers the sample versions, one commit each; returns the last commit.
+pub fn populate(
+    ctx: &Ctx,
+    store: &Store,
+    identity: &Identity,
+) -> Result<Option<git2::Oid>, CommandError> {
+    let mut last = None;
     let scratch = tempfile::tempdir()?;
     for (model, version, accuracy, description) in SAMPLES {
         let file = scratch.path().join(format!("{model}-{version}.bin"));
@@ -55,9 +60,9 @@ pub fn populate(ctx: &Ctx, store: &Store, identity: &Identity) -> Result<(), Com
             created_by: identity.author_line(),
             message: Some("sample version from `omgreg init --example`".to_owned()),
         };
-        execute(ctx, store, identity, Plan { request, sources }, false)?;
+        last = execute(ctx, store, identity, Plan { request, sources }, false)?.commit;
         ctx.output
             .status(&format!("Registered sample `{model}@{version}`"));
     }
-    Ok(())
+    Ok(last)
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::registry;
+use crate::render;
 use crate::store::{Identity, Store, TxOptions};
 
 use super::{CommandError, Ctx, example};
@@ -71,28 +72,28 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CommandError> {
         registry::init(snapshot, &name, &files)
     })?;
     install_lfs_hooks(ctx, &store);
-    let where_ = store.root_dir().unwrap_or_else(|| dir.clone());
-    ctx.output.status(&format!(
-        "Initialized registry `{name}` in `{}` (commit {})",
-        where_.display(),
-        committed
-            .commit
+    let root = store.root_dir().unwrap_or_else(|| dir.clone());
+    let root = root.canonicalize().unwrap_or(root);
+    let short = |commit: Option<git2::Oid>| {
+        commit
             .map(|c| c.to_string()[..12].to_owned())
             .unwrap_or_default()
+    };
+    ctx.output.status(&format!(
+        "Initialized registry `{name}` in `{}` (commit {})",
+        root.display(),
+        short(committed.commit)
     ));
+    let mut last = committed.commit;
     if args.example {
-        example::populate(ctx, &store, &identity)?;
+        last = example::populate(ctx, &store, &identity)?.or(last);
     }
-    if ctx.output.json {
-        ctx.output.json(&serde_json::json!({
-            "kind": "init",
-            "schema_version": crate::schema::SCHEMA_VERSION,
-            "name": name,
-            "path": where_,
-            "commit": committed.commit.map(|c| c.to_string()),
-        }))?;
-    }
-    Ok(())
+    Ok(render::init(
+        &ctx.output,
+        &name,
+        &root,
+        last.map(|c| c.to_string()),
+    )?)
 }
 
 /// `git lfs install --local`, when git-lfs is installed, so that `git lfs push`,

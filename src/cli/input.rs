@@ -52,6 +52,16 @@ pub fn read_text(path: &Path) -> Result<String, ArgError> {
     })
 }
 
+/// Fails with a clear error when `path` cannot be opened for reading.
+pub fn ensure_readable(path: &Path) -> Result<(), ArgError> {
+    std::fs::File::open(path)
+        .map(drop)
+        .map_err(|source| ArgError::Unreadable {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

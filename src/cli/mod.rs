@@ -39,6 +39,11 @@ pub struct Cli {
     #[arg(short = 'C', global = true, value_name = "PATH")]
     directory: Option<PathBuf>,
 
+    /// The registry to use, when it is not around the working folder: relative
+    /// paths and `--code-commit auto` still refer to the working folder.
+    #[arg(long, global = true, value_name = "PATH", env = env_vars::OMGREG_REGISTRY)]
+    registry: Option<PathBuf>,
+
     /// Print machine-readable JSON on stdout (see docs/json.md).
     #[arg(long, global = true)]
     json: bool,
@@ -83,7 +88,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CommandError> {
-    let ctx = Ctx::new(cli.directory, cli.json, cli.quiet)?;
+    let ctx = Ctx::new(cli.directory, cli.registry, cli.json, cli.quiet)?;
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),

@@ -135,7 +135,7 @@ pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
     let committed = execute(ctx, &store, &identity, plan, dry_run)?;
     Ok(render::register(
         &ctx.output,
-        &RegisterReport::new(&committed, &store),
+        &RegisterReport::new(&committed),
     )?)
 }
 
@@ -168,16 +168,18 @@ fn resolve(ctx: &Ctx, args: RegisterArgs, identity: &Identity) -> Result<Plan, C
         .transpose()?;
 
     let mut metrics = match &args.metrics_file {
-        Some(path) => {
-            schema::parse_metrics_file(&path.display().to_string(), &input::read_text(path)?)?
-        }
+        Some(path) => schema::parse_metrics_file(
+            &path.display().to_string(),
+            &input::read_text(&ctx.path(path))?,
+        )?,
         None => Default::default(),
     };
     metrics.extend(input::metric_map(&args.metrics)?);
     let mut params = match &args.params_file {
-        Some(path) => {
-            schema::parse_params_file(&path.display().to_string(), &input::read_text(path)?)?
-        }
+        Some(path) => schema::parse_params_file(
+            &path.display().to_string(),
+            &input::read_text(&ctx.path(path))?,
+        )?,
         None => Default::default(),
     };
     for flag in &args.params {
@@ -188,7 +190,8 @@ fn resolve(ctx: &Ctx, args: RegisterArgs, identity: &Identity) -> Result<Plan, C
         let vars = input::string_map("--env", &args.env)?;
         let file = match &args.env_file {
             Some(path) => {
-                let (digest, _) = hash_file(path)?;
+                input::ensure_readable(&ctx.path(path))?;
+                let (digest, _) = hash_file(&ctx.path(path))?;
                 let name = path.file_name().map_or_else(
                     || path.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
@@ -212,7 +215,7 @@ fn resolve(ctx: &Ctx, args: RegisterArgs, identity: &Identity) -> Result<Plan, C
 
     let mut sources = Vec::new();
     for path in &args.artifacts {
-        sources.extend(collect_artifacts(&ctx.cwd.join(path))?);
+        sources.extend(collect_artifacts(&ctx.path(path))?);
     }
     let linked = linked_artifacts(&args.uris, &args.digests)?;
 

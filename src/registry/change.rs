@@ -1,5 +1,7 @@
 //! The result of an action: the files to write and the event to record.
 
+use std::fmt;
+
 use super::{Digest, ModelName, VersionId};
 
 /// What happens to one file of the registry.
@@ -13,6 +15,52 @@ pub enum FileChange {
     Remove,
 }
 
+/// A pointer in `stages.yaml`: a stage (configured spelling) or an alias.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    Stage(String),
+    Alias(String),
+}
+
+impl Slot {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Stage(name) | Self::Alias(name) => name,
+        }
+    }
+
+    /// The trailer naming this slot: `Omgreg-Stage` or `Omgreg-Alias`.
+    pub fn trailer_key(&self) -> &'static str {
+        match self {
+            Self::Stage(_) => "Omgreg-Stage",
+            Self::Alias(_) => "Omgreg-Alias",
+        }
+    }
+}
+
+impl fmt::Display for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Stage(name) => write!(f, "stage `{name}`"),
+            Self::Alias(name) => write!(f, "alias `{name}`"),
+        }
+    }
+}
+
+/// One version entering a stage, as part of a promotion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageMove {
+    pub model: ModelName,
+    pub version: VersionId,
+    pub stage: String,
+    /// The stage the version left, if it held one.
+    pub from: Option<String>,
+    /// The version the promotion pushed out of an exclusive stage.
+    pub replaced: Option<VersionId>,
+    /// Whether the replaced version was archived (`on_replace = "archive"`).
+    pub replaced_archived: bool,
+}
+
 /// What an action did, in domain terms; the source of commit trailers and, later,
 /// notifications.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +72,36 @@ pub enum Event {
         model: ModelName,
         version: VersionId,
     },
+    Promoted {
+        moves: Vec<StageMove>,
+    },
+    AliasSet {
+        model: ModelName,
+        alias: String,
+        version: VersionId,
+        previous: Option<VersionId>,
+    },
+    AliasRemoved {
+        model: ModelName,
+        alias: String,
+        version: VersionId,
+    },
+    Archived {
+        model: ModelName,
+        version: VersionId,
+        reason: String,
+        cleared: Vec<Slot>,
+    },
+    Unarchived {
+        model: ModelName,
+        version: VersionId,
+    },
+    RolledBack {
+        model: ModelName,
+        slot: Slot,
+        from: Option<VersionId>,
+        to: VersionId,
+    },
 }
 
 impl Event {
@@ -32,6 +110,12 @@ impl Event {
         match self {
             Self::Initialized { .. } => "init",
             Self::Registered { .. } => "register",
+            Self::Promoted { .. } => "promote",
+            Self::AliasSet { .. } => "alias-set",
+            Self::AliasRemoved { .. } => "alias-rm",
+            Self::Archived { .. } => "archive",
+            Self::Unarchived { .. } => "unarchive",
+            Self::RolledBack { .. } => "rollback",
         }
     }
 
@@ -41,17 +125,107 @@ impl Event {
             Self::Initialized { name } if name.is_empty() => "init registry".to_owned(),
             Self::Initialized { name } => format!("init registry {name}"),
             Self::Registered { model, version } => format!("register {model}@{version}"),
+            Self::Promoted { moves } => {
+                let what: Vec<String> = moves
+                    .iter()
+                    .map(|m| format!("{}@{}", m.model, m.version))
+                    .collect();
+                let stages: Vec<&str> = moves.iter().map(|m| m.stage.as_str()).collect();
+                let stage = if stages.windows(2).all(|w| w[0] == w[1]) {
+                    stages.first().copied().unwrap_or_default().to_owned()
+                } else {
+                    "stages".to_owned()
+                };
+                format!("promote {} to {stage}", what.join(", "))
+            }
+            Self::AliasSet {
+                model,
+                alias,
+                version,
+                ..
+            } => format!("set alias {model}@{alias} -> {version}"),
+            Self::AliasRemoved { model, alias, .. } => format!("remove alias {model}@{alias}"),
+            Self::Archived { model, version, .. } => format!("archive {model}@{version}"),
+            Self::Unarchived { model, version } => format!("unarchive {model}@{version}"),
+            Self::RolledBack {
+                model, slot, to, ..
+            } => format!("roll back {model} {} to {to}", slot.name()),
         }
     }
 
-    /// `Omgreg-*` trailers, in a fixed order.
+    /// `Omgreg-*` trailers, in a fixed order; groups repeat for multi-model actions.
     pub fn trailers(&self) -> Vec<(&'static str, String)> {
         let mut trailers = vec![("Omgreg-Action", self.action().to_owned())];
-        if let Self::Registered { model, version } = self {
-            trailers.push(("Omgreg-Model", model.to_string()));
-            trailers.push(("Omgreg-Version", version.to_string()));
+        let mut push = |key: &'static str, value: String| trailers.push((key, value));
+        match self {
+            Self::Initialized { .. } => {}
+            Self::Registered { model, version }
+            | Self::Unarchived { model, version }
+            | Self::Archived { model, version, .. } => {
+                push("Omgreg-Model", model.to_string());
+                push("Omgreg-Version", version.to_string());
+            }
+            Self::Promoted { moves } => {
+                for m in moves {
+                    push("Omgreg-Model", m.model.to_string());
+                    push("Omgreg-Version", m.version.to_string());
+                    push("Omgreg-Stage", m.stage.clone());
+                    if let Some(replaced) = &m.replaced {
+                        push("Omgreg-Previous", replaced.to_string());
+                    }
+                }
+            }
+            Self::AliasSet {
+                model,
+                alias,
+                version,
+                previous,
+            } => {
+                push("Omgreg-Model", model.to_string());
+                push("Omgreg-Version", version.to_string());
+                push("Omgreg-Alias", alias.clone());
+                if let Some(previous) = previous {
+                    push("Omgreg-Previous", previous.to_string());
+                }
+            }
+            Self::AliasRemoved {
+                model,
+                alias,
+                version,
+            } => {
+                push("Omgreg-Model", model.to_string());
+                push("Omgreg-Alias", alias.clone());
+                push("Omgreg-Previous", version.to_string());
+            }
+            Self::RolledBack {
+                model,
+                slot,
+                from,
+                to,
+            } => {
+                push("Omgreg-Model", model.to_string());
+                push("Omgreg-Version", to.to_string());
+                push(slot.trailer_key(), slot.name().to_owned());
+                if let Some(from) = from {
+                    push("Omgreg-Previous", from.to_string());
+                }
+            }
         }
         trailers
+    }
+
+    /// The models this event touches.
+    pub fn models(&self) -> Vec<&ModelName> {
+        match self {
+            Self::Initialized { .. } => Vec::new(),
+            Self::Promoted { moves } => moves.iter().map(|m| &m.model).collect(),
+            Self::Registered { model, .. }
+            | Self::AliasSet { model, .. }
+            | Self::AliasRemoved { model, .. }
+            | Self::Archived { model, .. }
+            | Self::Unarchived { model, .. }
+            | Self::RolledBack { model, .. } => vec![model],
+        }
     }
 }
 
@@ -84,6 +258,18 @@ impl Change {
         }
         message
     }
+
+    /// Sets `path` to `file`, replacing an earlier entry for the same path.
+    pub fn put(&mut self, path: String, file: FileChange) {
+        match self
+            .files
+            .iter_mut()
+            .find(|(existing, _)| *existing == path)
+        {
+            Some(entry) => entry.1 = file,
+            None => self.files.push((path, file)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -105,5 +291,23 @@ mod tests {
             "register churn@1.0.0\n\nretrained on May data\n\n\
              Omgreg-Action: register\nOmgreg-Model: churn\nOmgreg-Version: 1.0.0\n"
         );
+    }
+
+    #[test]
+    fn multi_model_promotion_repeats_trailer_groups() {
+        let stage_move = |model: &str, version: &str| StageMove {
+            model: model.parse().unwrap(),
+            version: version.parse().unwrap(),
+            stage: "Production".into(),
+            from: Some("Staging".into()),
+            replaced: None,
+            replaced_archived: false,
+        };
+        let event = Event::Promoted {
+            moves: vec![stage_move("a", "1.2.0"), stage_move("b", "3.0.0")],
+        };
+        assert_eq!(event.subject(), "promote a@1.2.0, b@3.0.0 to Production");
+        let keys: Vec<_> = event.trailers().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys.iter().filter(|k| **k == "Omgreg-Model").count(), 2);
     }
 }

@@ -1,14 +1,35 @@
 //! The validated registry configuration.
 
-use crate::schema::{ConfigDoc, SCHEMA_VERSION};
+use crate::schema::{ConfigDoc, EndpointDoc, SCHEMA_VERSION};
 
-use super::{RegistryError, StageDef, StageLadder};
+use super::{ModelName, OnReplace, RegistryError, StageDef, StageLadder, validate_relative_path};
 
 /// `omgreg.toml`, validated.
 #[derive(Debug, Clone)]
 pub struct RegistryConfig {
     pub name: String,
     pub ladder: StageLadder,
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// A deployment manifest that follows a stage or alias of a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub name: String,
+    pub model: ModelName,
+    pub follows: Follows,
+    /// Registry-relative output path.
+    pub output: String,
+    /// Registry-relative template path; the built-in template when `None`.
+    pub template: Option<String>,
+}
+
+/// What an endpoint follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Follows {
+    /// A stage, in its configured spelling.
+    Stage(String),
+    Alias(String),
 }
 
 impl TryFrom<ConfigDoc> for RegistryConfig {
@@ -18,37 +39,132 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
         if doc.schema != SCHEMA_VERSION {
             return Err(RegistryError::UnsupportedSchema { found: doc.schema });
         }
-        let stages = doc
-            .stages
-            .ladder
-            .iter()
-            .map(|name| StageDef {
-                name: name.clone(),
-                shared: doc
-                    .stages
-                    .options
-                    .get(name)
-                    .is_some_and(|options| options.shared),
-            })
-            .collect();
-        let ladder = StageLadder::new(stages)?;
+        let invalid = |reason: String| RegistryError::InvalidStageConfig { reason };
+        let names = StageLadder::new(
+            doc.stages
+                .ladder
+                .iter()
+                .map(|name| StageDef {
+                    name: name.clone(),
+                    ..StageDef::default()
+                })
+                .collect(),
+        )?;
         if let Some(unknown) = doc
             .stages
             .options
             .keys()
-            .find(|name| ladder.find(name).is_none())
+            .find(|name| names.find(name).is_none())
         {
-            return Err(RegistryError::InvalidStageConfig {
-                reason: format!(
-                    "`[stages.options.{unknown}]` names a stage that is not in the ladder"
+            return Err(invalid(format!(
+                "`[stages.options.{unknown}]` names a stage that is not in the ladder"
+            )));
+        }
+        let mut stages = Vec::new();
+        for def in names.iter() {
+            let options = doc
+                .stages
+                .options
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(&def.name))
+                .map(|(_, options)| options.clone())
+                .unwrap_or_default();
+            let from = match options.from {
+                None => None,
+                Some(list) => Some(
+                    list.iter()
+                        .map(|source| match names.find(source) {
+                            Some(stage) => Ok(stage.name.clone()),
+                            None if source.eq_ignore_ascii_case("none") => Ok("None".to_owned()),
+                            None => Err(invalid(format!(
+                                "`from` of stage `{}` names `{source}`, which is not a stage",
+                                def.name
+                            ))),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
                 ),
+            };
+            let on_replace = match options.on_replace.as_deref() {
+                None | Some("none") => OnReplace::Unassign,
+                Some("archive") => OnReplace::Archive,
+                Some(other) => {
+                    return Err(invalid(format!(
+                        "`on_replace` of stage `{}` is `{other}`; use `none` or `archive`",
+                        def.name
+                    )));
+                }
+            };
+            stages.push(StageDef {
+                name: def.name.clone(),
+                shared: options.shared,
+                from,
+                on_replace,
             });
+        }
+        let ladder = StageLadder::new(stages)?;
+        let endpoints = doc
+            .endpoints
+            .into_iter()
+            .map(|e| endpoint(e, &ladder))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (index, endpoint) in endpoints.iter().enumerate() {
+            if endpoints[..index]
+                .iter()
+                .any(|other| other.name == endpoint.name || other.output == endpoint.output)
+            {
+                return Err(RegistryError::InvalidEndpoint {
+                    name: endpoint.name.clone(),
+                    reason: "another endpoint has the same name or output".to_owned(),
+                });
+            }
         }
         Ok(Self {
             name: doc.name,
             ladder,
+            endpoints,
         })
     }
+}
+
+fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, RegistryError> {
+    let invalid = |reason: &str| RegistryError::InvalidEndpoint {
+        name: doc.name.clone(),
+        reason: reason.to_owned(),
+    };
+    // Endpoint names follow the model-name rules: they become file names.
+    doc.name
+        .parse::<ModelName>()
+        .map_err(|_| invalid("the name must match the model-name rules"))?;
+    let model = doc
+        .model
+        .parse::<ModelName>()
+        .map_err(|err| invalid(&err.to_string()))?;
+    let follows = match (&doc.stage, &doc.alias) {
+        (Some(stage), None) => Follows::Stage(
+            ladder
+                .find(stage)
+                .ok_or_else(|| invalid(&format!("`{stage}` is not a stage")))?
+                .name
+                .clone(),
+        ),
+        (None, Some(alias)) => Follows::Alias(alias.clone()),
+        _ => return Err(invalid("give exactly one of `stage` and `alias`")),
+    };
+    let output = doc
+        .output
+        .clone()
+        .unwrap_or_else(|| format!("deploy/{}.yaml", doc.name));
+    validate_relative_path(&output).map_err(|err| invalid(&err.to_string()))?;
+    if let Some(template) = &doc.template {
+        validate_relative_path(template).map_err(|err| invalid(&err.to_string()))?;
+    }
+    Ok(Endpoint {
+        name: doc.name.clone(),
+        model,
+        follows,
+        output,
+        template: doc.template.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -68,6 +184,35 @@ mod tests {
         let doc =
             ConfigDoc::parse("omgreg.toml", "[stages.options.Prod]\nshared = true\n").unwrap();
         assert!(RegistryConfig::try_from(doc).is_err());
+    }
+
+    #[test]
+    fn stage_options_and_endpoints_are_validated() {
+        let text = "[stages.options.production]\nfrom = [\"staging\", \"none\"]\non_replace = \"archive\"\n\n\
+                    [[endpoint]]\nname = \"churn-prod\"\nmodel = \"churn\"\nstage = \"production\"\n";
+        let config =
+            RegistryConfig::try_from(ConfigDoc::parse("omgreg.toml", text).unwrap()).unwrap();
+        let production = config.ladder.find("Production").unwrap();
+        assert_eq!(
+            production.from,
+            Some(vec!["Staging".to_owned(), "None".to_owned()])
+        );
+        assert_eq!(production.on_replace, OnReplace::Archive);
+        assert_eq!(
+            config.endpoints[0].follows,
+            Follows::Stage("Production".into())
+        );
+        assert_eq!(config.endpoints[0].output, "deploy/churn-prod.yaml");
+        for bad in [
+            "[stages.options.Production]\nfrom = [\"Dev\"]\n",
+            "[stages.options.Production]\non_replace = \"delete\"\n",
+            "[[endpoint]]\nname = \"e\"\nmodel = \"m\"\n",
+            "[[endpoint]]\nname = \"e\"\nmodel = \"m\"\nstage = \"Prod\"\n",
+            "[[endpoint]]\nname = \"e\"\nmodel = \"m\"\nalias = \"a\"\noutput = \"../x\"\n",
+        ] {
+            let doc = ConfigDoc::parse("omgreg.toml", bad).unwrap();
+            assert!(RegistryConfig::try_from(doc).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -43,7 +43,9 @@ pub enum RegistryError {
     #[error("invalid artifact path `{path}`: {reason}")]
     #[diagnostic(
         code(omgreg::artifact::invalid_path),
-        help("artifact paths are relative, with no `..` or empty parts")
+        help(
+            "artifact paths are relative, with no `..`, `.git` or empty parts; a folder holding `.git` cannot be registered whole"
+        )
     )]
     InvalidArtifactPath { path: String, reason: String },
 
@@ -67,6 +69,13 @@ pub enum RegistryError {
         help("stages are {known} (and the implicit `None` and `Archived`)")
     )]
     UnknownStage { input: String, known: String },
+
+    #[error("invalid endpoint `{name}`: {reason}")]
+    #[diagnostic(
+        code(omgreg::config::invalid_endpoint),
+        help("fix `[[endpoint]]` in `omgreg.toml` (see docs/format.md)")
+    )]
+    InvalidEndpoint { name: String, reason: String },
 
     #[error("unsupported registry schema {found} in `omgreg.toml`")]
     #[diagnostic(
@@ -110,6 +119,115 @@ pub enum RegistryError {
         reference: String,
         reason: String,
     },
+
+    #[error("`{model}@{version}` is archived")]
+    #[diagnostic(
+        code(omgreg::version::archived),
+        help("`omgreg unarchive {model}@{version}` makes it usable again")
+    )]
+    VersionArchived { model: String, version: String },
+
+    #[error("`{model}@{version}` is not archived")]
+    #[diagnostic(code(omgreg::version::not_archived))]
+    NotArchived { model: String, version: String },
+
+    #[error("`{model}@{version}` already holds stage `{stage}`")]
+    #[diagnostic(
+        code(omgreg::stage::already_there),
+        help("`omgreg list {model}` shows where each version stands")
+    )]
+    AlreadyInStage {
+        model: String,
+        version: String,
+        stage: String,
+    },
+
+    #[error("`{model}@{version}` holds `{stage}`, the top of the ladder")]
+    #[diagnostic(
+        code(omgreg::stage::top_of_ladder),
+        help("name the stage with `--stage`")
+    )]
+    TopOfLadder {
+        model: String,
+        version: String,
+        stage: String,
+    },
+
+    #[error("`{model}@{version}` cannot move from `{from}` to `{to}`")]
+    #[diagnostic(
+        code(omgreg::stage::transition_not_allowed),
+        help("`{to}` accepts versions from {allowed} (`from` in `omgreg.toml`)")
+    )]
+    TransitionNotAllowed {
+        model: String,
+        version: String,
+        from: String,
+        to: String,
+        allowed: String,
+    },
+
+    #[error("`{model}@{version}` holds {slots}")]
+    #[diagnostic(
+        code(omgreg::version::holds_stage),
+        help("promote or roll back another version first, or pass `--force` to clear it")
+    )]
+    HoldsSlots {
+        model: String,
+        version: String,
+        slots: String,
+    },
+
+    #[error("`{model}` appears twice in one promotion")]
+    #[diagnostic(
+        code(omgreg::promote::duplicate_model),
+        help("promote one version per model at a time")
+    )]
+    DuplicateModel { model: String },
+
+    #[error("invalid alias `{alias}`: {reason}")]
+    #[diagnostic(
+        code(omgreg::alias::invalid),
+        help(
+            "aliases are lowercase words like `champion` or `canary-eu`, not stage names or versions"
+        )
+    )]
+    InvalidAlias { alias: String, reason: String },
+
+    #[error("`{model}` has no alias `{alias}`")]
+    #[diagnostic(
+        code(omgreg::alias::not_found),
+        help("`omgreg list {model}` shows its aliases")
+    )]
+    AliasNotFound { model: String, alias: String },
+
+    #[error("alias `{model}@{alias}` already points at `{version}`")]
+    #[diagnostic(code(omgreg::alias::unchanged))]
+    AliasUnchanged {
+        model: String,
+        alias: String,
+        version: String,
+    },
+
+    #[error("stage `{stage}` is shared; rollback needs an exclusive stage")]
+    #[diagnostic(
+        code(omgreg::rollback::shared_stage),
+        help("use `omgreg promote` to change a shared stage")
+    )]
+    RollbackShared { stage: String },
+
+    #[error("nothing to roll back to for `{model}` {slot}")]
+    #[diagnostic(
+        code(omgreg::rollback::nothing),
+        help("no earlier usable version held it; name one with `--to-version`")
+    )]
+    NothingToRollBack { model: String, slot: String },
+
+    #[error("invalid template `{path}`: {message}")]
+    #[diagnostic(
+        code(omgreg::endpoint::template),
+        help("fix the template; see docs/format.md for its variables")
+    )]
+    InvalidTemplate { path: String, message: String },
 
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -2,7 +2,13 @@
 
 use super::{CONFIG_FILE, Change, Event, FileChange, RegistryError, Snapshot};
 
+/// A file `.gitattributes`-like files are merged into line by line instead of replaced.
+const MERGED_FILES: [&str; 1] = [".gitattributes"];
+
 /// Creates a registry from `files` (registry-relative path and content).
+///
+/// Files the folder already has are kept: `.gitattributes` gains the template's
+/// missing lines, anything else (a repository's own README) is left alone.
 pub fn init(
     snapshot: &dyn Snapshot,
     name: &str,
@@ -13,8 +19,14 @@ pub fn init(
     }
     let mut changed = Vec::new();
     for (path, content) in files {
-        if snapshot.read(path)?.as_ref() != Some(content) {
-            changed.push((path.clone(), FileChange::Write(content.clone())));
+        match snapshot.read(path)? {
+            None => changed.push((path.clone(), FileChange::Write(content.clone()))),
+            Some(existing) if MERGED_FILES.contains(&path.as_str()) => {
+                if let Some(merged) = merge_lines(&existing, content) {
+                    changed.push((path.clone(), FileChange::Write(merged)));
+                }
+            }
+            Some(_) => {}
         }
     }
     Ok(Change {
@@ -24,6 +36,32 @@ pub fn init(
         },
         message: None,
     })
+}
+
+/// `existing` plus the lines of `template` it lacks (comments aside); `None` when
+/// nothing is missing.
+fn merge_lines(existing: &[u8], template: &[u8]) -> Option<Vec<u8>> {
+    let existing_text = String::from_utf8_lossy(existing);
+    let have: Vec<&str> = existing_text.lines().map(str::trim).collect();
+    let template_text = String::from_utf8_lossy(template);
+    let missing: Vec<&str> = template_text
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        .filter(|line| !have.contains(&line.trim()))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut merged = existing.to_vec();
+    if !merged.is_empty() && !merged.ends_with(b"\n") {
+        merged.push(b'\n');
+    }
+    merged.extend_from_slice(b"# omgreg: model artifacts are Git LFS objects\n");
+    for line in missing {
+        merged.extend_from_slice(line.as_bytes());
+        merged.push(b'\n');
+    }
+    Some(merged)
 }
 
 #[cfg(test)]
@@ -41,14 +79,26 @@ mod tests {
     }
 
     #[test]
-    fn init_keeps_identical_files_out_of_the_change() {
-        let snap = MemorySnapshot::default().with(".gitattributes", "x\n");
+    fn init_keeps_a_repositorys_own_files_and_merges_gitattributes() {
+        let snap = MemorySnapshot::default()
+            .with("README.md", "# my project\n")
+            .with(".gitattributes", "*.png binary");
         let files = vec![
-            (".gitattributes".to_owned(), b"x\n".to_vec()),
+            ("README.md".to_owned(), b"# registry\n".to_vec()),
+            (
+                ".gitattributes".to_owned(),
+                b"# c\nmodels/** filter=lfs\n".to_vec(),
+            ),
             ("omgreg.toml".to_owned(), b"schema = 1\n".to_vec()),
         ];
         let change = init(&snap, "r", &files).unwrap();
-        assert_eq!(change.files.len(), 1);
-        assert_eq!(change.files[0].0, "omgreg.toml");
+        let paths: Vec<_> = change.files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, [".gitattributes", "omgreg.toml"]);
+        assert_eq!(
+            change.files[0].1,
+            FileChange::Write(b"*.png binary\n# omgreg: model artifacts are Git LFS objects\nmodels/** filter=lfs\n".to_vec())
+        );
+        let again = MemorySnapshot::default().with(".gitattributes", "models/** filter=lfs\n");
+        assert!(init(&again, "r", &files[1..2]).unwrap().files.is_empty());
     }
 }

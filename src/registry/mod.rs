@@ -18,8 +18,8 @@ mod snapshot;
 mod stage;
 mod version;
 
-pub use change::{Change, Event, FileChange};
-pub use config::RegistryConfig;
+pub use change::{Change, Event, FileChange, Slot, StageMove};
+pub use config::{Endpoint, Follows, RegistryConfig};
 pub use error::RegistryError;
 pub use init::init;
 pub use layout::{artifact_path, model_dir, validate_relative_path};
@@ -31,5 +31,5 @@ pub use snapshot::{
     CONFIG_FILE, MemorySnapshot, Snapshot, SnapshotError, load_assignments, load_config,
     load_version, model_exists, version_ids,
 };
-pub use stage::{Assignments, StageDef, StageLadder};
+pub use stage::{Assignments, OnReplace, StageDef, StageLadder, validate_alias};
 pub use version::{ModelVersion, Status};

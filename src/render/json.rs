@@ -48,7 +48,6 @@ pub struct ArtifactJson {
     /// Stored artifacts only: the pointer file, relative to the registry root.
     pub registry_path: Option<String>,
     /// `resolve` only: the local Git LFS object holding the bytes, when present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object_path: Option<String>,
 }
 

@@ -4,6 +4,7 @@
 //! stderr. JSON output is a public API (docs/json.md). Depends on `registry`,
 //! `schema` and `store` report values, never on `cli` argument types.
 
+mod init;
 mod json;
 mod list;
 mod output;
@@ -13,6 +14,7 @@ mod resolve;
 mod show;
 mod table;
 
+pub use init::init;
 pub use json::{ArtifactJson, VersionJson};
 pub use list::{list_models, list_versions};
 pub use output::Output;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::Output;
 use super::json::Document;
 use crate::registry::{Event, FileChange};
-use crate::store::{Committed, Store};
+use crate::store::Committed;
 
 /// What a registration did (or would do, on a dry run).
 #[derive(Debug, Serialize)]
@@ -15,7 +15,7 @@ pub struct RegisterReport {
     pub branch: String,
     pub parent_commit: Option<String>,
     pub dry_run: bool,
-    /// Repository paths of the files the commit writes.
+    /// Registry-relative paths of the files the commit writes.
     pub files: Vec<String>,
     #[serde(skip)]
     commit: Option<String>,
@@ -24,7 +24,7 @@ pub struct RegisterReport {
 }
 
 impl RegisterReport {
-    pub fn new(committed: &Committed, store: &Store) -> Self {
+    pub fn new(committed: &Committed) -> Self {
         let (model, version) = match &committed.change.event {
             Event::Registered { model, version } => (model.to_string(), version.to_string()),
             other => (String::new(), other.subject()),
@@ -52,7 +52,7 @@ impl RegisterReport {
                 .change
                 .files
                 .iter()
-                .map(|(path, _)| format!("{}{path}", store.prefix()))
+                .map(|(path, _)| path.clone())
                 .collect(),
             commit: committed.commit.map(|id| id.to_string()),
             version_yaml,

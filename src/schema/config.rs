@@ -17,6 +17,29 @@ pub struct ConfigDoc {
     pub name: String,
     #[serde(default)]
     pub stages: StagesSection,
+    /// `[[endpoint]]`: deployment manifests rendered from the registry.
+    #[serde(default, rename = "endpoint")]
+    pub endpoints: Vec<EndpointDoc>,
+}
+
+/// One `[[endpoint]]`: a manifest rendered for whatever version a stage or alias
+/// of a model points at.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EndpointDoc {
+    pub name: String,
+    pub model: String,
+    /// The stage to follow (e.g. `Production`); exclusive with `alias`.
+    #[serde(default)]
+    pub stage: Option<String>,
+    /// The alias to follow (e.g. `champion`); exclusive with `stage`.
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// Output path, relative to the registry root (default `deploy/<name>.yaml`).
+    #[serde(default)]
+    pub output: Option<String>,
+    /// A minijinja template file, relative to the registry root (default: built in).
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 /// `[stages]`: the promotion ladder and per-stage options.
@@ -45,6 +68,14 @@ pub struct StageOptionsDoc {
     /// A shared stage may hold several versions at once.
     #[serde(default)]
     pub shared: bool,
+    /// The stages a version may be promoted from (`None` for unassigned versions);
+    /// any stage when absent.
+    #[serde(default)]
+    pub from: Option<Vec<String>>,
+    /// What happens to the version an exclusive stage replaces: `none` (it goes back
+    /// to `None`, the default) or `archive`.
+    #[serde(default)]
+    pub on_replace: Option<String>,
 }
 
 fn default_schema() -> u32 {

@@ -111,13 +111,23 @@ fn parse_git_date(value: &str) -> Option<Time> {
         return Some(Time::new(seconds, offset));
     }
     let iso = trimmed.replacen(' ', "T", 1);
-    let parsed = OffsetDateTime::parse(&iso, &Rfc3339)
-        .or_else(|_| OffsetDateTime::parse(trimmed, &Rfc2822))
-        .ok()?;
-    Some(Time::new(
-        parsed.unix_timestamp(),
-        parsed.offset().whole_minutes().into(),
-    ))
+    if let Ok(parsed) =
+        OffsetDateTime::parse(&iso, &Rfc3339).or_else(|_| OffsetDateTime::parse(trimmed, &Rfc2822))
+    {
+        return Some(Time::new(
+            parsed.unix_timestamp(),
+            parsed.offset().whole_minutes().into(),
+        ));
+    }
+    // ISO 8601 as git prints it: `2026-03-01 10:00:00 +0200` (zone optional, UTC then).
+    let (local, zone) = match iso.rsplit_once(' ') {
+        Some((local, zone)) => (local, parse_zone(zone)?),
+        None => (iso.as_str(), 0),
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let local = time::PrimitiveDateTime::parse(local, format).ok()?;
+    let utc = local.assume_utc().unix_timestamp() - i64::from(zone) * 60;
+    Some(Time::new(utc, zone))
 }
 
 fn parse_zone(zone: &str) -> Option<i32> {
@@ -148,6 +158,10 @@ mod tests {
         assert_eq!(t.seconds(), 1_700_000_000);
         let t = parse_git_date("2023-11-14 23:13:20+01:00").unwrap();
         assert_eq!((t.seconds(), t.offset_minutes()), (1_700_000_000, 60));
+        let t = parse_git_date("2023-11-14 23:13:20 +0100").unwrap();
+        assert_eq!((t.seconds(), t.offset_minutes()), (1_700_000_000, 60));
+        let t = parse_git_date("2023-11-14 22:13:20").unwrap();
+        assert_eq!(t.seconds(), 1_700_000_000);
         assert!(parse_git_date("yesterday").is_none());
     }
 }
