@@ -10,6 +10,7 @@ mod config;
 mod error;
 mod init;
 mod layout;
+mod lifecycle;
 mod names;
 mod query;
 mod reference;
@@ -23,6 +24,9 @@ pub use config::{Endpoint, Follows, RegistryConfig};
 pub use error::RegistryError;
 pub use init::init;
 pub use layout::{artifact_path, model_dir, validate_relative_path};
+pub use lifecycle::{
+    Actor, ArchiveRequest, PromoteRequest, archive, promote, remove_alias, set_alias, unarchive,
+};
 pub use names::{Bump, Digest, ModelName, VersionId};
 pub use query::{ModelSummary, VersionRow, list_models, list_versions, resolve};
 pub use reference::{ModelRef, RefTarget};

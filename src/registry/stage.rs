@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::schema::{SchemaError, StageSlot, StagesDoc};
 
-use super::{RegistryError, VersionId};
+use super::{RegistryError, Slot, VersionId};
 
 /// One rung of the ladder.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -232,6 +232,48 @@ impl Assignments {
             .filter(|(_, v)| *v == version)
             .map(|(a, _)| a.as_str())
             .collect()
+    }
+
+    /// The version a slot points at; for a shared stage, the greatest it holds.
+    pub fn holder(&self, slot: &Slot) -> Option<&VersionId> {
+        match slot {
+            Slot::Stage(stage) => self.holders(stage).iter().max(),
+            Slot::Alias(alias) => self.aliases.get(alias),
+        }
+    }
+
+    /// Makes `stage` hold exactly `versions`.
+    pub fn set_stage(&mut self, stage: &str, ladder: &StageLadder, mut versions: Vec<VersionId>) {
+        versions.sort();
+        match self.stages.iter_mut().find(|(name, _)| name == stage) {
+            Some(entry) => entry.1 = versions,
+            None => self.stages.push((stage.to_owned(), versions)),
+        }
+        self.stages.retain(|(_, held)| !held.is_empty());
+        self.stages
+            .sort_by_key(|(name, _)| ladder.iter().position(|def| &def.name == name));
+    }
+
+    /// Takes `version` out of every stage and alias it holds; returns those slots.
+    pub fn clear_version(&mut self, version: &VersionId, ladder: &StageLadder) -> Vec<Slot> {
+        let mut cleared = Vec::new();
+        for (stage, held) in &mut self.stages {
+            if held.contains(version) {
+                held.retain(|v| v != version);
+                cleared.push(Slot::Stage(stage.clone()));
+            }
+        }
+        self.stages.retain(|(_, held)| !held.is_empty());
+        self.stages
+            .sort_by_key(|(name, _)| ladder.iter().position(|def| &def.name == name));
+        self.aliases.retain(|alias, v| {
+            let keep = v != version;
+            if !keep {
+                cleared.push(Slot::Alias(alias.clone()));
+            }
+            keep
+        });
+        cleared
     }
 
     /// The versions `stage` (configured spelling) holds.
