@@ -15,6 +15,7 @@ mod names;
 mod query;
 mod reference;
 mod register;
+mod rollback;
 mod snapshot;
 mod stage;
 mod version;
@@ -31,6 +32,7 @@ pub use names::{Bump, Digest, ModelName, VersionId};
 pub use query::{ModelSummary, VersionRow, list_models, list_versions, resolve};
 pub use reference::{ModelRef, RefTarget};
 pub use register::{ArtifactInput, RegisterRequest, VersionSpec, register};
+pub use rollback::{SlotChange, resolve_slot, rollback, rollback_target};
 pub use snapshot::{
     CONFIG_FILE, MemorySnapshot, Snapshot, SnapshotError, load_assignments, load_config,
     load_version, model_exists, version_ids,

@@ -1,0 +1,194 @@
+//! History-aware rollback: the stack of versions a stage (or alias) has held.
+//!
+//! Replaying a slot's history oldest to newest, a change pushes the new holder and a
+//! rollback pops back to its target. [`rollback_target`] computes the same answer
+//! walking newest to oldest, so it can stop as soon as the target is known instead
+//! of reading the whole history.
+
+use super::{
+    Change, Event, ModelName, RegistryConfig, RegistryError, Slot, Snapshot, VersionId,
+    lifecycle::write_stages, load_assignments, load_config,
+};
+
+/// One change of a slot's holder found in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotChange {
+    pub old: Option<VersionId>,
+    pub new: Option<VersionId>,
+    /// The change was made by `omgreg rollback` (per its commit trailers).
+    pub rolled_back: bool,
+}
+
+/// The version a rollback of a slot lands on, or `None` when there is none.
+///
+/// `history` yields the slot's changes newest first; `usable` says whether a version
+/// may be rolled back to (active, artifacts present). Stops reading `history` as soon
+/// as the answer is known.
+///
+/// The stack at any time is the stack before the last change, transformed: a change
+/// pushes its new holder; a rollback to `X` drops the top and everything down to the
+/// first `X`. Read newest first, each push yields one entry of the stack at its
+/// time, which then passes through the filters of the rollbacks made after it
+/// (earliest first). The first entry that comes through is the current holder; the
+/// next usable one is the target.
+pub fn rollback_target<E>(
+    current: Option<&VersionId>,
+    history: impl IntoIterator<Item = Result<SlotChange, E>>,
+    mut usable: impl FnMut(&VersionId) -> Result<bool, E>,
+) -> Result<Option<VersionId>, E> {
+    let mut filters: Vec<PopFilter> = Vec::new();
+    let mut seen_top = false;
+    let mut bottom = None;
+    for change in history {
+        let change = change?;
+        bottom = Some(change.old.clone());
+        if change.rolled_back {
+            filters.push(PopFilter {
+                to: change.new,
+                state: PopState::DropTop,
+            });
+            continue;
+        }
+        if !passes(&mut filters, change.new.as_ref()) {
+            continue;
+        }
+        if !seen_top {
+            seen_top = true;
+            continue;
+        }
+        if let Some(version) = &change.new
+            && Some(version) != current
+            && usable(version)?
+        {
+            return Ok(change.new);
+        }
+    }
+    // The oldest change's previous holder is the bottom of the stack.
+    if let Some(Some(version)) = bottom
+        && passes(&mut filters, Some(&version))
+        && seen_top
+        && Some(&version) != current
+        && usable(&version)?
+    {
+        return Ok(Some(version));
+    }
+    Ok(None)
+}
+
+/// What a rollback did to the stack below it: dropped the top, then everything
+/// down to its target.
+struct PopFilter {
+    to: Option<VersionId>,
+    state: PopState,
+}
+
+enum PopState {
+    DropTop,
+    DropUntilTarget,
+    Pass,
+}
+
+/// Runs one stack entry through the rollback filters, innermost (earliest) first.
+fn passes(filters: &mut Vec<PopFilter>, entry: Option<&VersionId>) -> bool {
+    for filter in filters.iter_mut().rev() {
+        match filter.state {
+            PopState::DropTop => {
+                filter.state = PopState::DropUntilTarget;
+                return false;
+            }
+            PopState::DropUntilTarget if filter.to.as_ref() == entry => {
+                filter.state = PopState::Pass
+            }
+            PopState::DropUntilTarget => return false,
+            PopState::Pass => {}
+        }
+    }
+    filters.retain(|filter| !matches!(filter.state, PopState::Pass));
+    true
+}
+
+/// Resolves the slot to roll back: a stage (any case) or an alias of the model; the
+/// top of the ladder when `input` is `None`.
+pub fn resolve_slot(config: &RegistryConfig, input: Option<&str>) -> Result<Slot, RegistryError> {
+    match input {
+        None => Ok(Slot::Stage(
+            config
+                .ladder
+                .iter()
+                .last()
+                .expect("ladders are never empty")
+                .name
+                .clone(),
+        )),
+        Some(name) => match config.ladder.find(name) {
+            Some(stage) if stage.shared => Err(RegistryError::RollbackShared {
+                stage: stage.name.clone(),
+            }),
+            Some(stage) => Ok(Slot::Stage(stage.name.clone())),
+            None => {
+                super::validate_alias(name, &config.ladder)?;
+                Ok(Slot::Alias(name.to_owned()))
+            }
+        },
+    }
+}
+
+/// Points `slot` of `model` at `target` (found by [`rollback_target`] or named by the
+/// user); the version it replaces goes back to `None`.
+pub fn rollback(
+    snapshot: &dyn Snapshot,
+    model: &ModelName,
+    slot: &Slot,
+    target: &VersionId,
+    message: Option<String>,
+) -> Result<Change, RegistryError> {
+    let config = load_config(snapshot)?;
+    let row = super::query::resolve(
+        snapshot,
+        &config,
+        &super::ModelRef {
+            model: model.clone(),
+            target: super::RefTarget::Version(target.clone()),
+        },
+    )?;
+    if row.version.status == super::Status::Archived {
+        return Err(RegistryError::VersionArchived {
+            model: model.to_string(),
+            version: target.to_string(),
+        });
+    }
+    let mut assignments = load_assignments(snapshot, &config, model)?;
+    let from = assignments.holder(slot).cloned();
+    if from.as_ref() == Some(target) {
+        return Err(RegistryError::AlreadyInStage {
+            model: model.to_string(),
+            version: target.to_string(),
+            stage: slot.name().to_owned(),
+        });
+    }
+    match slot {
+        Slot::Stage(stage) => {
+            assignments.clear_version(target, &config.ladder);
+            assignments.set_stage(stage, &config.ladder, vec![target.clone()]);
+        }
+        Slot::Alias(alias) => {
+            assignments.aliases.insert(alias.clone(), target.clone());
+        }
+    }
+    let mut change = Change {
+        files: Vec::new(),
+        event: Event::RolledBack {
+            model: model.clone(),
+            slot: slot.clone(),
+            from,
+            to: target.clone(),
+        },
+        message,
+    };
+    write_stages(&mut change, &config, model, &assignments);
+    Ok(change)
+}
+
+#[cfg(test)]
+#[path = "rollback_tests.rs"]
+mod tests;
