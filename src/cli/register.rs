@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::registry::{self, ArtifactInput, Bump, ModelRef, RegisterRequest, VersionSpec};
+use crate::registry::{self, ArtifactInput, Bump, Digest, ModelRef, RegisterRequest, VersionSpec};
 use crate::render::{self, RegisterReport};
 use crate::schema::{self, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, ParamValue, VersionDoc};
 use crate::store::{
@@ -258,9 +258,21 @@ pub(crate) fn execute(
         mut request,
         sources,
     } = plan;
+    // Dry-run the whole action on HEAD, artifacts included (their digests are not
+    // known yet, their paths are), so that every refusal comes before the copying.
+    let mut preview = request.clone();
+    preview.artifacts.extend(sources.iter().map(|source| ArtifactInput {
+        path: source.relative.clone(),
+        sha256: Digest::from_bytes(&[0; 32]),
+        size: Some(source.size),
+        uri: None,
+    }));
     let snapshot = store.snapshot(None)?;
-    registry::register(&snapshot, &request)?;
+    let change = registry::register(&snapshot, &preview)?;
     drop(snapshot);
+    if !dry_run {
+        store.preflight(&change)?;
+    }
 
     let total: u64 = sources.iter().map(|s| s.size).sum();
     let progress = render::ByteProgress::new(ctx.output.progress, total, "storing artifacts");

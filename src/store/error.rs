@@ -53,6 +53,13 @@ pub enum StoreError {
     )]
     DirtyPaths { paths: Vec<String> },
 
+    #[error("`{path}` in the working tree is a symbolic link or a file, not a folder")]
+    #[diagnostic(
+        code(omgreg::store::symlink_in_working_tree),
+        help("omgreg never writes through links; replace `{path}` with a real folder (or remove it)")
+    )]
+    SymlinkInWorkingTree { path: String },
+
     #[error("the branch `{branch}` kept moving under this action ({attempts} attempts)")]
     #[diagnostic(
         code(omgreg::store::conflict),

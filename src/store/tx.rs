@@ -126,6 +126,18 @@ impl Store {
         })
     }
 
+    /// Checks, before any slow work, what the transaction would refuse for `change`:
+    /// a detached HEAD, and uncommitted edits or links on the paths it writes.
+    pub fn preflight(&self, change: &Change) -> Result<(), StoreError> {
+        self.branch()?;
+        if self.repo.workdir().is_some() {
+            let head = self.repo.head().ok().and_then(|head| head.peel_to_commit().ok());
+            let snapshot = TreeSnapshot::new(&self.repo, head.as_ref(), &self.prefix)?;
+            worktree::ensure_clean(&self.repo, &self.prefix, &snapshot, change)?;
+        }
+        Ok(())
+    }
+
     /// The branch HEAD points at (possibly unborn).
     fn branch(&self) -> Result<String, StoreError> {
         let head = self

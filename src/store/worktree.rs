@@ -26,6 +26,9 @@ pub(crate) fn ensure_clean(
     let mut dirty = Vec::new();
     for (path, _) in &change.files {
         let repo_path = format!("{prefix}{path}");
+        if let Some(link) = symlinked_ancestor(workdir, &repo_path) {
+            return Err(StoreError::SymlinkInWorkingTree { path: link });
+        }
         let base = snapshot.entry_id(path).map(|(id, _)| id);
         let staged = index
             .get_path(Path::new(&repo_path), 0)
@@ -48,6 +51,22 @@ pub(crate) fn ensure_clean(
     } else {
         Err(StoreError::DirtyPaths { paths: dirty })
     }
+}
+
+/// The first folder on the way to `repo_path` that is a symbolic link (or not a
+/// folder at all): writing through it would land outside the working tree.
+fn symlinked_ancestor(workdir: &Path, repo_path: &str) -> Option<String> {
+    let parts: Vec<&str> = repo_path.split('/').collect();
+    let mut current = workdir.to_owned();
+    for (depth, part) in parts[..parts.len().saturating_sub(1)].iter().enumerate() {
+        current.push(part);
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Some(parts[..=depth].join("/")),
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 /// Whether the file on disk holds blob `id`, or the content an LFS pointer blob names.

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+
+pub mod refusal;
 use sha2::{Digest, Sha256};
 
 pub const AUTHOR: &str = "Ada Lovelace";
