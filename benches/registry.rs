@@ -269,6 +269,7 @@ fn main() {
     };
     std::fs::create_dir_all(&env.home).expect("home");
     let started = Instant::now();
+    let load_before = load_average();
     eprintln!("omgreg: {}", env.omgreg.display());
     eprintln!("work dir: {}", env.root.display());
 
@@ -282,7 +283,7 @@ fn main() {
     }
     rows.push(bench_big_artifact(&env, &plan));
 
-    print_report(&env, &plan, &rows);
+    print_report(&env, &plan, &rows, &load_before);
     eprintln!("total bench time: {:.1} s", started.elapsed().as_secs_f64());
     if is_set("OMGREG_BENCH_KEEP") {
         let kept = temp.keep();
@@ -479,7 +480,15 @@ fn warm_page_cache(path: &Path) {
     while file.read(&mut buffer).expect("reading the artifact") > 0 {}
 }
 
-fn print_report(env: &Env, plan: &Plan, rows: &[Row]) {
+/// The 1-minute load average: the machine was not idle when it is near the core count.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+fn print_report(env: &Env, plan: &Plan, rows: &[Row], load_before: &str) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -508,8 +517,10 @@ fn print_report(env: &Env, plan: &Plan, rows: &[Row]) {
 
     println!("## omgreg registry benchmarks\n");
     println!(
-        "Machine: {cores} cores, {cpu}, Linux {kernel}; {}; omgreg {commit}.",
-        git.trim()
+        "Machine: {cores} cores, {cpu}, Linux {kernel}; {}; omgreg {commit}; \
+         1-minute load average {load_before} before, {} after.",
+        git.trim(),
+        load_average()
     );
     println!(
         "Medians of {} runs (read/register) and {} runs (large artifact), after warm-up \
