@@ -10,10 +10,18 @@ use crate::store::{Identity, Store, TxOptions};
 use super::{CommandError, Ctx, example};
 
 /// The files `init` lays down, embedded at build time from `registry-template/`.
-const TEMPLATE: [(&str, &str); 3] = [
+const TEMPLATE: [(&str, &str); 5] = [
     (
         "omgreg.toml",
         include_str!("../../registry-template/omgreg.toml"),
+    ),
+    (
+        "templates/endpoint.yaml.j2",
+        include_str!("../../registry-template/templates/endpoint.yaml.j2"),
+    ),
+    (
+        "templates/kserve.yaml.j2",
+        include_str!("../../registry-template/templates/kserve.yaml.j2"),
     ),
     (
         ".gitattributes",

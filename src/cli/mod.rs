@@ -4,6 +4,9 @@
 //! store transaction when it writes) and hands a report to `render`. Only this
 //! module and `render` touch the terminal.
 
+mod action;
+mod alias;
+mod archive;
 mod context;
 mod env_vars;
 mod error;
@@ -11,8 +14,10 @@ mod example;
 mod init;
 mod input;
 mod list;
+mod promote;
 mod register;
 mod resolve;
+mod rollback;
 mod show;
 
 use std::path::PathBuf;
@@ -64,6 +69,12 @@ enum Command {
     List(list::ListArgs),
     Show(show::ShowArgs),
     Resolve(resolve::ResolveArgs),
+    #[command(disable_version_flag = true)]
+    Promote(promote::PromoteArgs),
+    Alias(alias::AliasArgs),
+    Archive(archive::ArchiveArgs),
+    Unarchive(archive::UnarchiveArgs),
+    Rollback(rollback::RollbackArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -95,6 +106,11 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Resolve(args) => resolve::run(&ctx, args),
+        Command::Promote(args) => promote::run(&ctx, args),
+        Command::Alias(args) => alias::run(&ctx, args),
+        Command::Archive(args) => archive::run(&ctx, args),
+        Command::Unarchive(args) => archive::run_unarchive(&ctx, args),
+        Command::Rollback(args) => rollback::run(&ctx, args),
     }
 }
 

@@ -261,14 +261,16 @@ pub(crate) fn execute(
     // Dry-run the whole action on HEAD, artifacts included (their digests are not
     // known yet, their paths are), so that every refusal comes before the copying.
     let mut preview = request.clone();
-    preview.artifacts.extend(sources.iter().map(|source| ArtifactInput {
-        path: source.relative.clone(),
-        sha256: Digest::from_bytes(&[0; 32]),
-        size: Some(source.size),
-        uri: None,
-    }));
+    preview
+        .artifacts
+        .extend(sources.iter().map(|source| ArtifactInput {
+            path: source.relative.clone(),
+            sha256: Digest::from_bytes(&[0; 32]),
+            size: Some(source.size),
+            uri: None,
+        }));
     let snapshot = store.snapshot(None)?;
-    let change = registry::register(&snapshot, &preview)?;
+    let change = render::with_derived_files(&snapshot, registry::register(&snapshot, &preview)?)?;
     drop(snapshot);
     if !dry_run {
         store.preflight(&change)?;
@@ -295,7 +297,7 @@ pub(crate) fn execute(
     progress.finish();
     let options = TxOptions { dry_run };
     Ok(store.transact(identity, &options, &mut |snapshot| {
-        registry::register(snapshot, &request)
+        render::with_derived_files(snapshot, registry::register(snapshot, &request)?)
     })?)
 }
 

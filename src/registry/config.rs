@@ -22,6 +22,8 @@ pub struct Endpoint {
     pub output: String,
     /// Registry-relative template path; the built-in template when `None`.
     pub template: Option<String>,
+    /// Extra template values.
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 /// What an endpoint follows.
@@ -164,6 +166,7 @@ fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, Registry
         follows,
         output,
         template: doc.template.clone(),
+        vars: doc.vars.clone(),
     })
 }
 

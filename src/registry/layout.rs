@@ -7,6 +7,11 @@ pub fn model_dir(model: &ModelName) -> String {
     format!("models/{model}")
 }
 
+/// `models/<model>/README.md`, the generated model card.
+pub fn card_file(model: &ModelName) -> String {
+    format!("models/{model}/README.md")
+}
+
 pub(crate) fn model_file(model: &ModelName) -> String {
     format!("models/{model}/model.yaml")
 }

@@ -12,6 +12,7 @@ mod init;
 mod layout;
 mod lifecycle;
 mod names;
+mod overlay;
 mod query;
 mod reference;
 mod register;
@@ -24,15 +25,17 @@ pub use change::{Change, Event, FileChange, Slot, StageMove};
 pub use config::{Endpoint, Follows, RegistryConfig};
 pub use error::RegistryError;
 pub use init::init;
-pub use layout::{artifact_path, model_dir, validate_relative_path};
+pub use layout::{artifact_path, card_file, model_dir, validate_relative_path};
 pub use lifecycle::{
     Actor, ArchiveRequest, PromoteRequest, archive, promote, remove_alias, set_alias, unarchive,
 };
 pub use names::{Bump, Digest, ModelName, VersionId};
+pub use overlay::Overlay;
 pub use query::{ModelSummary, VersionRow, list_models, list_versions, resolve};
 pub use reference::{ModelRef, RefTarget};
 pub use register::{ArtifactInput, RegisterRequest, VersionSpec, register};
 pub use rollback::{SlotChange, resolve_slot, rollback, rollback_target};
+pub use snapshot::load_model;
 pub use snapshot::{
     CONFIG_FILE, MemorySnapshot, Snapshot, SnapshotError, load_assignments, load_config,
     load_version, model_exists, version_ids,

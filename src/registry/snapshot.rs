@@ -161,3 +161,18 @@ pub fn load_assignments(
     };
     Assignments::from_doc(&doc, &config.ladder, &path, &text)
 }
+
+/// Loads `models/<model>/model.yaml` (defaults when absent).
+pub fn load_model(
+    snapshot: &dyn Snapshot,
+    model: &ModelName,
+) -> Result<crate::schema::ModelDoc, RegistryError> {
+    let path = super::layout::model_file(model);
+    match snapshot.read_text(&path)? {
+        Some(text) => Ok(schema::from_yaml(&path, &text)?),
+        None => Ok(crate::schema::ModelDoc {
+            model: model.to_string(),
+            ..Default::default()
+        }),
+    }
+}

@@ -4,6 +4,10 @@
 //! stderr. JSON output is a public API (docs/json.md). Depends on `registry`,
 //! `schema` and `store` report values, never on `cli` argument types.
 
+mod action;
+mod card;
+mod derived;
+mod endpoint;
 mod init;
 mod json;
 mod list;
@@ -14,6 +18,10 @@ mod resolve;
 mod show;
 mod table;
 
+pub use action::{ActionReport, action};
+pub use card::model_card;
+pub use derived::with_derived_files;
+pub use endpoint::{DEFAULT_TEMPLATE, endpoint_manifest};
 pub use init::init;
 pub use json::{ArtifactJson, VersionJson};
 pub use list::{list_models, list_versions};

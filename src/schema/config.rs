@@ -40,6 +40,9 @@ pub struct EndpointDoc {
     /// A minijinja template file, relative to the registry root (default: built in).
     #[serde(default)]
     pub template: Option<String>,
+    /// Extra values for the template (`vars.storage`, ...).
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
 }
 
 /// `[stages]`: the promotion ladder and per-stage options.

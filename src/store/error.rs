@@ -56,7 +56,9 @@ pub enum StoreError {
     #[error("`{path}` in the working tree is a symbolic link or a file, not a folder")]
     #[diagnostic(
         code(omgreg::store::symlink_in_working_tree),
-        help("omgreg never writes through links; replace `{path}` with a real folder (or remove it)")
+        help(
+            "omgreg never writes through links; replace `{path}` with a real folder (or remove it)"
+        )
     )]
     SymlinkInWorkingTree { path: String },
 

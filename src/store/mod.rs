@@ -6,6 +6,7 @@
 
 mod artifacts;
 mod error;
+mod history;
 mod identity;
 mod lfs;
 mod open;
@@ -15,6 +16,7 @@ mod worktree;
 
 pub use artifacts::{ArtifactSource, collect_artifacts, hash_file};
 pub use error::StoreError;
+pub use history::SlotHistory;
 pub use identity::Identity;
 pub use lfs::{LfsPointer, LfsStore};
 pub use open::Store;

@@ -9,7 +9,7 @@ use git2::{ErrorCode, FileMode, ObjectType, Oid, Repository};
 
 use super::error::{GitContext, IoContext};
 use super::{Identity, LfsPointer, Store, StoreError, TreeSnapshot, worktree};
-use crate::registry::{Change, FileChange, RegistryError, Snapshot};
+use crate::registry::{Change, FileChange, RegistryError};
 
 /// How a transaction runs.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +55,7 @@ impl Store {
         &self,
         identity: &Identity,
         options: &TxOptions,
-        action: &mut dyn FnMut(&dyn Snapshot) -> Result<Change, RegistryError>,
+        action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
     ) -> Result<Committed, StoreError> {
         let branch = self.branch()?;
         let _lock = self.writer_lock()?;
@@ -131,7 +131,14 @@ impl Store {
     pub fn preflight(&self, change: &Change) -> Result<(), StoreError> {
         self.branch()?;
         if self.repo.workdir().is_some() {
-            let head = self.repo.head().ok().and_then(|head| head.peel_to_commit().ok());
+            // Under the lock: another writer's commit and working-tree refresh are
+            // then either both visible or neither.
+            let _lock = self.writer_lock()?;
+            let head = self
+                .repo
+                .head()
+                .ok()
+                .and_then(|head| head.peel_to_commit().ok());
             let snapshot = TreeSnapshot::new(&self.repo, head.as_ref(), &self.prefix)?;
             worktree::ensure_clean(&self.repo, &self.prefix, &snapshot, change)?;
         }

@@ -4,7 +4,7 @@ use std::cell::Cell;
 
 use git2::{Repository, Signature};
 
-use super::{Identity, Store, StoreError, TxOptions};
+use super::{Identity, Store, StoreError, TreeSnapshot, TxOptions};
 use crate::registry::{self, Change, Event, FileChange, RegistryError, Snapshot};
 
 fn registry() -> (tempfile::TempDir, Store, Identity) {
@@ -54,7 +54,7 @@ fn a_branch_moved_under_the_action_makes_it_run_again_on_the_new_tip() {
         .transact(
             &identity,
             &TxOptions::default(),
-            &mut |snap: &dyn Snapshot| {
+            &mut |snap: &TreeSnapshot<'_>| {
                 runs.set(runs.get() + 1);
                 if runs.get() == 1 {
                     foreign_commit(store.repository(), "other.txt");
@@ -81,7 +81,9 @@ fn a_branch_moved_under_the_action_makes_it_run_again_on_the_new_tip() {
 fn a_branch_that_never_stops_moving_gives_a_conflict_and_no_commit_of_ours() {
     let (_dir, store, identity) = registry();
     let runs = Cell::new(0);
-    let result = store.transact(&identity, &TxOptions::default(), &mut |_: &dyn Snapshot| {
+    let result = store.transact(&identity, &TxOptions::default(), &mut |_: &TreeSnapshot<
+        '_,
+    >| {
         runs.set(runs.get() + 1);
         foreign_commit(store.repository(), &format!("other{}.txt", runs.get()));
         Ok::<_, RegistryError>(write_change("mine.txt"))
@@ -99,7 +101,9 @@ fn a_branch_that_never_stops_moving_gives_a_conflict_and_no_commit_of_ours() {
 fn a_failing_action_writes_nothing() {
     let (_dir, store, identity) = registry();
     let before = store.repository().head().unwrap().target();
-    let result = store.transact(&identity, &TxOptions::default(), &mut |_: &dyn Snapshot| {
+    let result = store.transact(&identity, &TxOptions::default(), &mut |_: &TreeSnapshot<
+        '_,
+    >| {
         Err(RegistryError::ModelNotFound { model: "m".into() })
     });
     assert!(matches!(

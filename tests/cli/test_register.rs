@@ -35,7 +35,7 @@ fn register_with_a_5mb_artifact_is_one_commit_that_git_and_lfs_accept() {
     let changed = env.git(&reg, &["show", "--name-only", "--format=", "HEAD"]);
     assert_eq!(
         changed,
-        "models/churn/artifacts/1.0.0/model.pt\nmodels/churn/model.yaml\nmodels/churn/stages.yaml\n\
+        "models/churn/README.md\nmodels/churn/artifacts/1.0.0/model.pt\nmodels/churn/model.yaml\nmodels/churn/stages.yaml\n\
          models/churn/versions/1.0.0.yaml\n"
     );
     let yaml = env.git(&reg, &["show", "HEAD:models/churn/versions/1.0.0.yaml"]);

@@ -1,0 +1,40 @@
+//! Running a lifecycle action: one transaction, derived files added, one report.
+
+use crate::registry::{Actor, Change, RegistryError};
+use crate::render::{self, ActionReport};
+use crate::store::{Identity, Store, TreeSnapshot, TxOptions};
+
+use super::{CommandError, Ctx};
+
+/// Runs `action` as one commit (with model cards and endpoints re-rendered in it)
+/// and reports it.
+pub fn run_action(
+    ctx: &Ctx,
+    store: &Store,
+    identity: &Identity,
+    dry_run: bool,
+    action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
+) -> Result<(), CommandError> {
+    let options = TxOptions { dry_run };
+    let committed = store.transact(identity, &options, &mut |snapshot| {
+        render::with_derived_files(snapshot, action(snapshot)?)
+    })?;
+    Ok(render::action(&ctx.output, &ActionReport::new(&committed))?)
+}
+
+/// The actor stamped into `archived` blocks: the commit author and time.
+pub fn actor(identity: &Identity) -> Actor {
+    Actor {
+        at: identity.author_time_rfc3339(),
+        by: identity.author_line(),
+    }
+}
+
+/// `--reason` and `-m` joined into one commit message body.
+pub fn message(reason: Option<&str>, message: Option<String>) -> Option<String> {
+    match (reason.filter(|r| !r.trim().is_empty()), message) {
+        (Some(reason), Some(message)) => Some(format!("Reason: {reason}\n\n{message}")),
+        (Some(reason), None) => Some(format!("Reason: {reason}")),
+        (None, message) => message,
+    }
+}

@@ -1,0 +1,80 @@
+//! `omgreg alias set|rm`: free-form pointers like `@champion`.
+
+use crate::registry::{self, ModelName, ModelRef};
+use crate::store::Identity;
+
+use super::action::run_action;
+use super::{CommandError, Ctx};
+
+/// Set or remove an alias.
+///
+/// Aliases (`champion`, `canary`) point at one version each, beside the stages, and
+/// resolve as `MODEL@ALIAS`; `omgreg rollback MODEL --alias NAME` rolls them back.
+#[derive(Debug, clap::Args)]
+pub struct AliasArgs {
+    #[command(subcommand)]
+    command: AliasCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AliasCommand {
+    /// Point `NAME` at `MODEL@VERSION`.
+    Set {
+        /// The version: `MODEL@VERSION` (or a stage, alias or `latest`).
+        #[arg(value_name = "MODEL@REF")]
+        target: String,
+        /// The alias, e.g. `champion`.
+        #[arg(value_name = "NAME")]
+        alias: String,
+        /// Extra text for the commit message.
+        #[arg(short = 'm', long = "message", value_name = "MSG")]
+        message: Option<String>,
+        /// Print the change that would be committed, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove alias `NAME` of `MODEL`.
+    Rm {
+        #[arg(value_name = "MODEL")]
+        model: String,
+        #[arg(value_name = "NAME")]
+        alias: String,
+        /// Extra text for the commit message.
+        #[arg(short = 'm', long = "message", value_name = "MSG")]
+        message: Option<String>,
+        /// Print the change that would be committed, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
+    match args.command {
+        AliasCommand::Set {
+            target,
+            alias,
+            message,
+            dry_run,
+        } => {
+            let target: ModelRef = target.parse()?;
+            let store = ctx.open_store()?;
+            let identity = Identity::from_git(store.repository())?;
+            run_action(ctx, &store, &identity, dry_run, &mut |snapshot| {
+                registry::set_alias(snapshot, &target, &alias, message.clone())
+            })
+        }
+        AliasCommand::Rm {
+            model,
+            alias,
+            message,
+            dry_run,
+        } => {
+            let model: ModelName = model.parse()?;
+            let store = ctx.open_store()?;
+            let identity = Identity::from_git(store.repository())?;
+            run_action(ctx, &store, &identity, dry_run, &mut |snapshot| {
+                registry::remove_alias(snapshot, &model, &alias, message.clone())
+            })
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `omgreg archive` and `omgreg unarchive`.
+
+use crate::registry::{self, ArchiveRequest, ModelRef};
+use crate::store::Identity;
+
+use super::action::{actor, message, run_action};
+use super::{CommandError, Ctx};
+
+/// Archive a version.
+///
+/// Marks `MODEL@VERSION` archived with a reason; its artifacts are kept, and it can no
+/// longer be promoted or rolled back to. A version that holds a stage or alias is
+/// refused unless `--force`, which also clears them.
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// The version: `MODEL@VERSION`.
+    #[arg(value_name = "MODEL@VERSION")]
+    target: String,
+
+    /// Why it is archived (recorded in the version file and the commit).
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    reason: String,
+
+    /// Also clear the stages and aliases it holds.
+    #[arg(long)]
+    force: bool,
+
+    /// Extra text for the commit message.
+    #[arg(short = 'm', long = "message", value_name = "MSG")]
+    message: Option<String>,
+
+    /// Print the change that would be committed, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Unarchive a version: make it usable again (it holds no stage).
+#[derive(Debug, clap::Args)]
+pub struct UnarchiveArgs {
+    /// The version: `MODEL@VERSION`.
+    #[arg(value_name = "MODEL@VERSION")]
+    target: String,
+
+    /// Extra text for the commit message.
+    #[arg(short = 'm', long = "message", value_name = "MSG")]
+    message: Option<String>,
+
+    /// Print the change that would be committed, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub fn run(ctx: &Ctx, args: ArchiveArgs) -> Result<(), CommandError> {
+    let target: ModelRef = args.target.parse()?;
+    let store = ctx.open_store()?;
+    let identity = Identity::from_git(store.repository())?;
+    let request = ArchiveRequest {
+        target,
+        message: message(Some(&args.reason), args.message),
+        reason: args.reason,
+        force: args.force,
+        actor: actor(&identity),
+    };
+    run_action(ctx, &store, &identity, args.dry_run, &mut |snapshot| {
+        registry::archive(snapshot, &request)
+    })
+}
+
+pub fn run_unarchive(ctx: &Ctx, args: UnarchiveArgs) -> Result<(), CommandError> {
+    let target: ModelRef = args.target.parse()?;
+    let store = ctx.open_store()?;
+    let identity = Identity::from_git(store.repository())?;
+    run_action(ctx, &store, &identity, args.dry_run, &mut |snapshot| {
+        registry::unarchive(snapshot, &target, args.message.clone())
+    })
+}

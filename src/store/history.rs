@@ -1,0 +1,150 @@
+//! Reading the registry's past from the commit graph: the changes of one stage or
+//! alias, newest first, derived from tree diffs of `stages.yaml` along first parents
+//! (so hand edits and merged pull requests count like omgreg's own commits).
+
+use std::path::Path;
+
+use git2::{Oid, Repository, Revwalk};
+
+use super::error::GitContext;
+use super::{Store, StoreError};
+use crate::registry::{ModelName, Slot, SlotChange, SnapshotError, VersionId};
+use crate::schema::{self, StageSlot, StagesDoc};
+
+/// The changes of one slot's holder, newest first.
+pub struct SlotHistory<'r> {
+    repo: &'r Repository,
+    walk: Revwalk<'r>,
+    path: String,
+    model: String,
+    slot: Slot,
+    /// The blob of `path` in the commit the walk yields next (its first parent was
+    /// looked up already).
+    next_blob: Option<(Oid, Option<Oid>)>,
+}
+
+impl Store {
+    /// The changes of `slot` of `model`, walking first parents back from `from`.
+    pub fn slot_history(
+        &self,
+        from: Oid,
+        model: &ModelName,
+        slot: &Slot,
+    ) -> Result<SlotHistory<'_>, StoreError> {
+        let mut walk = self.repo.revwalk().git_context("walking the history")?;
+        walk.push(from).git_context("walking the history")?;
+        walk.simplify_first_parent()
+            .git_context("walking the history")?;
+        Ok(SlotHistory {
+            repo: &self.repo,
+            walk,
+            path: format!("{}models/{model}/stages.yaml", self.prefix),
+            model: model.to_string(),
+            slot: slot.clone(),
+            next_blob: None,
+        })
+    }
+}
+
+impl SlotHistory<'_> {
+    fn failed(&self, source: git2::Error) -> SnapshotError {
+        SnapshotError {
+            path: format!("history of {}", self.path),
+            source: Box::new(source),
+        }
+    }
+
+    fn blob_in(&self, commit: &git2::Commit<'_>) -> Result<Option<Oid>, git2::Error> {
+        match commit.tree()?.get_path(Path::new(&self.path)) {
+            Ok(entry) => Ok(Some(entry.id())),
+            Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The slot's holder in the `stages.yaml` blob; `Err` when the file is unreadable
+    /// (a broken hand edit in the past: such commits are skipped).
+    fn holder(&self, blob: Option<Oid>) -> Result<Option<VersionId>, ()> {
+        let Some(blob) = blob else { return Ok(None) };
+        let blob = self.repo.find_blob(blob).map_err(drop)?;
+        let text = std::str::from_utf8(blob.content()).map_err(drop)?;
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        let doc: StagesDoc = schema::from_yaml(&self.path, text).map_err(drop)?;
+        let raw = match &self.slot {
+            Slot::Stage(stage) => doc
+                .stages
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(stage))
+                .and_then(|(_, slot)| match slot {
+                    StageSlot::One(version) => Some(version.clone()),
+                    StageSlot::Many(versions) => versions.last().cloned(),
+                }),
+            Slot::Alias(alias) => doc.aliases.get(alias).cloned(),
+        };
+        raw.map(|raw| raw.parse().map_err(drop)).transpose()
+    }
+
+    fn rolled_back(&self, commit: &git2::Commit<'_>) -> bool {
+        let Ok(message) = std::str::from_utf8(commit.message_bytes()) else {
+            return false;
+        };
+        let Ok(trailers) = git2::message_trailers_strs(message) else {
+            return false;
+        };
+        let mut action = false;
+        let mut model = false;
+        let mut slot = false;
+        for (key, value) in trailers.iter() {
+            match key {
+                "Omgreg-Action" => action |= value == "rollback",
+                "Omgreg-Model" => model |= value == self.model,
+                other if other == self.slot.trailer_key() => {
+                    slot |= value.eq_ignore_ascii_case(self.slot.name())
+                }
+                _ => {}
+            }
+        }
+        action && model && slot
+    }
+
+    fn step(&mut self) -> Result<Option<SlotChange>, git2::Error> {
+        while let Some(id) = self.walk.next() {
+            let id = id?;
+            let commit = self.repo.find_commit(id)?;
+            let blob = match self.next_blob {
+                Some((cached, blob)) if cached == id => blob,
+                _ => self.blob_in(&commit)?,
+            };
+            let parent = commit.parents().next();
+            let parent_blob = match &parent {
+                Some(parent) => self.blob_in(parent)?,
+                None => None,
+            };
+            self.next_blob = parent.as_ref().map(|p| (p.id(), parent_blob));
+            if blob == parent_blob {
+                continue;
+            }
+            let (Ok(new), Ok(old)) = (self.holder(blob), self.holder(parent_blob)) else {
+                continue;
+            };
+            if new != old {
+                return Ok(Some(SlotChange {
+                    old,
+                    new,
+                    rolled_back: self.rolled_back(&commit),
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for SlotHistory<'_> {
+    type Item = Result<SlotChange, SnapshotError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.step().map_err(|err| self.failed(err)).transpose()
+    }
+}
