@@ -39,9 +39,8 @@ pub struct ListArgs {
     #[arg(long)]
     all: bool,
 
-    /// Read the registry as of this commit, branch or tag.
-    #[arg(long, value_name = "REV")]
-    rev: Option<String>,
+    #[command(flatten)]
+    rev: super::read::RevArgs,
 }
 
 /// Which versions to keep.
@@ -61,7 +60,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<(), CommandError> {
         .into_iter()
         .collect();
     let store = ctx.open_store()?;
-    let snapshot = store.snapshot(args.rev.as_deref())?;
+    let snapshot = args.rev.snapshot(&store)?;
     let config = load_config(&snapshot)?;
     let commit = snapshot.commit().map(|c| c.to_string());
     let filter = Filter {

@@ -11,10 +11,12 @@ mod context;
 mod env_vars;
 mod error;
 mod example;
+mod history;
 mod init;
 mod input;
 mod list;
 mod promote;
+mod read;
 mod register;
 mod resolve;
 mod rollback;
@@ -75,6 +77,7 @@ enum Command {
     Archive(archive::ArchiveArgs),
     Unarchive(archive::UnarchiveArgs),
     Rollback(rollback::RollbackArgs),
+    History(history::HistoryArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -111,6 +114,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Unarchive(args) => archive::run_unarchive(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),
+        Command::History(args) => history::run(&ctx, args),
     }
 }
 

@@ -24,15 +24,14 @@ pub struct ResolveArgs {
     #[arg(long)]
     uri: bool,
 
-    /// Read the registry as of this commit, branch or tag.
-    #[arg(long, value_name = "REV")]
-    rev: Option<String>,
+    #[command(flatten)]
+    rev: super::read::RevArgs,
 }
 
 pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<(), CommandError> {
     let reference: ModelRef = args.reference.parse()?;
     let store = ctx.open_store()?;
-    let snapshot = store.snapshot(args.rev.as_deref())?;
+    let snapshot = args.rev.snapshot(&store)?;
     let config = load_config(&snapshot)?;
     let row = registry::resolve(&snapshot, &config, &reference)?;
     let lfs = store.lfs();

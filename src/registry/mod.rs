@@ -8,6 +8,7 @@
 mod change;
 mod config;
 mod error;
+mod events;
 mod init;
 mod layout;
 mod lifecycle;
@@ -24,6 +25,7 @@ mod version;
 pub use change::{Change, Event, FileChange, Slot, StageMove};
 pub use config::{Endpoint, Follows, RegistryConfig};
 pub use error::RegistryError;
+pub use events::{EventKind, ModelEvent, stage_events, version_events};
 pub use init::init;
 pub use layout::{artifact_path, card_file, model_dir, validate_relative_path};
 pub use lifecycle::{

@@ -37,6 +37,19 @@ pub enum StoreError {
     #[diagnostic(code(omgreg::store::no_registry_at_rev), help("pick a later revision"))]
     NoRegistryAtRev { rev: String },
 
+    #[error("nothing was committed at or before {at} (seconds since the epoch)")]
+    #[diagnostic(code(omgreg::store::nothing_before), help("pick a later `--at` date"))]
+    NothingBefore { at: i64 },
+
+    #[error("`{input}` is not a date")]
+    #[diagnostic(
+        code(omgreg::args::invalid_date),
+        help(
+            "write `2026-05-01`, `2026-05-01T12:00:00Z`, `2026-05-01 12:00:00 +0200` or `@<unix seconds>`"
+        )
+    )]
+    InvalidAt { input: String },
+
     #[error("HEAD is detached; omgreg commits to a branch")]
     #[diagnostic(
         code(omgreg::store::detached_head),

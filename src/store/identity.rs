@@ -99,7 +99,7 @@ fn guess_identity() -> Option<(String, String)> {
 
 /// Parses the date formats git accepts in `GIT_*_DATE`: `@<secs> <+hhmm>`,
 /// `<secs> <+hhmm>`, RFC 3339 / ISO 8601 and RFC 2822.
-fn parse_git_date(value: &str) -> Option<Time> {
+pub(crate) fn parse_git_date(value: &str) -> Option<Time> {
     let trimmed = value.trim();
     let raw = trimmed.strip_prefix('@').unwrap_or(trimmed);
     let mut parts = raw.split_whitespace();
@@ -144,6 +144,21 @@ fn parse_zone(zone: &str) -> Option<i32> {
     Some(sign * (hours * 60 + minutes))
 }
 
+/// Parses a date given on the command line (`--at`): git's formats, or a bare
+/// `YYYY-MM-DD` (midnight UTC). Returns seconds since the epoch.
+pub fn parse_date(text: &str) -> Result<i64, StoreError> {
+    let trimmed = text.trim();
+    if let Some(time) = parse_git_date(trimmed) {
+        return Ok(time.seconds());
+    }
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(trimmed, day)
+        .map(|date| date.midnight().assume_utc().unix_timestamp())
+        .map_err(|_| StoreError::InvalidAt {
+            input: text.to_owned(),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +178,7 @@ mod tests {
         let t = parse_git_date("2023-11-14 22:13:20").unwrap();
         assert_eq!(t.seconds(), 1_700_000_000);
         assert!(parse_git_date("yesterday").is_none());
+        assert_eq!(parse_date("2023-11-14").unwrap(), 1_699_920_000);
+        assert!(parse_date("soon").is_err());
     }
 }

@@ -6,6 +6,7 @@
 
 mod artifacts;
 mod error;
+mod events;
 mod history;
 mod identity;
 mod lfs;
@@ -16,8 +17,9 @@ mod worktree;
 
 pub use artifacts::{ArtifactSource, collect_artifacts, hash_file};
 pub use error::StoreError;
+pub use events::{History, HistoryEntry};
 pub use history::SlotHistory;
-pub use identity::Identity;
+pub use identity::{Identity, parse_date};
 pub use lfs::{LfsPointer, LfsStore};
 pub use open::Store;
 pub use snapshot::TreeSnapshot;

@@ -78,6 +78,32 @@ impl Store {
         Ok(snapshot)
     }
 
+    /// The last commit at or before `at` (seconds since the epoch, committer time)
+    /// along first parents from `rev` (HEAD when `None`): the registry as it was then.
+    pub fn commit_at(&self, rev: Option<&str>, at: i64) -> Result<git2::Oid, StoreError> {
+        let rev = rev.unwrap_or("HEAD");
+        let start = self
+            .repo
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(|source| StoreError::RevNotFound {
+                rev: rev.to_owned(),
+                source,
+            })?;
+        let mut walk = self.repo.revwalk().git_context("walking the history")?;
+        walk.push(start.id()).git_context("walking the history")?;
+        walk.simplify_first_parent()
+            .git_context("walking the history")?;
+        for id in walk {
+            let id = id.git_context("walking the history")?;
+            let commit = self.repo.find_commit(id).git_context("reading a commit")?;
+            if commit.committer().when().seconds() <= at {
+                return Ok(id);
+            }
+        }
+        Err(StoreError::NothingBefore { at })
+    }
+
     /// The registry root on disk (the working-tree folder), `None` in a bare repository.
     pub fn root_dir(&self) -> Option<PathBuf> {
         self.repo

@@ -1,0 +1,64 @@
+//! `omgreg history`: the audit log, from the commit graph.
+
+use crate::registry::ModelName;
+use crate::render;
+use crate::store::HistoryEntry;
+
+use super::read::RevArgs;
+use super::{CommandError, Ctx};
+
+/// Show the audit log: who registered, promoted, archived or rolled back what, when.
+///
+/// Derived from what changed in each commit's tree along first parents (so hand edits
+/// and merged pull requests appear like omgreg's own actions), newest first, and
+/// annotated with the `Omgreg-Action` trailer when omgreg made the commit.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Only this model.
+    #[arg(value_name = "MODEL")]
+    model: Option<String>,
+
+    /// Only events of this stage or alias (any case).
+    #[arg(long, value_name = "STAGE")]
+    stage: Option<String>,
+
+    /// At most this many events.
+    #[arg(long, short = 'n', value_name = "N")]
+    limit: Option<usize>,
+
+    #[command(flatten)]
+    rev: RevArgs,
+}
+
+pub fn run(ctx: &Ctx, args: HistoryArgs) -> Result<(), CommandError> {
+    let model = args
+        .model
+        .as_deref()
+        .map(str::parse::<ModelName>)
+        .transpose()?;
+    let store = ctx.open_store()?;
+    let snapshot = args.rev.snapshot(&store)?;
+    let Some(head) = snapshot.commit() else {
+        return Ok(());
+    };
+    let mut entries: Vec<HistoryEntry> = Vec::new();
+    for entry in store.history(head, model.as_ref())? {
+        let entry = entry?;
+        let keep = match (&args.stage, &entry.event.slot) {
+            (None, _) => true,
+            (Some(stage), Some(slot)) => slot.name().eq_ignore_ascii_case(stage),
+            (Some(_), None) => false,
+        };
+        if keep {
+            entries.push(entry);
+            if args.limit.is_some_and(|limit| entries.len() >= limit) {
+                break;
+            }
+        }
+    }
+    Ok(render::history(
+        &ctx.output,
+        Some(head.to_string()),
+        &entries,
+    )?)
+}

@@ -1,0 +1,241 @@
+//! The audit log: registry events of every commit along first parents, derived from
+//! tree diffs of `models/` and annotated by the commit's `Omgreg-*` trailers.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use git2::{Commit, Oid, Repository, Revwalk, Tree};
+
+use super::error::GitContext;
+use super::{Store, StoreError};
+use crate::registry::{ModelEvent, ModelName, stage_events, version_events};
+use crate::schema::{self, StagesDoc, VersionDoc};
+
+/// One event with the commit it comes from.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub commit: Oid,
+    /// Author time, seconds since the epoch.
+    pub time: i64,
+    pub author: String,
+    pub email: String,
+    pub subject: String,
+    /// The `Omgreg-Action` trailer, when omgreg made the commit.
+    pub action: Option<String>,
+    pub model: String,
+    pub event: ModelEvent,
+}
+
+/// Walks commits newest first and yields their events.
+pub struct History<'r> {
+    repo: &'r Repository,
+    walk: Revwalk<'r>,
+    models_path: String,
+    model: Option<String>,
+    pending: std::vec::IntoIter<HistoryEntry>,
+}
+
+impl Store {
+    /// The events of the registry (or of one model) along first parents from `from`.
+    pub fn history(&self, from: Oid, model: Option<&ModelName>) -> Result<History<'_>, StoreError> {
+        let mut walk = self.repo.revwalk().git_context("walking the history")?;
+        walk.push(from).git_context("walking the history")?;
+        walk.simplify_first_parent()
+            .git_context("walking the history")?;
+        Ok(History {
+            repo: &self.repo,
+            walk,
+            models_path: format!("{}models", self.prefix),
+            model: model.map(ToString::to_string),
+            pending: Vec::new().into_iter(),
+        })
+    }
+}
+
+impl History<'_> {
+    fn subtree<'t>(&self, tree: Option<&Tree<'t>>, path: &str) -> Result<Option<Oid>, git2::Error> {
+        let Some(tree) = tree else { return Ok(None) };
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) => Ok(Some(entry.id())),
+            Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn text(&self, blob: Option<Oid>) -> Option<String> {
+        let blob = self.repo.find_blob(blob?).ok()?;
+        String::from_utf8(blob.content().to_vec()).ok()
+    }
+
+    /// Entry names and ids of the tree `id` (empty when absent).
+    fn entries(&self, id: Option<Oid>) -> Result<Vec<(String, Oid)>, git2::Error> {
+        let Some(id) = id else { return Ok(Vec::new()) };
+        let tree = self.repo.find_tree(id)?;
+        Ok(tree
+            .iter()
+            .filter_map(|e| Some((e.name().ok()?.to_owned(), e.id())))
+            .collect())
+    }
+
+    fn commit_events(&self, commit: &Commit<'_>) -> Result<Vec<HistoryEntry>, git2::Error> {
+        let tree = commit.tree()?;
+        let parent_tree = match commit.parents().next() {
+            Some(parent) => Some(parent.tree()?),
+            None => None,
+        };
+        let (new_models, old_models) = match &self.model {
+            Some(model) => {
+                let path = format!("{}/{model}", self.models_path);
+                (
+                    self.subtree(Some(&tree), &path)?,
+                    self.subtree(parent_tree.as_ref(), &path)?,
+                )
+            }
+            None => (
+                self.subtree(Some(&tree), &self.models_path)?,
+                self.subtree(parent_tree.as_ref(), &self.models_path)?,
+            ),
+        };
+        if new_models == old_models {
+            return Ok(Vec::new());
+        }
+        let changed: Vec<(String, Option<Oid>, Option<Oid>)> = match &self.model {
+            Some(model) => vec![(model.clone(), old_models, new_models)],
+            None => changed_entries(&self.entries(old_models)?, &self.entries(new_models)?),
+        };
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let trailers = trailers(&message);
+        let action = trailers
+            .iter()
+            .find(|(k, _)| k == "Omgreg-Action")
+            .map(|(_, v)| v.clone());
+        let author = commit.author();
+        let mut out = Vec::new();
+        for (model, old, new) in changed {
+            let mut events = Vec::new();
+            let (old_entries, new_entries) = (self.entries(old)?, self.entries(new)?);
+            let find = |entries: &[(String, Oid)], name: &str| {
+                entries.iter().find(|(n, _)| n == name).map(|(_, id)| *id)
+            };
+            let (old_versions, new_versions) = (
+                find(&old_entries, "versions"),
+                find(&new_entries, "versions"),
+            );
+            if old_versions != new_versions {
+                for (file, before, after) in
+                    changed_entries(&self.entries(old_versions)?, &self.entries(new_versions)?)
+                {
+                    let Some(version) = file.strip_suffix(".yaml") else {
+                        continue;
+                    };
+                    let parse = |id| {
+                        self.text(id)
+                            .and_then(|text| schema::from_yaml::<VersionDoc>(&file, &text).ok())
+                    };
+                    events.extend(version_events(
+                        version,
+                        parse(before).as_ref(),
+                        parse(after).as_ref(),
+                    ));
+                }
+            }
+            let (old_stages, new_stages) = (
+                find(&old_entries, "stages.yaml"),
+                find(&new_entries, "stages.yaml"),
+            );
+            if old_stages != new_stages {
+                let parse = |id| match self.text(id) {
+                    None => Some(StagesDoc::default()),
+                    Some(text) if text.trim().is_empty() => Some(StagesDoc::default()),
+                    Some(text) => schema::from_yaml::<StagesDoc>("stages.yaml", &text).ok(),
+                };
+                if let (Some(before), Some(after)) = (parse(old_stages), parse(new_stages)) {
+                    let rolled_back = rolled_back_slots(&trailers, &model);
+                    events.extend(stage_events(&before, &after, &rolled_back));
+                }
+            }
+            out.extend(events.into_iter().map(|event| {
+                HistoryEntry {
+                    commit: commit.id(),
+                    time: author.when().seconds(),
+                    author: author.name().unwrap_or_default().to_owned(),
+                    email: author.email().unwrap_or_default().to_owned(),
+                    subject: commit
+                        .summary()
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    action: action.clone(),
+                    model: model.clone(),
+                    event,
+                }
+            }));
+        }
+        Ok(out)
+    }
+}
+
+impl Iterator for History<'_> {
+    type Item = Result<HistoryEntry, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(entry) = self.pending.next() {
+                return Some(Ok(entry));
+            }
+            let id = match self.walk.next()? {
+                Ok(id) => id,
+                Err(err) => return Some(Err(err).git_context("walking the history")),
+            };
+            let events = self
+                .repo
+                .find_commit(id)
+                .and_then(|commit| self.commit_events(&commit));
+            match events {
+                Ok(events) => self.pending = events.into_iter(),
+                Err(err) => return Some(Err(err).git_context("reading a commit of the history")),
+            }
+        }
+    }
+}
+
+/// Names present in either listing whose ids differ: (name, old id, new id).
+fn changed_entries(
+    old: &[(String, Oid)],
+    new: &[(String, Oid)],
+) -> Vec<(String, Option<Oid>, Option<Oid>)> {
+    let names: BTreeSet<&String> = old.iter().chain(new).map(|(name, _)| name).collect();
+    let find = |entries: &[(String, Oid)], name: &str| {
+        entries.iter().find(|(n, _)| n == name).map(|(_, id)| *id)
+    };
+    names
+        .into_iter()
+        .map(|name| (name.clone(), find(old, name), find(new, name)))
+        .filter(|(_, before, after)| before != after)
+        .collect()
+}
+
+/// `(key, value)` trailers of a commit message.
+fn trailers(message: &str) -> Vec<(String, String)> {
+    git2::message_trailers_strs(message)
+        .map(|t| {
+            t.iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The stages and aliases of `model` that the trailers say `omgreg rollback` moved.
+fn rolled_back_slots(trailers: &[(String, String)], model: &str) -> Vec<String> {
+    let is = |key: &str, value: &str| trailers.iter().any(|(k, v)| k == key && v == value);
+    if !is("Omgreg-Action", "rollback") || !is("Omgreg-Model", model) {
+        return Vec::new();
+    }
+    trailers
+        .iter()
+        .filter(|(k, _)| k == "Omgreg-Stage" || k == "Omgreg-Alias")
+        .map(|(_, v)| v.clone())
+        .collect()
+}
