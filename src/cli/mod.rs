@@ -8,12 +8,14 @@ mod action;
 mod alias;
 mod archive;
 mod context;
+mod diff;
 mod env_vars;
 mod error;
 mod example;
 mod history;
 mod init;
 mod input;
+mod lineage;
 mod list;
 mod promote;
 mod read;
@@ -78,6 +80,8 @@ enum Command {
     Unarchive(archive::UnarchiveArgs),
     Rollback(rollback::RollbackArgs),
     History(history::HistoryArgs),
+    Lineage(lineage::LineageArgs),
+    Diff(diff::DiffArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -115,6 +119,8 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Unarchive(args) => archive::run_unarchive(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),
         Command::History(args) => history::run(&ctx, args),
+        Command::Lineage(args) => lineage::run(&ctx, args),
+        Command::Diff(args) => diff::run(&ctx, args),
     }
 }
 

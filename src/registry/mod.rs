@@ -6,6 +6,7 @@
 //! Must not depend on `store`, `cli` or `render`; knows `schema` for the wire types.
 
 mod change;
+mod compare;
 mod config;
 mod error;
 mod events;
@@ -23,6 +24,7 @@ mod stage;
 mod version;
 
 pub use change::{Change, Event, FileChange, Slot, StageMove};
+pub use compare::{FieldDiff, compare};
 pub use config::{Endpoint, Follows, RegistryConfig};
 pub use error::RegistryError;
 pub use events::{EventKind, ModelEvent, stage_events, version_events};

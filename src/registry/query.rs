@@ -55,6 +55,8 @@ pub fn list_models(
             assignments,
         });
     }
+    // Git orders `churn-small/` before `churn/`; people expect name order.
+    models.sort_by(|a, b| a.model.cmp(&b.model));
     Ok(models)
 }
 

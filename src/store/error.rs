@@ -37,9 +37,9 @@ pub enum StoreError {
     #[diagnostic(code(omgreg::store::no_registry_at_rev), help("pick a later revision"))]
     NoRegistryAtRev { rev: String },
 
-    #[error("nothing was committed at or before {at} (seconds since the epoch)")]
+    #[error("nothing was committed at or before {at}")]
     #[diagnostic(code(omgreg::store::nothing_before), help("pick a later `--at` date"))]
-    NothingBefore { at: i64 },
+    NothingBefore { at: String },
 
     #[error("`{input}` is not a date")]
     #[diagnostic(

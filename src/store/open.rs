@@ -101,7 +101,15 @@ impl Store {
                 return Ok(id);
             }
         }
-        Err(StoreError::NothingBefore { at })
+        Err(StoreError::NothingBefore {
+            at: time::OffsetDateTime::from_unix_timestamp(at)
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| format!("@{at}")),
+        })
     }
 
     /// The registry root on disk (the working-tree folder), `None` in a bare repository.
