@@ -6,6 +6,7 @@ mod common;
 mod test_bad_input;
 mod test_bad_state;
 mod test_concurrency;
+mod test_history;
 mod test_init;
 mod test_read;
 mod test_register;
