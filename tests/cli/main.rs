@@ -8,5 +8,7 @@ mod test_bad_state;
 mod test_concurrency;
 mod test_history;
 mod test_init;
+mod test_lifecycle;
 mod test_read;
 mod test_register;
+mod test_rollback;
