@@ -2,11 +2,11 @@
 //! tree diffs of `models/` and annotated by the commit's `Omgreg-*` trailers.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use git2::{Commit, Oid, Repository, Revwalk, Tree};
+use git2::{Oid, Repository};
 
 use super::error::GitContext;
+use super::walk::{PathChange, PathChanges};
 use super::{Store, StoreError};
 use crate::registry::{ModelEvent, ModelName, stage_events, version_events};
 use crate::schema::{self, StagesDoc, VersionDoc};
@@ -29,8 +29,7 @@ pub struct HistoryEntry {
 /// Walks commits newest first and yields their events.
 pub struct History<'r> {
     repo: &'r Repository,
-    walk: Revwalk<'r>,
-    models_path: String,
+    changes: PathChanges<'r>,
     model: Option<String>,
     pending: std::vec::IntoIter<HistoryEntry>,
 }
@@ -38,14 +37,14 @@ pub struct History<'r> {
 impl Store {
     /// The events of the registry (or of one model) along first parents from `from`.
     pub fn history(&self, from: Oid, model: Option<&ModelName>) -> Result<History<'_>, StoreError> {
-        let mut walk = self.repo.revwalk().git_context("walking the history")?;
-        walk.push(from).git_context("walking the history")?;
-        walk.simplify_first_parent()
-            .git_context("walking the history")?;
+        let odb = self.repo.odb().git_context("opening the object database")?;
+        let path = match model {
+            Some(model) => format!("{}models/{model}", self.prefix),
+            None => format!("{}models", self.prefix),
+        };
         Ok(History {
             repo: &self.repo,
-            walk,
-            models_path: format!("{}models", self.prefix),
+            changes: PathChanges::new(odb, from, path),
             model: model.map(ToString::to_string),
             pending: Vec::new().into_iter(),
         })
@@ -53,15 +52,6 @@ impl Store {
 }
 
 impl History<'_> {
-    fn subtree<'t>(&self, tree: Option<&Tree<'t>>, path: &str) -> Result<Option<Oid>, git2::Error> {
-        let Some(tree) = tree else { return Ok(None) };
-        match tree.get_path(Path::new(path)) {
-            Ok(entry) => Ok(Some(entry.id())),
-            Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(err) => Err(err),
-        }
-    }
-
     fn text(&self, blob: Option<Oid>) -> Option<String> {
         let blob = self.repo.find_blob(blob?).ok()?;
         String::from_utf8(blob.content().to_vec()).ok()
@@ -77,32 +67,12 @@ impl History<'_> {
             .collect())
     }
 
-    fn commit_events(&self, commit: &Commit<'_>) -> Result<Vec<HistoryEntry>, git2::Error> {
-        let tree = commit.tree()?;
-        let parent_tree = match commit.parents().next() {
-            Some(parent) => Some(parent.tree()?),
-            None => None,
-        };
-        let (new_models, old_models) = match &self.model {
-            Some(model) => {
-                let path = format!("{}/{model}", self.models_path);
-                (
-                    self.subtree(Some(&tree), &path)?,
-                    self.subtree(parent_tree.as_ref(), &path)?,
-                )
-            }
-            None => (
-                self.subtree(Some(&tree), &self.models_path)?,
-                self.subtree(parent_tree.as_ref(), &self.models_path)?,
-            ),
-        };
-        if new_models == old_models {
-            return Ok(Vec::new());
-        }
+    fn commit_events(&self, change: PathChange) -> Result<Vec<HistoryEntry>, git2::Error> {
         let changed: Vec<(String, Option<Oid>, Option<Oid>)> = match &self.model {
-            Some(model) => vec![(model.clone(), old_models, new_models)],
-            None => changed_entries(&self.entries(old_models)?, &self.entries(new_models)?),
+            Some(model) => vec![(model.clone(), change.old, change.new)],
+            None => changed_entries(&self.entries(change.old)?, &self.entries(change.new)?),
         };
+        let commit = self.repo.find_commit(change.commit)?;
         let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
         let trailers = trailers(&message);
         let action = trailers
@@ -184,15 +154,11 @@ impl Iterator for History<'_> {
             if let Some(entry) = self.pending.next() {
                 return Some(Ok(entry));
             }
-            let id = match self.walk.next()? {
-                Ok(id) => id,
+            let change = match self.changes.next()? {
+                Ok(change) => change,
                 Err(err) => return Some(Err(err).git_context("walking the history")),
             };
-            let events = self
-                .repo
-                .find_commit(id)
-                .and_then(|commit| self.commit_events(&commit));
-            match events {
+            match self.commit_events(change) {
                 Ok(events) => self.pending = events.into_iter(),
                 Err(err) => return Some(Err(err).git_context("reading a commit of the history")),
             }

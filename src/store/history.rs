@@ -2,11 +2,10 @@
 //! alias, newest first, derived from tree diffs of `stages.yaml` along first parents
 //! (so hand edits and merged pull requests count like omgreg's own commits).
 
-use std::path::Path;
-
-use git2::{Oid, Repository, Revwalk};
+use git2::{Oid, Repository};
 
 use super::error::GitContext;
+use super::walk::PathChanges;
 use super::{Store, StoreError};
 use crate::registry::{ModelName, Slot, SlotChange, SnapshotError, VersionId};
 use crate::schema::{self, StageSlot, StagesDoc};
@@ -14,13 +13,10 @@ use crate::schema::{self, StageSlot, StagesDoc};
 /// The changes of one slot's holder, newest first.
 pub struct SlotHistory<'r> {
     repo: &'r Repository,
-    walk: Revwalk<'r>,
+    changes: PathChanges<'r>,
     path: String,
     model: String,
     slot: Slot,
-    /// The blob of `path` in the commit the walk yields next (its first parent was
-    /// looked up already).
-    next_blob: Option<(Oid, Option<Oid>)>,
 }
 
 impl Store {
@@ -31,17 +27,14 @@ impl Store {
         model: &ModelName,
         slot: &Slot,
     ) -> Result<SlotHistory<'_>, StoreError> {
-        let mut walk = self.repo.revwalk().git_context("walking the history")?;
-        walk.push(from).git_context("walking the history")?;
-        walk.simplify_first_parent()
-            .git_context("walking the history")?;
+        let odb = self.repo.odb().git_context("opening the object database")?;
+        let path = format!("{}models/{model}/stages.yaml", self.prefix);
         Ok(SlotHistory {
             repo: &self.repo,
-            walk,
-            path: format!("{}models/{model}/stages.yaml", self.prefix),
+            changes: PathChanges::new(odb, from, path.clone()),
+            path,
             model: model.to_string(),
             slot: slot.clone(),
-            next_blob: None,
         })
     }
 }
@@ -51,14 +44,6 @@ impl SlotHistory<'_> {
         SnapshotError {
             path: format!("history of {}", self.path),
             source: Box::new(source),
-        }
-    }
-
-    fn blob_in(&self, commit: &git2::Commit<'_>) -> Result<Option<Oid>, git2::Error> {
-        match commit.tree()?.get_path(Path::new(&self.path)) {
-            Ok(entry) => Ok(Some(entry.id())),
-            Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(err) => Err(err),
         }
     }
 
@@ -110,26 +95,13 @@ impl SlotHistory<'_> {
     }
 
     fn step(&mut self) -> Result<Option<SlotChange>, git2::Error> {
-        while let Some(id) = self.walk.next() {
-            let id = id?;
-            let commit = self.repo.find_commit(id)?;
-            let blob = match self.next_blob {
-                Some((cached, blob)) if cached == id => blob,
-                _ => self.blob_in(&commit)?,
-            };
-            let parent = commit.parents().next();
-            let parent_blob = match &parent {
-                Some(parent) => self.blob_in(parent)?,
-                None => None,
-            };
-            self.next_blob = parent.as_ref().map(|p| (p.id(), parent_blob));
-            if blob == parent_blob {
-                continue;
-            }
-            let (Ok(new), Ok(old)) = (self.holder(blob), self.holder(parent_blob)) else {
+        while let Some(change) = self.changes.next() {
+            let change = change?;
+            let (Ok(new), Ok(old)) = (self.holder(change.new), self.holder(change.old)) else {
                 continue;
             };
             if new != old {
+                let commit = self.repo.find_commit(change.commit)?;
                 return Ok(Some(SlotChange {
                     old,
                     new,

@@ -13,6 +13,7 @@ mod lfs;
 mod open;
 mod snapshot;
 mod tx;
+mod walk;
 mod worktree;
 
 pub use artifacts::{ArtifactSource, collect_artifacts, hash_file};

@@ -1,0 +1,186 @@
+//! Fast history primitives: a first-parent walk and tree-path lookups that read raw
+//! objects instead of parsing whole commits and trees.
+//!
+//! The audit log and rollback read a path's object id in thousands of commits; with
+//! full libgit2 parsing (every entry of a 1,000-entry `models/` tree allocated for
+//! each commit) that dominated `history`. Here a commit header yields its tree and
+//! first parent, and a tree is scanned for one name without building its entries.
+
+use git2::{ObjectType, Odb, Oid};
+
+/// A commit (along first parents) in which the object at a path changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PathChange {
+    pub commit: Oid,
+    /// The id at the path in the first parent (`None`: absent, or no parent).
+    pub old: Option<Oid>,
+    pub new: Option<Oid>,
+}
+
+/// The commits, newest first along first parents, in which `path` changed. Each
+/// commit costs one header read and one raw tree read per path component; the
+/// parent's lookup is kept for the next step.
+pub(crate) struct PathChanges<'r> {
+    odb: Odb<'r>,
+    path: String,
+    /// The next commit to look at, its first parent and the id at `path` in it.
+    current: Option<(Oid, Option<Oid>, Option<Oid>)>,
+    start: Option<Oid>,
+}
+
+impl<'r> PathChanges<'r> {
+    pub fn new(odb: Odb<'r>, from: Oid, path: String) -> Self {
+        Self {
+            odb,
+            path,
+            current: None,
+            start: Some(from),
+        }
+    }
+
+    fn header(&self, commit: Oid) -> Result<(Oid, Option<Oid>), git2::Error> {
+        let object = self.odb.read(commit)?;
+        if object.kind() != ObjectType::Commit {
+            return Err(git2::Error::from_str("expected a commit"));
+        }
+        parse_header(object.data()).ok_or_else(|| git2::Error::from_str("malformed commit header"))
+    }
+
+    fn step(&mut self) -> Result<Option<PathChange>, git2::Error> {
+        if let Some(start) = self.start.take() {
+            let (tree, parent) = self.header(start)?;
+            self.current = Some((start, parent, id_at(&self.odb, tree, &self.path)?));
+        }
+        while let Some((commit, parent, new)) = self.current.take() {
+            let old = match parent {
+                Some(parent) => {
+                    let (tree, grandparent) = self.header(parent)?;
+                    let old = id_at(&self.odb, tree, &self.path)?;
+                    self.current = Some((parent, grandparent, old));
+                    old
+                }
+                None => None,
+            };
+            if old != new {
+                return Ok(Some(PathChange { commit, old, new }));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for PathChanges<'_> {
+    type Item = Result<PathChange, git2::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.step().transpose()
+    }
+}
+
+/// `tree <hex>` and the first `parent <hex>` of a raw commit.
+fn parse_header(data: &[u8]) -> Option<(Oid, Option<Oid>)> {
+    let mut tree = None;
+    let mut parent = None;
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break;
+        }
+        if let Some(hex) = line.strip_prefix(b"tree ") {
+            tree = Some(Oid::from_str(std::str::from_utf8(hex).ok()?).ok()?);
+        } else if let Some(hex) = line.strip_prefix(b"parent ") {
+            if parent.is_none() {
+                parent = Some(Oid::from_str(std::str::from_utf8(hex).ok()?).ok()?);
+            }
+        } else if tree.is_some() && !line.starts_with(b"parent ") {
+            break;
+        }
+    }
+    Some((tree?, parent))
+}
+
+/// The id of the entry at `path` (`/`-separated) below tree `root`, if any.
+pub(crate) fn id_at(odb: &Odb<'_>, root: Oid, path: &str) -> Result<Option<Oid>, git2::Error> {
+    let mut current = root;
+    for name in path.split('/').filter(|part| !part.is_empty()) {
+        let object = odb.read(current)?;
+        if object.kind() != ObjectType::Tree {
+            return Ok(None);
+        }
+        match find_entry(object.data(), name.as_bytes()) {
+            Some(id) => current = id,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(current))
+}
+
+/// Scans a raw tree (`<mode> <name>\0<20-byte id>`...) for `name`.
+fn find_entry(mut data: &[u8], name: &[u8]) -> Option<Oid> {
+    while !data.is_empty() {
+        let space = data.iter().position(|&b| b == b' ')?;
+        let rest = &data[space + 1..];
+        let nul = rest.iter().position(|&b| b == 0)?;
+        let entry_name = &rest[..nul];
+        let id = rest.get(nul + 1..nul + 21)?;
+        if entry_name == name {
+            return Oid::from_bytes(id).ok();
+        }
+        data = &rest[nul + 21..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_lookups_agree_with_libgit2() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        let blob = repo.blob(b"x").unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for path in ["a/b/c.txt", "a/bb", "a/b.txt", "z"] {
+            update.upsert(path, blob, git2::FileMode::Blob);
+        }
+        let empty = repo.treebuilder(None).unwrap().write().unwrap();
+        let tree = update
+            .create_updated(&repo, &repo.find_tree(empty).unwrap())
+            .unwrap();
+        let sig = git2::Signature::now("T", "t@example.com").unwrap();
+        let tree_obj = repo.find_tree(tree).unwrap();
+        let first = repo.commit(None, &sig, &sig, "1", &tree_obj, &[]).unwrap();
+        let parent = repo.find_commit(first).unwrap();
+        let second = repo
+            .commit(None, &sig, &sig, "2", &tree_obj, &[&parent])
+            .unwrap();
+        let odb = repo.odb().unwrap();
+        for path in [
+            "a/b/c.txt",
+            "a/bb",
+            "a/b.txt",
+            "z",
+            "a/b",
+            "a/c",
+            "q",
+            "z/y",
+        ] {
+            let expected = tree_obj
+                .get_path(std::path::Path::new(path))
+                .ok()
+                .map(|e| e.id());
+            assert_eq!(id_at(&odb, tree, path).unwrap(), expected, "{path}");
+        }
+        let changes: Vec<PathChange> = PathChanges::new(repo.odb().unwrap(), second, "a/bb".into())
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            changes,
+            [PathChange {
+                commit: first,
+                old: None,
+                new: Some(blob)
+            }]
+        );
+    }
+}
