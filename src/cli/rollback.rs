@@ -74,6 +74,15 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<(), CommandError> {
         let slot = match &args.alias {
             Some(alias) => {
                 registry::validate_alias(alias, &config.ladder)?;
+                let assignments = load_assignments(snapshot, &config, &model)?;
+                if !assignments.aliases.contains_key(alias)
+                    && registry::model_exists(snapshot, &model)?
+                {
+                    return Err(RegistryError::AliasNotFound {
+                        model: model.to_string(),
+                        alias: alias.clone(),
+                    });
+                }
                 Slot::Alias(alias.clone())
             }
             None => registry::resolve_slot(&config, args.stage.as_deref())?,
@@ -120,7 +129,11 @@ fn previous_version(
             path: format!("models/{model}/versions/{version}.yaml"),
             source: Box::new(err),
         })?;
-        Ok(loaded.is_some_and(|v| v.status == Status::Active && artifacts_present(&lfs, &v)))
+        // Skipped: archived versions, versions whose artifacts are gone, and versions
+        // holding another stage (a version holds one stage at a time).
+        let elsewhere = matches!(slot, Slot::Stage(_)) && assignments.stage_of(version).is_some();
+        Ok(!elsewhere
+            && loaded.is_some_and(|v| v.status == Status::Active && artifacts_present(&lfs, &v)))
     };
     registry::rollback_target(current.as_ref(), history, usable)?.ok_or_else(nothing)
 }

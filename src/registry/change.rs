@@ -159,11 +159,21 @@ impl Event {
         let mut push = |key: &'static str, value: String| trailers.push((key, value));
         match self {
             Self::Initialized { .. } => {}
-            Self::Registered { model, version }
-            | Self::Unarchived { model, version }
-            | Self::Archived { model, version, .. } => {
+            Self::Registered { model, version } | Self::Unarchived { model, version } => {
                 push("Omgreg-Model", model.to_string());
                 push("Omgreg-Version", version.to_string());
+            }
+            Self::Archived {
+                model,
+                version,
+                cleared,
+                ..
+            } => {
+                push("Omgreg-Model", model.to_string());
+                push("Omgreg-Version", version.to_string());
+                for slot in cleared {
+                    push(slot.trailer_key(), slot.name().to_owned());
+                }
             }
             Self::Promoted { moves } => {
                 for m in moves {

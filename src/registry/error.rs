@@ -66,7 +66,7 @@ pub enum RegistryError {
     #[error("`{input}` is not a stage of this registry")]
     #[diagnostic(
         code(omgreg::stage::unknown),
-        help("stages are {known} (and the implicit `None` and `Archived`)")
+        help("the configured stages are {known}")
     )]
     UnknownStage { input: String, known: String },
 

@@ -107,8 +107,8 @@ fn passes(filters: &mut Vec<PopFilter>, entry: Option<&VersionId>) -> bool {
     true
 }
 
-/// Resolves the slot to roll back: a stage (any case) or an alias of the model; the
-/// top of the ladder when `input` is `None`.
+/// Resolves the stage to roll back (any case); the top of the ladder when `input` is
+/// `None`. Aliases are named explicitly (`--alias`), never guessed from a typo.
 pub fn resolve_slot(config: &RegistryConfig, input: Option<&str>) -> Result<Slot, RegistryError> {
     match input {
         None => Ok(Slot::Stage(
@@ -125,10 +125,7 @@ pub fn resolve_slot(config: &RegistryConfig, input: Option<&str>) -> Result<Slot
                 stage: stage.name.clone(),
             }),
             Some(stage) => Ok(Slot::Stage(stage.name.clone())),
-            None => {
-                super::validate_alias(name, &config.ladder)?;
-                Ok(Slot::Alias(name.to_owned()))
-            }
+            None => Err(super::lifecycle::unknown_stage(config, name)),
         },
     }
 }
@@ -168,7 +165,15 @@ pub fn rollback(
     }
     match slot {
         Slot::Stage(stage) => {
-            assignments.clear_version(target, &config.ladder);
+            // A version holds one stage at a time: rolling Staging back must not
+            // quietly take the Production version out of Production.
+            if let Some(other) = assignments.stage_of(target) {
+                return Err(RegistryError::HoldsSlots {
+                    model: model.to_string(),
+                    version: target.to_string(),
+                    slots: format!("stage `{other}`"),
+                });
+            }
             assignments.set_stage(stage, &config.ladder, vec![target.clone()]);
         }
         Slot::Alias(alias) => {

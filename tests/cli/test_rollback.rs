@@ -264,7 +264,6 @@ fn rollback_of_an_alias() {
 /// Staging must not silently take 1.0.0 out of Production (and delete the Production
 /// endpoint): it should be refused, or land on a version that holds no other stage.
 #[test]
-#[ignore = "bug: rollback --stage Staging silently empties Production and deletes its endpoint"]
 fn rollback_of_staging_does_not_take_the_production_version() {
     let env = TestEnv::new();
     let (reg, _) = churn_registry(&env, &["1.0.0", "2.0.0"]);
