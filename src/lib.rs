@@ -1,7 +1,7 @@
 //! omgreg: a model registry that lives in a Git repository.
 //!
 //! Layers, arrows pointing down only:
-//! `cli` → `render`, `store` → `registry`, `schema`.
+//! `cli` → `render`, `sign`, `store` → `registry`, `schema`.
 //! `registry` is the pure domain (no I/O); `schema` is the only module that knows
 //! the serde wire formats of the files on disk.
 
@@ -9,4 +9,5 @@ pub mod cli;
 pub mod registry;
 pub mod render;
 pub mod schema;
+pub mod sign;
 pub mod store;

@@ -15,7 +15,11 @@ pub fn run_action(
     dry_run: bool,
     action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
 ) -> Result<(), CommandError> {
-    let options = TxOptions { dry_run };
+    let signing = super::signing::prepare(ctx, store, identity)?;
+    let options = TxOptions {
+        dry_run,
+        signer: signing.signer(),
+    };
     let committed = store.transact(identity, &options, &mut |snapshot| {
         render::with_derived_files(snapshot, action(snapshot)?)
     })?;

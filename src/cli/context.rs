@@ -16,6 +16,8 @@ pub struct Ctx {
     /// Where to look for the registry: `--registry` / `OMGREG_REGISTRY`, else `cwd`.
     pub registry_dir: PathBuf,
     pub output: Output,
+    /// `--sign` / `--no-sign`.
+    pub sign_mode: crate::sign::SignMode,
 }
 
 impl Ctx {
@@ -36,6 +38,7 @@ impl Ctx {
             cwd,
             registry_dir,
             output,
+            sign_mode: crate::sign::SignMode::Auto,
         })
     }
 

@@ -84,6 +84,8 @@ pub enum CommandError {
     User(miette::Report),
     /// Another writer moved the branch too often: exit 4.
     Conflict(miette::Report),
+    /// `check`/`verify` ran and found violations (already reported): exit 3.
+    Violations,
     /// stdout was closed by the reader (`omgreg list | head`): exit 0, silently.
     BrokenPipe,
     /// Writing to stdout failed otherwise: exit 1.
@@ -107,6 +109,12 @@ impl From<RegistryError> for CommandError {
 
 impl From<ArgError> for CommandError {
     fn from(err: ArgError) -> Self {
+        Self::User(err.into())
+    }
+}
+
+impl From<crate::sign::SignError> for CommandError {
+    fn from(err: crate::sign::SignError) -> Self {
         Self::User(err.into())
     }
 }
@@ -139,6 +147,7 @@ impl CommandError {
                 eprintln!("{report:?}");
                 ExitCode::from(4)
             }
+            Self::Violations => ExitCode::from(3),
             Self::BrokenPipe => ExitCode::SUCCESS,
             Self::Output(err) => {
                 eprintln!("omgreg: cannot write output: {err}");

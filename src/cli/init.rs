@@ -76,7 +76,12 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CommandError> {
         })
         .collect();
     let identity = Identity::from_git(store.repository())?;
-    let committed = store.transact(&identity, &TxOptions::default(), &mut |snapshot| {
+    let signing = super::signing::prepare(ctx, &store, &identity)?;
+    let options = TxOptions {
+        dry_run: false,
+        signer: signing.signer(),
+    };
+    let committed = store.transact(&identity, &options, &mut |snapshot| {
         registry::init(snapshot, &name, &files)
     })?;
     install_lfs_hooks(ctx, &store);

@@ -23,6 +23,8 @@ mod register;
 mod resolve;
 mod rollback;
 mod show;
+mod signing;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +59,14 @@ pub struct Cli {
     #[arg(long, global = true)]
     json: bool,
 
+    /// Sign the commit even when `commit.gpgsign` is off.
+    #[arg(long, global = true, conflicts_with = "no_sign")]
+    sign: bool,
+
+    /// Do not sign the commit (refused when the registry requires signatures).
+    #[arg(long, global = true)]
+    no_sign: bool,
+
     /// Print no status lines on stderr (data on stdout is still printed).
     #[arg(long, short, global = true)]
     quiet: bool,
@@ -82,6 +92,7 @@ enum Command {
     History(history::HistoryArgs),
     Lineage(lineage::LineageArgs),
     Diff(diff::DiffArgs),
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -106,7 +117,8 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CommandError> {
-    let ctx = Ctx::new(cli.directory, cli.registry, cli.json, cli.quiet)?;
+    let mut ctx = Ctx::new(cli.directory, cli.registry, cli.json, cli.quiet)?;
+    ctx.sign_mode = crate::sign::SignMode::from_flags(cli.sign, cli.no_sign);
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
@@ -121,6 +133,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::History(args) => history::run(&ctx, args),
         Command::Lineage(args) => lineage::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
     }
 }
 

@@ -1,10 +1,11 @@
 //! `omgreg promote`: move versions to a stage.
 
 use crate::registry::{self, ModelRef, PromoteRequest, RefTarget};
-use crate::store::Identity;
+use crate::sign::Trust;
+use crate::store::{Identity, Store};
 
 use super::action::{actor, run_action};
-use super::{ArgError, CommandError, Ctx};
+use super::{ArgError, CommandError, Ctx, signing};
 
 /// Promote versions to a stage.
 ///
@@ -59,13 +60,44 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
     }
     let store = ctx.open_store()?;
     let identity = Identity::from_git(store.repository())?;
+    let signer_principals = signer_principals(ctx, &store, &identity)?;
     let request = PromoteRequest {
         targets,
         stage: args.stage,
         actor: actor(&identity),
         message: args.message,
+        signer_principals,
     };
     run_action(ctx, &store, &identity, args.dry_run, &mut |snapshot| {
         registry::promote(snapshot, &request)
     })
+}
+
+/// The names this command's signing key goes by, when the registry has signer
+/// policies to check them against (`None`: the commit will be unsigned).
+fn signer_principals(
+    ctx: &Ctx,
+    store: &Store,
+    identity: &Identity,
+) -> Result<Option<Vec<String>>, CommandError> {
+    let signing = signing::prepare(ctx, store, identity)?;
+    if signing.signer.is_none() {
+        return Ok(None);
+    }
+    let has_policy =
+        signing::head_config(store).is_some_and(|config| !config.stage_signers.is_empty());
+    if !has_policy {
+        return Ok(Some(Vec::new()));
+    }
+    let config = store
+        .repository()
+        .config()
+        .map_err(|source| crate::store::StoreError::Git {
+            what: "reading the Git configuration",
+            source,
+        })?;
+    let trust = Trust::new(&config, signing::head_allowed_signers(store));
+    Ok(Some(
+        signing.setup.principals(trust.allowed_signers.as_deref())?,
+    ))
 }

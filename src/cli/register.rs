@@ -275,6 +275,8 @@ pub(crate) fn execute(
     if !dry_run {
         store.preflight(&change)?;
     }
+    // Before the copying too: a registry that requires signatures and a missing key.
+    let signing = super::signing::prepare(ctx, store, identity)?;
 
     let total: u64 = sources.iter().map(|s| s.size).sum();
     let progress = render::ByteProgress::new(ctx.output.progress, total, "storing artifacts");
@@ -295,7 +297,10 @@ pub(crate) fn execute(
         });
     }
     progress.finish();
-    let options = TxOptions { dry_run };
+    let options = TxOptions {
+        dry_run,
+        signer: signing.signer(),
+    };
     Ok(store.transact(identity, &options, &mut |snapshot| {
         render::with_derived_files(snapshot, registry::register(snapshot, &request)?)
     })?)

@@ -10,6 +10,13 @@ pub struct RegistryConfig {
     pub name: String,
     pub ladder: StageLadder,
     pub endpoints: Vec<Endpoint>,
+    /// `[signing] require`: every commit must be signed.
+    pub signing_required: bool,
+    /// `[policy.<Stage>] signers`, keyed by the stage's configured spelling.
+    pub stage_signers: std::collections::BTreeMap<String, Vec<String>>,
+    /// `[policy.<Stage>] require`: metric gates, keyed by the stage's configured spelling.
+    pub metric_gates:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 /// A deployment manifest that follows a stage or alias of a model.
@@ -120,10 +127,28 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
                 });
             }
         }
+        let mut stage_signers = std::collections::BTreeMap::new();
+        let mut metric_gates = std::collections::BTreeMap::new();
+        for (name, policy) in doc.policy {
+            let stage = ladder
+                .find(&name)
+                .ok_or_else(|| RegistryError::InvalidStageConfig {
+                    reason: format!("`[policy.{name}]` names a stage that is not in the ladder"),
+                })?;
+            if !policy.signers.is_empty() {
+                stage_signers.insert(stage.name.clone(), policy.signers);
+            }
+            if !policy.require.is_empty() {
+                metric_gates.insert(stage.name.clone(), policy.require);
+            }
+        }
         Ok(Self {
             name: doc.name,
             ladder,
             endpoints,
+            signing_required: doc.signing.require,
+            stage_signers,
+            metric_gates,
         })
     }
 }

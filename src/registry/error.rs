@@ -184,6 +184,21 @@ pub enum RegistryError {
     )]
     DuplicateModel { model: String },
 
+    #[error(
+        "promotions into `{stage}` must be signed by {allowed}; this one would be signed by {signer}"
+    )]
+    #[diagnostic(
+        code(omgreg::policy::signer_not_allowed),
+        help(
+            "sign with a listed key (`user.signingkey`, `--sign`), or ask a listed signer to promote"
+        )
+    )]
+    SignerNotAllowed {
+        stage: String,
+        signer: String,
+        allowed: String,
+    },
+
     #[error("invalid alias `{alias}`: {reason}")]
     #[diagnostic(
         code(omgreg::alias::invalid),

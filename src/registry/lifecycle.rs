@@ -27,6 +27,9 @@ pub struct PromoteRequest {
     pub stage: Option<String>,
     pub actor: Actor,
     pub message: Option<String>,
+    /// The names the commit's signing key goes by; `None` when the commit will not
+    /// be signed. Checked against `[policy.<Stage>] signers`.
+    pub signer_principals: Option<Vec<String>>,
 }
 
 /// Moves each target version into its stage, in one change.
@@ -68,6 +71,31 @@ pub fn promote(snapshot: &dyn Snapshot, request: &PromoteRequest) -> Result<Chan
                 version: version.to_string(),
                 stage: stage.name.clone(),
             });
+        }
+        if let Some(allowed) = config.stage_signers.get(&stage.name) {
+            let permitted = request
+                .signer_principals
+                .as_ref()
+                .is_some_and(|principals| principals.iter().any(|p| allowed.contains(p)));
+            if !permitted {
+                return Err(RegistryError::SignerNotAllowed {
+                    stage: stage.name.clone(),
+                    signer: match &request.signer_principals {
+                        None => "an unsigned commit".to_owned(),
+                        Some(p) if p.is_empty() => "a key not in the allowed signers".to_owned(),
+                        Some(p) => p
+                            .iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    },
+                    allowed: allowed
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
         }
         let source = from.clone().unwrap_or_else(|| "None".to_owned());
         if let Some(allowed) = &stage.from

@@ -40,6 +40,7 @@ fn promote_to(
         stage: stage.map(str::to_owned),
         actor: actor(),
         message: None,
+        signer_principals: None,
     };
     let change = promote(snap, &request)?;
     apply(snap, &change);
@@ -124,6 +125,7 @@ fn several_models_move_in_one_change() {
         stage: Some("Production".into()),
         actor: actor(),
         message: None,
+        signer_principals: None,
     };
     let change = promote(&snap, &request).unwrap();
     let paths: Vec<_> = change.files.iter().map(|(p, _)| p.as_str()).collect();

@@ -20,6 +20,7 @@ mod register;
 mod resolve;
 mod show;
 mod table;
+mod verify;
 
 pub use action::{ActionReport, action};
 pub use card::model_card;
@@ -36,6 +37,7 @@ pub use progress::ByteProgress;
 pub use register::{RegisterReport, register};
 pub use resolve::{ResolveMode, resolve};
 pub use show::show;
+pub use verify::{CommitVerdict, verify};
 
 /// A human-readable size: `5.0 MiB`.
 pub(crate) fn human_size(bytes: u64) -> String {

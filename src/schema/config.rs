@@ -20,6 +20,32 @@ pub struct ConfigDoc {
     /// `[[endpoint]]`: deployment manifests rendered from the registry.
     #[serde(default, rename = "endpoint")]
     pub endpoints: Vec<EndpointDoc>,
+    /// `[signing]`: whether commits must be signed.
+    #[serde(default)]
+    pub signing: SigningDoc,
+    /// `[policy.<Stage>]`: who and what may enter a stage.
+    #[serde(default)]
+    pub policy: BTreeMap<String, PolicyDoc>,
+}
+
+/// `[signing]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SigningDoc {
+    /// Refuse to write an unsigned commit.
+    #[serde(default)]
+    pub require: bool,
+}
+
+/// `[policy.<Stage>]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PolicyDoc {
+    /// Principals (ssh allowed-signers names, e-mail addresses of OpenPGP keys, or
+    /// key ids) one of whom must sign a promotion into the stage.
+    #[serde(default)]
+    pub signers: Vec<String>,
+    /// Metric gates on the version entering the stage: `{ accuracy = ">= 0.9" }`.
+    #[serde(default)]
+    pub require: BTreeMap<String, String>,
 }
 
 /// One `[[endpoint]]`: a manifest rendered for whatever version a stage or alias

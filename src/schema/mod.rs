@@ -13,7 +13,7 @@ mod stages;
 mod values;
 mod version;
 
-pub use config::{ConfigDoc, EndpointDoc, StageOptionsDoc, StagesSection};
+pub use config::{ConfigDoc, EndpointDoc, PolicyDoc, SigningDoc, StageOptionsDoc, StagesSection};
 pub use error::SchemaError;
 pub use model::ModelDoc;
 pub use stages::{StageSlot, StagesDoc};

@@ -82,6 +82,10 @@ pub enum StoreError {
     )]
     Conflict { branch: String, attempts: u32 },
 
+    #[error("signing the commit failed: {message}")]
+    #[diagnostic(code(omgreg::sign::failed), help("{help}"))]
+    Signing { message: String, help: String },
+
     #[error("the action changes nothing")]
     #[diagnostic(code(omgreg::store::nothing_to_commit))]
     NothingToCommit,

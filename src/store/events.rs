@@ -51,6 +51,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The registry events of one commit, against its first parent.
+    pub fn commit_events(&self, commit: Oid) -> Result<Vec<HistoryEntry>, StoreError> {
+        let odb = self.repo.odb().git_context("opening the object database")?;
+        let path = format!("{}models", self.prefix);
+        let found = self
+            .repo
+            .find_commit(commit)
+            .git_context("reading a commit")?;
+        let id_at = |c: &git2::Commit<'_>| super::walk::id_at(&odb, c.tree_id(), &path);
+        let new = id_at(&found).git_context("reading a commit's tree")?;
+        let old = match found.parents().next() {
+            Some(parent) => id_at(&parent).git_context("reading a commit's tree")?,
+            None => None,
+        };
+        let history = self.history(commit, None)?;
+        history
+            .commit_events(PathChange { commit, old, new })
+            .git_context("reading a commit")
+    }
+}
+
 impl History<'_> {
     fn text(&self, blob: Option<Oid>) -> Option<String> {
         let blob = self.repo.find_blob(blob?).ok()?;

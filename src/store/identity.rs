@@ -72,6 +72,15 @@ impl Identity {
         )
     }
 
+    /// `Name <email>` of the committer.
+    pub fn committer_line(&self) -> String {
+        format!(
+            "{} <{}>",
+            self.committer.name().unwrap_or_default(),
+            self.committer.email().unwrap_or_default()
+        )
+    }
+
     /// The author time as RFC 3339 UTC, the `created` field of new versions.
     pub fn author_time_rfc3339(&self) -> String {
         let seconds = self.author.when().seconds();

@@ -24,4 +24,4 @@ pub use identity::{Identity, parse_date};
 pub use lfs::{LfsPointer, LfsStore};
 pub use open::Store;
 pub use snapshot::TreeSnapshot;
-pub use tx::{Committed, TxOptions};
+pub use tx::{CommitSigner, Committed, SigningFailed, TxOptions};

@@ -11,11 +11,26 @@ use super::error::{GitContext, IoContext};
 use super::{Identity, LfsPointer, Store, StoreError, TreeSnapshot, worktree};
 use crate::registry::{Change, FileChange, RegistryError};
 
+/// Signs commit buffers the way git does (implemented by `sign`).
+pub trait CommitSigner {
+    /// The armored signature of `buffer`, stored in the commit's `gpgsig` header.
+    fn sign(&self, buffer: &str) -> Result<String, SigningFailed>;
+}
+
+/// A signature could not be made; nothing is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningFailed {
+    pub message: String,
+    pub help: String,
+}
+
 /// How a transaction runs.
-#[derive(Debug, Clone, Default)]
-pub struct TxOptions {
+#[derive(Clone, Copy, Default)]
+pub struct TxOptions<'a> {
     /// Compute the change but write nothing.
     pub dry_run: bool,
+    /// Sign the commit; `None` writes it unsigned.
+    pub signer: Option<&'a dyn CommitSigner>,
 }
 
 /// What a transaction did.
@@ -88,7 +103,8 @@ impl Store {
             if parent.as_ref().is_some_and(|p| p.tree_id() == tree) {
                 return Err(StoreError::NothingToCommit);
             }
-            let commit = self.write_commit(identity, &change, tree, parent.as_ref())?;
+            let commit =
+                self.write_commit(identity, options.signer, &change, tree, parent.as_ref())?;
             let reflog = format!("omgreg: {}", change.event.subject());
             let moved = match parent_id {
                 Some(current) => self
@@ -227,6 +243,7 @@ impl Store {
     fn write_commit(
         &self,
         identity: &Identity,
+        signer: Option<&dyn CommitSigner>,
         change: &Change,
         tree: Oid,
         parent: Option<&git2::Commit<'_>>,
@@ -246,9 +263,26 @@ impl Store {
                 &parents,
             )
             .git_context("creating the commit")?;
-        let odb = self.repo.odb().git_context("opening the object database")?;
-        odb.write(ObjectType::Commit, &buffer)
-            .git_context("writing the commit")
+        match signer {
+            None => {
+                let odb = self.repo.odb().git_context("opening the object database")?;
+                odb.write(ObjectType::Commit, &buffer)
+                    .git_context("writing the commit")
+            }
+            Some(signer) => {
+                let text = buffer.as_str().map_err(|_| StoreError::Signing {
+                    message: "the commit is not UTF-8 and cannot be signed".to_owned(),
+                    help: "use UTF-8 names and messages".to_owned(),
+                })?;
+                let signature = signer.sign(text).map_err(|failed| StoreError::Signing {
+                    message: failed.message,
+                    help: failed.help,
+                })?;
+                self.repo
+                    .commit_signed(text, &signature, None)
+                    .git_context("writing the signed commit")
+            }
+        }
     }
 }
 

@@ -1,0 +1,64 @@
+//! Choosing how this command's commit is signed.
+
+use crate::registry::{RegistryConfig, load_config};
+use crate::sign::{SignMode, SignSetup};
+use crate::store::{CommitSigner, Identity, Store};
+
+use super::{CommandError, Ctx};
+
+/// Path of the registry's SSH allowed-signers file.
+pub const ALLOWED_SIGNERS: &str = ".omgreg/allowed_signers";
+
+/// The signing of one command: the signer (if any) and what it needs to know.
+pub struct Signing {
+    pub setup: SignSetup,
+    pub signer: Option<Box<dyn CommitSigner>>,
+}
+
+impl Signing {
+    pub fn signer(&self) -> Option<&dyn CommitSigner> {
+        self.signer.as_deref()
+    }
+}
+
+/// Reads git's signing configuration and the registry's `[signing]` policy (at
+/// HEAD) and builds the signer; fails before anything is written when the registry
+/// requires signatures and none can be made.
+pub fn prepare(ctx: &Ctx, store: &Store, identity: &Identity) -> Result<Signing, CommandError> {
+    let config = store
+        .repository()
+        .config()
+        .map_err(|source| crate::store::StoreError::Git {
+            what: "reading the Git configuration",
+            source,
+        })?;
+    let setup = SignSetup::from_config(&config, &identity.committer_line())?;
+    let required = head_config(store).is_some_and(|c| c.signing_required);
+    let signer = setup.signer(ctx.sign_mode, required)?;
+    Ok(Signing { setup, signer })
+}
+
+/// The registry configuration at HEAD, if there is a registry there.
+pub fn head_config(store: &Store) -> Option<RegistryConfig> {
+    let snapshot = store.snapshot(None).ok()?;
+    load_config(&snapshot).ok()
+}
+
+/// The allowed signers at HEAD (`.omgreg/allowed_signers`), if any.
+pub fn head_allowed_signers(store: &Store) -> Option<String> {
+    let snapshot = store.snapshot(None).ok()?;
+    crate::registry::Snapshot::read_text(&snapshot, ALLOWED_SIGNERS)
+        .ok()
+        .flatten()
+}
+
+impl SignMode {
+    /// From `--sign` / `--no-sign`.
+    pub fn from_flags(sign: bool, no_sign: bool) -> Self {
+        match (sign, no_sign) {
+            (true, _) => Self::Always,
+            (_, true) => Self::Never,
+            _ => Self::Auto,
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Verifying commit signatures.
+
+use git2::{Oid, Repository};
+
+use super::{Format, gpg, ssh};
+
+/// The verdict on one commit's signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigStatus {
+    Good,
+    /// The signature does not match the commit (altered after signing) or is malformed.
+    Bad,
+    /// A valid signature by a key that is not trusted (not in the allowed signers, not
+    /// in the keyring).
+    UnknownSigner,
+    Unsigned,
+    /// The verifying program could not run.
+    Unverifiable(String),
+}
+
+impl SigStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::Bad => "bad",
+            Self::UnknownSigner => "unknown_signer",
+            Self::Unsigned => "unsigned",
+            Self::Unverifiable(_) => "unverifiable",
+        }
+    }
+}
+
+/// A commit's signature status, format and signer (principal, uid or key id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub status: SigStatus,
+    pub format: Option<Format>,
+    pub signer: Option<String>,
+}
+
+/// What verification trusts: SSH allowed signers (from a trusted commit or
+/// `gpg.ssh.allowedSignersFile`) and the programs to run.
+#[derive(Debug, Clone)]
+pub struct Trust {
+    pub allowed_signers: Option<String>,
+    pub gpg_program: String,
+    pub ssh_program: String,
+    pub x509_program: String,
+}
+
+impl Trust {
+    /// Programs from the git configuration; allowed signers from `allowed_signers`
+    /// when given, else from `gpg.ssh.allowedSignersFile`.
+    pub fn new(config: &git2::Config, allowed_signers: Option<String>) -> Self {
+        let string = |key: &str| {
+            config
+                .get_string(key)
+                .ok()
+                .filter(|value| !value.is_empty())
+        };
+        let from_file = || {
+            let path = string("gpg.ssh.allowedSignersFile")?;
+            let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+                (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+                _ => std::path::PathBuf::from(path),
+            };
+            std::fs::read_to_string(path).ok()
+        };
+        Self {
+            allowed_signers: allowed_signers.or_else(from_file),
+            gpg_program: string("gpg.openpgp.program")
+                .or_else(|| string("gpg.program"))
+                .unwrap_or_else(|| "gpg".to_owned()),
+            ssh_program: string("gpg.ssh.program").unwrap_or_else(|| "ssh-keygen".to_owned()),
+            x509_program: string("gpg.x509.program").unwrap_or_else(|| "gpgsm".to_owned()),
+        }
+    }
+}
+
+/// Verifies the signature of `commit`.
+pub fn verify_commit(repo: &Repository, commit: Oid, trust: &Trust) -> Verification {
+    let (signature, data) = match repo.extract_signature(&commit, None) {
+        Ok(parts) => parts,
+        Err(err) if err.code() == git2::ErrorCode::NotFound => {
+            return Verification {
+                status: SigStatus::Unsigned,
+                format: None,
+                signer: None,
+            };
+        }
+        Err(err) => {
+            return Verification {
+                status: SigStatus::Unverifiable(err.to_string()),
+                format: None,
+                signer: None,
+            };
+        }
+    };
+    let signature = String::from_utf8_lossy(&signature).into_owned();
+    if signature.starts_with("-----BEGIN SSH SIGNATURE-----") {
+        ssh::verify(
+            &trust.ssh_program,
+            &signature,
+            &data,
+            trust.allowed_signers.as_deref(),
+        )
+    } else if signature.starts_with("-----BEGIN SIGNED MESSAGE-----") {
+        gpg::verify(&trust.x509_program, Format::X509, &signature, &data)
+    } else {
+        gpg::verify(&trust.gpg_program, Format::OpenPgp, &signature, &data)
+    }
+}
