@@ -95,15 +95,30 @@ impl Identity {
 fn guess_identity() -> Option<(String, String)> {
     let login = ["USER", "LOGNAME"]
         .iter()
-        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))?;
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()?
-        .trim()
-        .to_owned();
-    if host.is_empty() {
-        return None;
-    }
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .or_else(login_from_passwd)?;
+    let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .map(|text| text.trim().to_owned())
+        .filter(|host| !host.is_empty())?;
     Some((login.clone(), format!("{login}@{host}")))
+}
+
+/// The login name of this process's user, from `/etc/passwd` (no libc needed).
+fn login_from_passwd() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.get(2) == Some(&uid.as_str())).then(|| fields[0].to_owned())
+    })
 }
 
 /// Parses the date formats git accepts in `GIT_*_DATE`: `@<secs> <+hhmm>`,
