@@ -2,16 +2,20 @@
 
 use crate::registry::ModelName;
 use crate::render;
-use crate::store::HistoryEntry;
+use std::collections::HashMap;
+
+use crate::sign::{Trust, Verification, verify_commit};
+use crate::store::{HistoryEntry, Store, StoreError};
 
 use super::read::RevArgs;
-use super::{CommandError, Ctx};
+use super::{CommandError, Ctx, signing};
 
 /// Show the audit log: who registered, promoted, archived or rolled back what, when.
 ///
 /// Derived from what changed in each commit's tree along first parents (so hand edits
 /// and merged pull requests appear like omgreg's own actions), newest first, and
-/// annotated with the `Omgreg-Action` trailer when omgreg made the commit.
+/// annotated with the `Omgreg-Action` trailer when omgreg made the commit, with each
+/// commit's signature status (good, bad, unknown signer, unsigned) and signer.
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
     /// Only this model.
@@ -56,9 +60,33 @@ pub fn run(ctx: &Ctx, args: HistoryArgs) -> Result<(), CommandError> {
             }
         }
     }
+    let signatures = signatures(&store, &entries)?;
     Ok(render::history(
         &ctx.output,
         Some(head.to_string()),
         &entries,
+        &signatures,
     )?)
+}
+
+/// The signature verdict of each entry's commit (each commit checked once), against
+/// the allowed signers at HEAD or `gpg.ssh.allowedSignersFile`.
+fn signatures(store: &Store, entries: &[HistoryEntry]) -> Result<Vec<Verification>, CommandError> {
+    let config = store
+        .repository()
+        .config()
+        .map_err(|source| StoreError::Git {
+            what: "reading the Git configuration",
+            source,
+        })?;
+    let trust = Trust::new(&config, signing::head_allowed_signers(store));
+    let mut seen: HashMap<git2::Oid, Verification> = HashMap::new();
+    Ok(entries
+        .iter()
+        .map(|entry| {
+            seen.entry(entry.commit)
+                .or_insert_with(|| verify_commit(store.repository(), entry.commit, &trust))
+                .clone()
+        })
+        .collect())
 }

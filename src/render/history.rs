@@ -7,6 +7,7 @@ use super::Output;
 use super::json::Document;
 use super::table::format_table;
 use crate::registry::Slot;
+use crate::sign::Verification;
 use crate::store::HistoryEntry;
 
 #[derive(Serialize)]
@@ -24,6 +25,10 @@ struct EventJson<'a> {
     stage: Option<&'a str>,
     alias: Option<&'a str>,
     previous: Option<&'a str>,
+    /// `good`, `bad`, `unknown_signer`, `unsigned` or `unverifiable`.
+    signature: &'static str,
+    /// The principal, user id or key id that signed.
+    signer: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -44,11 +49,13 @@ pub fn history(
     output: &Output,
     commit: Option<String>,
     entries: &[HistoryEntry],
+    signatures: &[Verification],
 ) -> std::io::Result<()> {
     if output.json {
         let events = entries
             .iter()
-            .map(|entry| {
+            .zip(signatures)
+            .map(|(entry, signature)| {
                 let (stage, alias) = match &entry.event.slot {
                     Some(Slot::Stage(stage)) => (Some(stage.as_str()), None),
                     Some(Slot::Alias(alias)) => (None, Some(alias.as_str())),
@@ -67,6 +74,8 @@ pub fn history(
                     stage,
                     alias,
                     previous: entry.event.previous.as_deref(),
+                    signature: signature.status.as_str(),
+                    signer: signature.signer.as_deref(),
                 }
             })
             .collect();
@@ -77,12 +86,20 @@ pub fn history(
         return Ok(());
     }
     let header = [
-        "TIME", "COMMIT", "AUTHOR", "EVENT", "VERSION", "STAGE", "PREVIOUS",
+        "TIME",
+        "COMMIT",
+        "AUTHOR",
+        "EVENT",
+        "VERSION",
+        "STAGE",
+        "PREVIOUS",
+        "SIGNATURE",
     ]
     .map(str::to_owned);
     let rows: Vec<Vec<String>> = entries
         .iter()
-        .map(|entry| {
+        .zip(signatures)
+        .map(|(entry, signature)| {
             let slot = match &entry.event.slot {
                 Some(Slot::Stage(stage)) => stage.clone(),
                 Some(Slot::Alias(alias)) => format!("@{alias}"),
@@ -100,6 +117,10 @@ pub fn history(
                     .previous
                     .clone()
                     .unwrap_or_else(|| "-".to_owned()),
+                match &signature.signer {
+                    Some(signer) => format!("{} ({signer})", signature.status.as_str()),
+                    None => signature.status.as_str().to_owned(),
+                },
             ]
         })
         .collect();
