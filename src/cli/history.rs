@@ -5,7 +5,7 @@ use crate::render;
 use std::collections::HashMap;
 
 use crate::sign::{Trust, Verification, verify_commit};
-use crate::store::{HistoryEntry, Store, StoreError};
+use crate::store::{HistoryEntry, Store};
 
 use super::read::RevArgs;
 use super::{CommandError, Ctx, signing};
@@ -72,13 +72,7 @@ pub fn run(ctx: &Ctx, args: HistoryArgs) -> Result<(), CommandError> {
 /// The signature verdict of each entry's commit (each commit checked once), against
 /// the allowed signers at HEAD or `gpg.ssh.allowedSignersFile`.
 fn signatures(store: &Store, entries: &[HistoryEntry]) -> Result<Vec<Verification>, CommandError> {
-    let config = store
-        .repository()
-        .config()
-        .map_err(|source| StoreError::Git {
-            what: "reading the Git configuration",
-            source,
-        })?;
+    let config = store.git_config()?;
     let trust = Trust::new(&config, signing::head_allowed_signers(store));
     let mut seen: HashMap<git2::Oid, Verification> = HashMap::new();
     Ok(entries

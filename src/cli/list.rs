@@ -137,25 +137,12 @@ fn canonical_stage(config: &RegistryConfig, input: &str) -> Result<String, Regis
         .into_iter()
         .find(|implicit| implicit.eq_ignore_ascii_case(input))
         .map(str::to_owned)
-        .ok_or_else(|| RegistryError::UnknownStage {
-            input: input.to_owned(),
-            known: config
-                .ladder
-                .iter()
-                .map(|s| format!("`{}`", s.name))
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+        .ok_or_else(|| registry::unknown_stage(config, input))
 }
 
 /// Up to four metric names, in name order, among the rows shown.
 fn default_metrics(rows: &[VersionRow]) -> Vec<String> {
-    let mut names: Vec<String> = rows
-        .iter()
-        .flat_map(|row| row.version.doc.metrics.keys().cloned())
-        .collect();
-    names.sort();
-    names.dedup();
+    let mut names = render::metric_names(rows);
     names.truncate(4);
     names
 }

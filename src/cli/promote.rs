@@ -89,13 +89,7 @@ fn signer_principals(
     if !has_policy {
         return Ok(Some(Vec::new()));
     }
-    let config = store
-        .repository()
-        .config()
-        .map_err(|source| crate::store::StoreError::Git {
-            what: "reading the Git configuration",
-            source,
-        })?;
+    let config = store.git_config()?;
     let trust = Trust::new(&config, signing::head_allowed_signers(store));
     Ok(Some(
         signing.setup.principals(trust.allowed_signers.as_deref())?,

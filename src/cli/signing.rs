@@ -25,13 +25,7 @@ impl Signing {
 /// HEAD) and builds the signer; fails before anything is written when the registry
 /// requires signatures and none can be made.
 pub fn prepare(ctx: &Ctx, store: &Store, identity: &Identity) -> Result<Signing, CommandError> {
-    let config = store
-        .repository()
-        .config()
-        .map_err(|source| crate::store::StoreError::Git {
-            what: "reading the Git configuration",
-            source,
-        })?;
+    let config = store.git_config()?;
     let setup = SignSetup::from_config(&config, &identity.committer_line())?;
     let required = head_config(store).is_some_and(|c| c.signing_required);
     let signer = setup.signer(ctx.sign_mode, required)?;

@@ -38,10 +38,7 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<(), CommandError> {
     let policy = base_snapshot
         .as_ref()
         .and_then(|snapshot| load_config(snapshot).ok());
-    let config = repo.config().map_err(|source| StoreError::Git {
-        what: "reading the Git configuration",
-        source,
-    })?;
+    let config = store.git_config()?;
     let trust = Trust::new(&config, allowed);
 
     let mut verdicts = Vec::new();
@@ -124,17 +121,9 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<(), CommandError> {
 fn commits_in(store: &Store, range: &str) -> Result<(Option<Oid>, Vec<Oid>), CommandError> {
     let repo = store.repository();
     let resolve = |rev: &str| -> Result<Oid, CommandError> {
-        let rev = if rev.is_empty() { "HEAD" } else { rev };
-        repo.revparse_single(rev)
-            .and_then(|object| object.peel_to_commit())
-            .map(|commit| commit.id())
-            .map_err(|source| {
-                StoreError::RevNotFound {
-                    rev: rev.to_owned(),
-                    source,
-                }
-                .into()
-            })
+        Ok(store
+            .find_commit(if rev.is_empty() { "HEAD" } else { rev })?
+            .id())
     };
     let git = |source| StoreError::Git {
         what: "walking the range",

@@ -343,7 +343,7 @@ fn write_archived(change: &mut Change, mut version: ModelVersion, actor: &Actor,
     );
 }
 
-pub(crate) fn unknown_stage(config: &RegistryConfig, input: &str) -> RegistryError {
+pub fn unknown_stage(config: &RegistryConfig, input: &str) -> RegistryError {
     RegistryError::UnknownStage {
         input: input.to_owned(),
         known: config

@@ -32,6 +32,7 @@ pub use init::init;
 pub use layout::{artifact_path, card_file, model_dir, validate_relative_path};
 pub use lifecycle::{
     Actor, ArchiveRequest, PromoteRequest, archive, promote, remove_alias, set_alias, unarchive,
+    unknown_stage,
 };
 pub use names::{Bump, Digest, ModelName, VersionId};
 pub use overlay::Overlay;

@@ -128,8 +128,8 @@ pub fn model_card(
     Ok(card)
 }
 
-/// Every metric name of the model, sorted.
-fn metric_names(rows: &[VersionRow]) -> Vec<String> {
+/// Every metric name among `rows`, sorted.
+pub fn metric_names(rows: &[VersionRow]) -> Vec<String> {
     let mut names: Vec<String> = rows
         .iter()
         .flat_map(|row| row.version.doc.metrics.keys().cloned())

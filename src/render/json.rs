@@ -116,3 +116,36 @@ impl<'a, T: Serialize> Document<'a, T> {
         }
     }
 }
+
+/// Where an action's commit went: shared by the reports of every writing command.
+#[derive(Debug, Serialize)]
+pub struct CommitSummary {
+    pub branch: String,
+    pub parent_commit: Option<String>,
+    pub dry_run: bool,
+    /// Registry-relative paths the commit writes or removes.
+    pub files: Vec<String>,
+    /// The new commit (`null` on a dry run); printed as the document's `commit`.
+    #[serde(skip)]
+    pub commit: Option<String>,
+}
+
+impl CommitSummary {
+    pub fn of(committed: &crate::store::Committed) -> Self {
+        Self {
+            branch: committed
+                .branch
+                .trim_start_matches("refs/heads/")
+                .to_owned(),
+            parent_commit: committed.parent.map(|id| id.to_string()),
+            dry_run: committed.commit.is_none(),
+            files: committed
+                .change
+                .files
+                .iter()
+                .map(|(path, _)| path.clone())
+                .collect(),
+            commit: committed.commit.map(|id| id.to_string()),
+        }
+    }
+}

@@ -23,7 +23,7 @@ mod table;
 mod verify;
 
 pub use action::{ActionReport, action};
-pub use card::model_card;
+pub use card::{metric_names, model_card};
 pub use derived::with_derived_files;
 pub use diff::diff;
 pub use endpoint::{DEFAULT_TEMPLATE, endpoint_manifest};

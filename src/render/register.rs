@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Output;
-use super::json::Document;
+use super::json::{CommitSummary, Document};
 use crate::registry::{Event, FileChange};
 use crate::store::Committed;
 
@@ -12,13 +12,8 @@ use crate::store::Committed;
 pub struct RegisterReport {
     pub model: String,
     pub version: String,
-    pub branch: String,
-    pub parent_commit: Option<String>,
-    pub dry_run: bool,
-    /// Registry-relative paths of the files the commit writes.
-    pub files: Vec<String>,
-    #[serde(skip)]
-    commit: Option<String>,
+    #[serde(flatten)]
+    pub commit: CommitSummary,
     #[serde(skip)]
     version_yaml: Option<String>,
 }
@@ -42,19 +37,7 @@ impl RegisterReport {
         Self {
             model,
             version,
-            branch: committed
-                .branch
-                .trim_start_matches("refs/heads/")
-                .to_owned(),
-            parent_commit: committed.parent.map(|id| id.to_string()),
-            dry_run: committed.commit.is_none(),
-            files: committed
-                .change
-                .files
-                .iter()
-                .map(|(path, _)| path.clone())
-                .collect(),
-            commit: committed.commit.map(|id| id.to_string()),
+            commit: CommitSummary::of(committed),
             version_yaml,
         }
     }
@@ -66,17 +49,17 @@ pub fn register(output: &Output, report: &RegisterReport) -> std::io::Result<()>
     if output.json {
         return output.json(&Document::new(
             "registration",
-            report.commit.clone(),
+            report.commit.commit.clone(),
             report,
         ));
     }
     let reference = format!("{}@{}", report.model, report.version);
-    if report.dry_run {
+    if report.commit.dry_run {
         let mut text = format!(
             "would commit `register {reference}` on `{}`:\n",
-            report.branch
+            report.commit.branch
         );
-        for file in &report.files {
+        for file in &report.commit.files {
             text.push_str(&format!("  write {file}\n"));
         }
         if let Some(yaml) = &report.version_yaml {
@@ -85,11 +68,11 @@ pub fn register(output: &Output, report: &RegisterReport) -> std::io::Result<()>
         }
         return output.data(&text);
     }
-    let commit = report.commit.as_deref().unwrap_or_default();
+    let commit = report.commit.commit.as_deref().unwrap_or_default();
     output.status(&format!(
         "Registered `{reference}` in commit {} on `{}`",
         &commit[..commit.len().min(12)],
-        report.branch
+        report.commit.branch
     ));
     output.data(&format!("{reference}\n"))
 }

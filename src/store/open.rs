@@ -56,17 +56,29 @@ impl Store {
         Ok(Self { repo, prefix })
     }
 
-    /// A read-only view of the registry at `rev` (a commit-ish; HEAD when `None`).
-    pub fn snapshot(&self, rev: Option<&str>) -> Result<TreeSnapshot<'_>, StoreError> {
-        let rev = rev.unwrap_or("HEAD");
-        let commit = self
-            .repo
+    /// The commit a revision (commit, branch, tag, `HEAD~2`, ...) names.
+    pub fn find_commit(&self, rev: &str) -> Result<git2::Commit<'_>, StoreError> {
+        self.repo
             .revparse_single(rev)
             .and_then(|object| object.peel_to_commit())
             .map_err(|source| StoreError::RevNotFound {
                 rev: rev.to_owned(),
                 source,
-            })?;
+            })
+    }
+
+    /// The repository's Git configuration (with the user's and system's).
+    pub fn git_config(&self) -> Result<git2::Config, StoreError> {
+        self.repo.config().map_err(|source| StoreError::Git {
+            what: "reading the Git configuration",
+            source,
+        })
+    }
+
+    /// A read-only view of the registry at `rev` (a commit-ish; HEAD when `None`).
+    pub fn snapshot(&self, rev: Option<&str>) -> Result<TreeSnapshot<'_>, StoreError> {
+        let rev = rev.unwrap_or("HEAD");
+        let commit = self.find_commit(rev)?;
         let snapshot = TreeSnapshot::new(&self.repo, Some(&commit), &self.prefix)?;
         if !crate::registry::Snapshot::exists(&snapshot, CONFIG_FILE)
             .map_err(RegistryError::from)?
@@ -81,15 +93,7 @@ impl Store {
     /// The last commit at or before `at` (seconds since the epoch, committer time)
     /// along first parents from `rev` (HEAD when `None`): the registry as it was then.
     pub fn commit_at(&self, rev: Option<&str>, at: i64) -> Result<git2::Oid, StoreError> {
-        let rev = rev.unwrap_or("HEAD");
-        let start = self
-            .repo
-            .revparse_single(rev)
-            .and_then(|object| object.peel_to_commit())
-            .map_err(|source| StoreError::RevNotFound {
-                rev: rev.to_owned(),
-                source,
-            })?;
+        let start = self.find_commit(rev.unwrap_or("HEAD"))?;
         let mut walk = self.repo.revwalk().git_context("walking the history")?;
         walk.push(start.id()).git_context("walking the history")?;
         walk.simplify_first_parent()
