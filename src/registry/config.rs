@@ -16,7 +16,7 @@ pub struct RegistryConfig {
     pub stage_signers: std::collections::BTreeMap<String, Vec<String>>,
     /// `[policy.<Stage>] require`: metric gates, keyed by the stage's configured spelling.
     pub metric_gates:
-        std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, super::MetricGate>>,
 }
 
 /// A deployment manifest that follows a stage or alias of a model.
@@ -139,7 +139,12 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
                 stage_signers.insert(stage.name.clone(), policy.signers);
             }
             if !policy.require.is_empty() {
-                metric_gates.insert(stage.name.clone(), policy.require);
+                let gates = policy
+                    .require
+                    .iter()
+                    .map(|(metric, gate)| Ok((metric.clone(), gate.parse()?)))
+                    .collect::<Result<_, RegistryError>>()?;
+                metric_gates.insert(stage.name.clone(), gates);
             }
         }
         Ok(Self {

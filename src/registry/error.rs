@@ -199,6 +199,20 @@ pub enum RegistryError {
         allowed: String,
     },
 
+    #[error("`{model}@{version}` does not pass the metric gates of `{stage}`: {failures}")]
+    #[diagnostic(
+        code(omgreg::policy::metric_gate),
+        help(
+            "gates are `[policy.{stage}] require` in `omgreg.toml`; register a version that passes them"
+        )
+    )]
+    GateFailed {
+        model: String,
+        version: String,
+        stage: String,
+        failures: String,
+    },
+
     #[error("invalid alias `{alias}`: {reason}")]
     #[diagnostic(
         code(omgreg::alias::invalid),

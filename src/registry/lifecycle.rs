@@ -97,6 +97,17 @@ pub fn promote(snapshot: &dyn Snapshot, request: &PromoteRequest) -> Result<Chan
                 });
             }
         }
+        if let Some(gates) = config.metric_gates.get(&stage.name) {
+            let failed = super::failed_gates(gates, &row.version.doc.metrics);
+            if !failed.is_empty() {
+                return Err(RegistryError::GateFailed {
+                    model: model.to_string(),
+                    version: version.to_string(),
+                    stage: stage.name.clone(),
+                    failures: describe_failures(&failed),
+                });
+            }
+        }
         let source = from.clone().unwrap_or_else(|| "None".to_owned());
         if let Some(allowed) = &stage.from
             && !allowed.contains(&source)
@@ -353,6 +364,18 @@ pub fn unknown_stage(config: &RegistryConfig, input: &str) -> RegistryError {
             .collect::<Vec<_>>()
             .join(", "),
     }
+}
+
+/// `accuracy = 0.85 (needs >= 0.9), latency_ms missing (needs <= 50)`.
+pub fn describe_failures(failed: &[(&str, &super::MetricGate, Option<f64>)]) -> String {
+    failed
+        .iter()
+        .map(|(metric, gate, value)| match value {
+            Some(value) => format!("`{metric}` = {value} (needs {gate})"),
+            None => format!("`{metric}` missing (needs {gate})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn not_found(model: &ModelName, version: &VersionId) -> RegistryError {

@@ -206,3 +206,18 @@ fn aliases_are_set_moved_and_removed() {
         Err(RegistryError::AliasNotFound { .. })
     ));
 }
+
+#[test]
+fn metric_gates_guard_the_stage() {
+    let config = "[policy.Production]\nrequire = { acc = \">= 0.9\" }\n";
+    let mut snap = registry(&["1.0.0"]).with("omgreg.toml", config);
+    let err = promote_to(&mut snap, "m@1.0.0", Some("Production")).unwrap_err();
+    assert!(
+        matches!(err, RegistryError::GateFailed { ref failures, .. } if failures.contains("`acc` missing")),
+        "{err:?}"
+    );
+    let doc = "model: m\nversion: 2.0.0\ncreated: 2026-01-01T00:00:00Z\nstatus: active\nmetrics:\n  acc: 0.95\n";
+    snap = snap.with("models/m/versions/2.0.0.yaml", doc);
+    promote_to(&mut snap, "m@2.0.0", Some("Production")).unwrap();
+    promote_to(&mut snap, "m@1.0.0", Some("Staging")).unwrap();
+}

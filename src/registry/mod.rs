@@ -10,6 +10,7 @@ mod compare;
 mod config;
 mod error;
 mod events;
+mod gate;
 mod init;
 mod layout;
 mod lifecycle;
@@ -28,6 +29,7 @@ pub use compare::{FieldDiff, compare};
 pub use config::{Endpoint, Follows, RegistryConfig};
 pub use error::RegistryError;
 pub use events::{EventKind, ModelEvent, stage_events, version_events};
+pub use gate::{GateOp, MetricGate, failed_gates};
 pub use init::init;
 pub use layout::{artifact_path, card_file, model_dir, validate_relative_path};
 pub use lifecycle::{
