@@ -7,6 +7,8 @@
 mod action;
 mod alias;
 mod archive;
+mod audit;
+mod check;
 mod context;
 mod diff;
 mod env_vars;
@@ -93,6 +95,7 @@ enum Command {
     Lineage(lineage::LineageArgs),
     Diff(diff::DiffArgs),
     Verify(verify::VerifyArgs),
+    Check(check::CheckArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -134,6 +137,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Lineage(args) => lineage::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Check(args) => check::run(&ctx, args),
     }
 }
 

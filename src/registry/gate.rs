@@ -98,6 +98,18 @@ pub fn failed_gates<'a>(
         .collect()
 }
 
+/// `accuracy = 0.85 (needs >= 0.9), latency_ms missing (needs <= 50)`.
+pub fn describe_gate_failures(failed: &[(&str, &MetricGate, Option<f64>)]) -> String {
+    failed
+        .iter()
+        .map(|(metric, gate, value)| match value {
+            Some(value) => format!("`{metric}` = {value} (needs {gate})"),
+            None => format!("`{metric}` missing (needs {gate})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,7 +104,7 @@ pub fn promote(snapshot: &dyn Snapshot, request: &PromoteRequest) -> Result<Chan
                     model: model.to_string(),
                     version: version.to_string(),
                     stage: stage.name.clone(),
-                    failures: describe_failures(&failed),
+                    failures: super::describe_gate_failures(&failed),
                 });
             }
         }
@@ -364,18 +364,6 @@ pub fn unknown_stage(config: &RegistryConfig, input: &str) -> RegistryError {
             .collect::<Vec<_>>()
             .join(", "),
     }
-}
-
-/// `accuracy = 0.85 (needs >= 0.9), latency_ms missing (needs <= 50)`.
-pub fn describe_failures(failed: &[(&str, &super::MetricGate, Option<f64>)]) -> String {
-    failed
-        .iter()
-        .map(|(metric, gate, value)| match value {
-            Some(value) => format!("`{metric}` = {value} (needs {gate})"),
-            None => format!("`{metric}` missing (needs {gate})"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn not_found(model: &ModelName, version: &VersionId) -> RegistryError {

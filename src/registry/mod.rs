@@ -29,7 +29,7 @@ pub use compare::{FieldDiff, compare};
 pub use config::{Endpoint, Follows, RegistryConfig};
 pub use error::RegistryError;
 pub use events::{EventKind, ModelEvent, stage_events, version_events};
-pub use gate::{GateOp, MetricGate, failed_gates};
+pub use gate::{GateOp, MetricGate, describe_gate_failures, failed_gates};
 pub use init::init;
 pub use layout::{artifact_path, card_file, model_dir, validate_relative_path};
 pub use lifecycle::{

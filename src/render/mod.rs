@@ -6,6 +6,7 @@
 
 mod action;
 mod card;
+mod check;
 mod derived;
 mod diff;
 mod endpoint;
@@ -24,6 +25,7 @@ mod verify;
 
 pub use action::{ActionReport, action};
 pub use card::{metric_names, model_card};
+pub use check::{CheckFormat, check};
 pub use derived::with_derived_files;
 pub use diff::diff;
 pub use endpoint::{DEFAULT_TEMPLATE, endpoint_manifest};

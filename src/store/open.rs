@@ -116,6 +116,17 @@ impl Store {
         })
     }
 
+    /// A read-only view of the registry as staged in the index (for pre-commit hooks).
+    pub fn staged_snapshot(&self) -> Result<TreeSnapshot<'_>, StoreError> {
+        let mut index = self.repo.index().git_context("opening the index")?;
+        let tree = index.write_tree().git_context("writing the staged tree")?;
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .git_context("reading the staged tree")?;
+        Ok(TreeSnapshot::from_tree(&self.repo, tree, &self.prefix))
+    }
+
     /// The registry root on disk (the working-tree folder), `None` in a bare repository.
     pub fn root_dir(&self) -> Option<PathBuf> {
         self.repo

@@ -34,6 +34,15 @@ impl<'r> TreeSnapshot<'r> {
         })
     }
 
+    pub(crate) fn from_tree(repo: &'r Repository, tree: Tree<'r>, prefix: &str) -> Self {
+        Self {
+            repo,
+            tree: Some(tree),
+            commit: None,
+            prefix: prefix.to_owned(),
+        }
+    }
+
     /// The commit this snapshot was read from; `None` for an unborn branch.
     pub fn commit(&self) -> Option<Oid> {
         self.commit

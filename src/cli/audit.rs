@@ -1,0 +1,161 @@
+//! Judging the commits of a range: signatures and who moved which stage, against
+//! the trust and policy of the range's base. Shared by `verify` and `check`.
+
+use git2::Oid;
+
+use crate::registry::{EventKind, RegistryConfig, Slot, Snapshot, load_config};
+use crate::sign::{SigStatus, Trust, Verification, verify_commit};
+use crate::store::{Store, StoreError};
+
+use super::CommandError;
+use super::signing::ALLOWED_SIGNERS;
+
+/// The commits of a range and what they are judged against.
+pub struct RangeAudit {
+    /// The trusted base (`None` when the range starts at a root commit).
+    pub base: Option<Oid>,
+    /// The commits to judge, oldest first.
+    pub commits: Vec<Oid>,
+    pub trust: Trust,
+    /// The registry configuration of the base: its signing and signer policy.
+    pub policy: Option<RegistryConfig>,
+}
+
+/// The verdict on one commit.
+pub struct CommitAudit {
+    pub commit: Oid,
+    pub subject: String,
+    pub verification: Verification,
+    /// Why the signature is not good, if it is not.
+    pub signature_problem: Option<String>,
+    /// Stage moves this commit's signer was not allowed to make.
+    pub signer_problems: Vec<String>,
+}
+
+impl RangeAudit {
+    /// `BASE..HEAD` (the commits of HEAD not in BASE) or one revision (judged against
+    /// its first parent).
+    pub fn new(store: &Store, range: &str) -> Result<Self, CommandError> {
+        let (base, commits) = commits_in(store, range)?;
+        let base_snapshot = base.and_then(|base| store.snapshot(Some(&base.to_string())).ok());
+        let allowed = base_snapshot
+            .as_ref()
+            .and_then(|s| s.read_text(ALLOWED_SIGNERS).ok().flatten());
+        let policy = base_snapshot.as_ref().and_then(|s| load_config(s).ok());
+        let trust = Trust::new(&store.git_config()?, allowed);
+        Ok(Self {
+            base,
+            commits,
+            trust,
+            policy,
+        })
+    }
+
+    /// Whether the base's policy wants commits signed (`[signing] require` or signer
+    /// policies).
+    pub fn signing_required(&self) -> bool {
+        self.policy
+            .as_ref()
+            .is_some_and(|p| p.signing_required || !p.stage_signers.is_empty())
+    }
+
+    pub fn audit(&self, store: &Store, commit: Oid) -> Result<CommitAudit, CommandError> {
+        let repo = store.repository();
+        let verification = verify_commit(repo, commit, &self.trust);
+        let found = repo.find_commit(commit).map_err(|source| StoreError::Git {
+            what: "reading a commit",
+            source,
+        })?;
+        let signature_problem = match &verification.status {
+            SigStatus::Good => None,
+            SigStatus::Unverifiable(reason) => {
+                Some(format!("signature could not be checked: {reason}"))
+            }
+            other => Some(format!("signature is {}", other.as_str().replace('_', " "))),
+        };
+        let mut signer_problems = Vec::new();
+        if let Some(policy) = self.policy.as_ref().filter(|p| !p.stage_signers.is_empty()) {
+            for entry in store.commit_events(commit)? {
+                let Some(Slot::Stage(stage)) = &entry.event.slot else {
+                    continue;
+                };
+                if !matches!(
+                    entry.event.kind,
+                    EventKind::Promoted | EventKind::RolledBack
+                ) {
+                    continue;
+                }
+                let Some((name, allowed)) = policy
+                    .stage_signers
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(stage))
+                else {
+                    continue;
+                };
+                let signer = verification.signer.clone().unwrap_or_default();
+                let permitted = verification.status == SigStatus::Good
+                    && allowed
+                        .iter()
+                        .any(|who| signer == *who || signer.contains(&format!("<{who}>")));
+                if !permitted {
+                    signer_problems.push(format!(
+                        "moves `{}@{}` into `{name}`, which only {} may sign",
+                        entry.model,
+                        entry.event.version,
+                        allowed
+                            .iter()
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(CommitAudit {
+            commit,
+            subject: found
+                .summary()
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .to_owned(),
+            verification,
+            signature_problem,
+            signer_problems,
+        })
+    }
+}
+
+/// The trusted base and the commits to check, oldest first.
+fn commits_in(store: &Store, range: &str) -> Result<(Option<Oid>, Vec<Oid>), CommandError> {
+    let repo = store.repository();
+    let resolve = |rev: &str| -> Result<Oid, CommandError> {
+        Ok(store
+            .find_commit(if rev.is_empty() { "HEAD" } else { rev })?
+            .id())
+    };
+    let git = |source| StoreError::Git {
+        what: "walking the range",
+        source,
+    };
+    match range.split_once("..") {
+        Some((base, head)) => {
+            let (base, head) = (resolve(base)?, resolve(head)?);
+            let mut walk = repo.revwalk().map_err(git)?;
+            walk.push(head).map_err(git)?;
+            walk.hide(base).map_err(git)?;
+            walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+                .map_err(git)?;
+            let commits = walk.collect::<Result<Vec<_>, _>>().map_err(git)?;
+            Ok((Some(base), commits))
+        }
+        None => {
+            let commit = resolve(range)?;
+            let parent = repo
+                .find_commit(commit)
+                .ok()
+                .and_then(|c| c.parent_id(0).ok());
+            Ok((parent, vec![commit]))
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Rule `reference`: stages and aliases name existing, active versions; endpoints
+//! name existing models; lineage parents exist.
+
+use crate::registry::{
+    ModelName, ModelRef, RefTarget, RegistryConfig, Snapshot, Status, load_assignments,
+    load_version, model_exists, version_ids,
+};
+
+use super::{Finding, Rule};
+
+/// Checks every pointer of the registry.
+pub fn check_references(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let models: Vec<ModelName> = snapshot
+        .list("models")
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|name| name.parse().ok())
+        .collect();
+    for model in &models {
+        let stages_file = format!("models/{model}/stages.yaml");
+        let Ok(assignments) = load_assignments(snapshot, config, model) else {
+            continue;
+        };
+        let slots = assignments
+            .stages
+            .iter()
+            .flat_map(|(stage, held)| {
+                held.iter()
+                    .map(move |v| (format!("stage `{stage}`"), v.clone()))
+            })
+            .chain(
+                assignments
+                    .aliases
+                    .iter()
+                    .map(|(alias, v)| (format!("alias `{alias}`"), v.clone())),
+            );
+        for (slot, version) in slots {
+            let line = line_of(snapshot, &stages_file, &version.to_string());
+            match load_version(snapshot, model, &version) {
+                Ok(Some(found)) if found.status == Status::Archived => findings.push(
+                    Finding::new(
+                        Rule::Reference,
+                        format!("{slot} holds `{model}@{version}`, which is archived"),
+                    )
+                    .at(&stages_file, line),
+                ),
+                Ok(Some(_)) | Err(_) => {}
+                Ok(None) => findings.push(
+                    Finding::new(
+                        Rule::Reference,
+                        format!("{slot} holds `{model}@{version}`, which is not registered"),
+                    )
+                    .at(&stages_file, line),
+                ),
+            }
+        }
+        for version in version_ids(snapshot, model).unwrap_or_default() {
+            let Ok(Some(found)) = load_version(snapshot, model, &version) else {
+                continue;
+            };
+            let Some(parent) = found.doc.lineage.as_ref().and_then(|l| l.parent.clone()) else {
+                continue;
+            };
+            let path = format!("models/{model}/versions/{version}.yaml");
+            let exists = match parent.parse::<ModelRef>() {
+                Ok(ModelRef {
+                    model: parent_model,
+                    target: RefTarget::Version(parent_version),
+                }) => {
+                    matches!(
+                        load_version(snapshot, &parent_model, &parent_version),
+                        Ok(Some(_))
+                    )
+                }
+                _ => false,
+            };
+            if !exists {
+                findings.push(
+                    Finding::new(
+                        Rule::Reference,
+                        format!("lineage parent `{parent}` is not registered"),
+                    )
+                    .at(&path, line_of(snapshot, &path, &parent)),
+                );
+            }
+        }
+    }
+    for endpoint in &config.endpoints {
+        if !model_exists(snapshot, &endpoint.model).unwrap_or(false) {
+            findings.push(
+                Finding::new(
+                    Rule::Reference,
+                    format!(
+                        "endpoint `{}` follows model `{}`, which is not registered",
+                        endpoint.name, endpoint.model
+                    ),
+                )
+                .at(
+                    crate::registry::CONFIG_FILE,
+                    line_of(snapshot, crate::registry::CONFIG_FILE, &endpoint.name),
+                ),
+            );
+        }
+    }
+    findings
+}
+
+/// The first line of `path` containing `needle`.
+pub(crate) fn line_of(snapshot: &dyn Snapshot, path: &str, needle: &str) -> Option<usize> {
+    let text = snapshot.read_text(path).ok()??;
+    text.lines()
+        .position(|line| line.contains(needle))
+        .map(|index| index + 1)
+}

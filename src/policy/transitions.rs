@@ -1,0 +1,79 @@
+//! Rules `transition` and `metric-gate`: a version entering a stage comes from an
+//! allowed stage and passes the stage's metric gates, both as configured in the
+//! base (a change cannot loosen the policy it is judged by).
+
+use crate::registry::{
+    Assignments, ModelName, RegistryConfig, Snapshot, describe_gate_failures, failed_gates,
+    load_assignments, load_version,
+};
+
+use super::references::line_of;
+use super::{Finding, Rule};
+
+/// Judges every version that entered a stage between `base` and `head`.
+pub fn check_transitions(
+    base: &dyn Snapshot,
+    head: &dyn Snapshot,
+    policy: &RegistryConfig,
+    head_config: &RegistryConfig,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let models: Vec<ModelName> = head
+        .list("models")
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|name| name.parse().ok())
+        .collect();
+    for model in models {
+        let Ok(after) = load_assignments(head, head_config, &model) else {
+            continue;
+        };
+        let before =
+            load_assignments(base, policy, &model).unwrap_or_else(|_| Assignments::default());
+        let stages_file = format!("models/{model}/stages.yaml");
+        for (stage, held) in &after.stages {
+            for version in held.iter().filter(|v| !before.holders(stage).contains(v)) {
+                let line = line_of(head, &stages_file, &version.to_string());
+                let source = before.stage_of(version).unwrap_or("None").to_owned();
+                let definition = policy
+                    .ladder
+                    .find(stage)
+                    .or_else(|| head_config.ladder.find(stage));
+                if let Some(allowed) = definition.and_then(|def| def.from.as_ref())
+                    && !allowed.contains(&source)
+                {
+                    findings.push(
+                        Finding::new(
+                            Rule::Transition,
+                            format!(
+                                "`{model}@{version}` entered `{stage}` from `{source}`; `{stage}` accepts versions from {}",
+                                allowed.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                        .at(&stages_file, line),
+                    );
+                }
+                let Some(gates) = policy.metric_gates.get(stage) else {
+                    continue;
+                };
+                let Ok(Some(entering)) = load_version(head, &model, version) else {
+                    continue;
+                };
+                let failed = failed_gates(gates, &entering.doc.metrics);
+                if !failed.is_empty() {
+                    findings.push(
+                        Finding::new(
+                            Rule::MetricGate,
+                            format!(
+                                "`{model}@{version}` entered `{stage}` without passing its metric gates: {}",
+                                describe_gate_failures(&failed)
+                            ),
+                        )
+                        .at(&stages_file, line),
+                    );
+                }
+            }
+        }
+    }
+    findings
+}

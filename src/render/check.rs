@@ -1,0 +1,125 @@
+//! The report of `omgreg check`: human, JSON, or GitHub workflow annotations.
+
+use serde::Serialize;
+
+use super::Output;
+use super::json::Document;
+use crate::policy::Finding;
+
+/// How `check` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    /// `::error file=...,line=...::message` lines, turned into annotations by GitHub.
+    Github,
+}
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    rule: &'static str,
+    message: &'a str,
+    /// Registry-relative.
+    file: Option<&'a str>,
+    line: Option<usize>,
+    commit: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct CheckBody<'a> {
+    ok: bool,
+    findings: Vec<FindingJson<'a>>,
+}
+
+/// Prints the findings; `prefix` is the registry's folder in the repository.
+pub fn check(
+    output: &Output,
+    format: CheckFormat,
+    commit: Option<String>,
+    prefix: &str,
+    findings: &[Finding],
+) -> std::io::Result<()> {
+    match format {
+        CheckFormat::Json => {
+            let body = CheckBody {
+                ok: findings.is_empty(),
+                findings: findings
+                    .iter()
+                    .map(|f| FindingJson {
+                        rule: f.rule.code(),
+                        message: &f.message,
+                        file: f.file.as_deref(),
+                        line: f.line,
+                        commit: f.commit.as_deref(),
+                    })
+                    .collect(),
+            };
+            output.json(&Document::new("check", commit, &body))
+        }
+        CheckFormat::Github => {
+            let mut text = String::new();
+            for f in findings {
+                let mut props = Vec::new();
+                if let Some(file) = &f.file {
+                    props.push(format!(
+                        "file={}",
+                        escape_property(&format!("{prefix}{file}"))
+                    ));
+                }
+                if let Some(line) = f.line {
+                    props.push(format!("line={line}"));
+                }
+                props.push(format!(
+                    "title={}",
+                    escape_property(&format!("omgreg {}", f.rule.code()))
+                ));
+                let mut message = f.message.clone();
+                if let Some(commit) = &f.commit {
+                    message.push_str(&format!(" (commit {})", &commit[..commit.len().min(12)]));
+                }
+                text.push_str(&format!(
+                    "::error {}::{}\n",
+                    props.join(","),
+                    escape_data(&message)
+                ));
+            }
+            output.data(&text)
+        }
+        CheckFormat::Human => {
+            let mut text = String::new();
+            for f in findings {
+                text.push_str(&format!("error[{}]: {}\n", f.rule.code(), f.message));
+                match (&f.file, f.line, &f.commit) {
+                    (Some(file), Some(line), _) => {
+                        text.push_str(&format!("  --> {prefix}{file}:{line}\n"))
+                    }
+                    (Some(file), None, _) => text.push_str(&format!("  --> {prefix}{file}\n")),
+                    (None, _, Some(commit)) => text.push_str(&format!(
+                        "  --> commit {}\n",
+                        &commit[..commit.len().min(12)]
+                    )),
+                    _ => {}
+                }
+            }
+            output.data(&text)?;
+            match findings.len() {
+                0 => output.status("check passed: no problems found"),
+                1 => output.status("check failed: 1 problem"),
+                n => output.status(&format!("check failed: {n} problems")),
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Workflow-command escaping of a message.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Workflow-command escaping of a property value.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
