@@ -12,3 +12,5 @@ mod test_lifecycle;
 mod test_read;
 mod test_register;
 mod test_rollback;
+mod test_signing;
+mod test_verify;

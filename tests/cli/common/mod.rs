@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test module uses a different part of the harness
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -18,13 +19,26 @@ pub const DATE: &str = "2026-01-02T03:04:05Z";
 /// A temp folder with a HOME inside, plus helpers to run commands hermetically.
 pub struct TestEnv {
     dir: tempfile::TempDir,
+    /// Extra variables every later `omgreg` / `git` command sees (see [`Self::set_env`]).
+    extra_env: RefCell<Vec<(String, String)>>,
 }
 
 impl TestEnv {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("home")).expect("home");
-        Self { dir }
+        Self {
+            dir,
+            extra_env: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Sets `key=value` for every `omgreg` and `git` command run after this call
+    /// (e.g. `GNUPGHOME`, `SSH_AUTH_SOCK`); a later call for the same key wins.
+    pub fn set_env(&self, key: &str, value: &str) {
+        let mut extra = self.extra_env.borrow_mut();
+        extra.retain(|(k, _)| k != key);
+        extra.push((key.to_owned(), value.to_owned()));
     }
 
     pub fn path(&self) -> &Path {
@@ -47,6 +61,9 @@ impl TestEnv {
             .env("NO_COLOR", "1")
             .env("OMGREG_NO_PROGRESS", "1")
             .env("LANG", "C");
+        for (key, value) in self.extra_env.borrow().iter() {
+            command.env(key, value);
+        }
     }
 
     /// `omgreg` run in `dir`.
