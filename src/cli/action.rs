@@ -4,6 +4,7 @@ use crate::registry::{Actor, Change, RegistryError};
 use crate::render::{self, ActionReport};
 use crate::store::{Identity, Store, TreeSnapshot, TxOptions};
 
+use super::signing::Signing;
 use super::{CommandError, Ctx};
 
 /// Runs `action` as one commit (with model cards and endpoints re-rendered in it)
@@ -12,10 +13,10 @@ pub fn run_action(
     ctx: &Ctx,
     store: &Store,
     identity: &Identity,
+    signing: &Signing,
     dry_run: bool,
     action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
 ) -> Result<(), CommandError> {
-    let signing = super::signing::prepare(ctx, store, identity)?;
     let options = TxOptions {
         dry_run,
         signer: signing.signer(),

@@ -4,7 +4,7 @@ use crate::registry::{self, ModelName, ModelRef};
 use crate::store::Identity;
 
 use super::action::run_action;
-use super::{CommandError, Ctx};
+use super::{CommandError, Ctx, signing};
 
 /// Set or remove an alias.
 ///
@@ -35,8 +35,10 @@ enum AliasCommand {
     },
     /// Remove alias `NAME` of `MODEL`.
     Rm {
+        /// The model.
         #[arg(value_name = "MODEL")]
         model: String,
+        /// The alias to remove.
         #[arg(value_name = "NAME")]
         alias: String,
         /// Extra text for the commit message.
@@ -59,7 +61,8 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             let target: ModelRef = target.parse()?;
             let store = ctx.open_store()?;
             let identity = Identity::from_git(store.repository())?;
-            run_action(ctx, &store, &identity, dry_run, &mut |snapshot| {
+            let signing = signing::prepare(ctx, &store, &identity)?;
+            run_action(ctx, &store, &identity, &signing, dry_run, &mut |snapshot| {
                 registry::set_alias(snapshot, &target, &alias, message.clone())
             })
         }
@@ -72,7 +75,8 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             let model: ModelName = model.parse()?;
             let store = ctx.open_store()?;
             let identity = Identity::from_git(store.repository())?;
-            run_action(ctx, &store, &identity, dry_run, &mut |snapshot| {
+            let signing = signing::prepare(ctx, &store, &identity)?;
+            run_action(ctx, &store, &identity, &signing, dry_run, &mut |snapshot| {
                 registry::remove_alias(snapshot, &model, &alias, message.clone())
             })
         }

@@ -4,7 +4,7 @@ use crate::registry::{self, ArchiveRequest, ModelRef};
 use crate::store::Identity;
 
 use super::action::{actor, message, run_action};
-use super::{CommandError, Ctx};
+use super::{CommandError, Ctx, signing};
 
 /// Archive a version.
 ///
@@ -54,6 +54,7 @@ pub fn run(ctx: &Ctx, args: ArchiveArgs) -> Result<(), CommandError> {
     let target: ModelRef = args.target.parse()?;
     let store = ctx.open_store()?;
     let identity = Identity::from_git(store.repository())?;
+    let signing = signing::prepare(ctx, &store, &identity)?;
     let request = ArchiveRequest {
         target,
         message: message(Some(&args.reason), args.message),
@@ -61,16 +62,27 @@ pub fn run(ctx: &Ctx, args: ArchiveArgs) -> Result<(), CommandError> {
         force: args.force,
         actor: actor(&identity),
     };
-    run_action(ctx, &store, &identity, args.dry_run, &mut |snapshot| {
-        registry::archive(snapshot, &request)
-    })
+    run_action(
+        ctx,
+        &store,
+        &identity,
+        &signing,
+        args.dry_run,
+        &mut |snapshot| registry::archive(snapshot, &request),
+    )
 }
 
 pub fn run_unarchive(ctx: &Ctx, args: UnarchiveArgs) -> Result<(), CommandError> {
     let target: ModelRef = args.target.parse()?;
     let store = ctx.open_store()?;
     let identity = Identity::from_git(store.repository())?;
-    run_action(ctx, &store, &identity, args.dry_run, &mut |snapshot| {
-        registry::unarchive(snapshot, &target, args.message.clone())
-    })
+    let signing = signing::prepare(ctx, &store, &identity)?;
+    run_action(
+        ctx,
+        &store,
+        &identity,
+        &signing,
+        args.dry_run,
+        &mut |snapshot| registry::unarchive(snapshot, &target, args.message.clone()),
+    )
 }

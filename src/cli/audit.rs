@@ -71,7 +71,13 @@ impl RangeAudit {
             SigStatus::Unverifiable(reason) => {
                 Some(format!("signature could not be checked: {reason}"))
             }
-            other => Some(format!("signature is {}", other.as_str().replace('_', " "))),
+            SigStatus::Unsigned => Some("the commit is not signed".to_owned()),
+            SigStatus::UnknownSigner => {
+                Some("signed by a key that is not an allowed signer".to_owned())
+            }
+            SigStatus::Bad => {
+                Some("the signature does not match the commit (altered after signing?)".to_owned())
+            }
         };
         let mut signer_problems = Vec::new();
         if let Some(policy) = self.policy.as_ref().filter(|p| !p.stage_signers.is_empty()) {
@@ -92,11 +98,7 @@ impl RangeAudit {
                 else {
                     continue;
                 };
-                let signer = verification.signer.clone().unwrap_or_default();
-                let permitted = verification.status == SigStatus::Good
-                    && allowed
-                        .iter()
-                        .any(|who| signer == *who || signer.contains(&format!("<{who}>")));
+                let permitted = verification.signed_by_one_of(allowed);
                 if !permitted {
                     signer_problems.push(format!(
                         "moves `{}@{}` into `{name}`, which only {} may sign",

@@ -69,10 +69,12 @@ pub enum ArgError {
     )]
     NoCodeRepository { path: std::path::PathBuf },
 
-    #[error("`--path` lists local files and this repository has no copy of `{oid}`")]
+    #[error("`--path` and `--uri` name local files, and this repository has no copy of `{oid}`")]
     #[diagnostic(
         code(omgreg::resolve::object_missing),
-        help("fetch it with `git lfs fetch`, or use `--uri`")
+        help(
+            "fetch it with `git lfs fetch` (or `git lfs pull`), or read the artifacts from `--json`"
+        )
     )]
     ObjectMissing { oid: String },
 }

@@ -1,6 +1,6 @@
 //! `omgreg history`: the audit log, from the commit graph.
 
-use crate::registry::ModelName;
+use crate::registry::{self, ModelName, RegistryError, load_config};
 use crate::render;
 use std::collections::HashMap;
 
@@ -45,6 +45,22 @@ pub fn run(ctx: &Ctx, args: HistoryArgs) -> Result<(), CommandError> {
     let Some(head) = snapshot.commit() else {
         return Ok(());
     };
+    let config = load_config(&snapshot)?;
+    if let Some(model) = &model
+        && !registry::model_exists(&snapshot, model)?
+        && store.history(head, Some(model))?.next().is_none()
+    {
+        return Err(RegistryError::ModelNotFound {
+            model: model.to_string(),
+        }
+        .into());
+    }
+    if let Some(stage) = &args.stage
+        && config.ladder.find(stage).is_none()
+        && registry::validate_alias(stage, &config.ladder).is_err()
+    {
+        return Err(registry::unknown_stage(&config, stage).into());
+    }
     let mut entries: Vec<HistoryEntry> = Vec::new();
     for entry in store.history(head, model.as_ref())? {
         let entry = entry?;

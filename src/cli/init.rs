@@ -35,8 +35,9 @@ const TEMPLATE: [(&str, &str); 5] = [
 
 /// Create a registry.
 ///
-/// Lays down `omgreg.toml`, `.gitattributes` (artifacts in Git LFS) and a README in DIR
-/// and commits them. DIR may be a new folder (a Git repository is created), the root
+/// Lays down `omgreg.toml`, `.gitattributes` (artifacts in Git LFS), a README and
+/// `templates/` (endpoint manifests) in DIR and commits them; a repository's own
+/// README is kept and its `.gitattributes` extended. DIR may be a new folder (a Git repository is created), the root
 /// of an existing repository, or a sub-folder of one (a registry inside a monorepo).
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {

@@ -1,8 +1,7 @@
 //! `omgreg promote`: move versions to a stage.
 
 use crate::registry::{self, ModelRef, PromoteRequest, RefTarget};
-use crate::sign::Trust;
-use crate::store::{Identity, Store};
+use crate::store::Identity;
 
 use super::action::{actor, run_action};
 use super::{ArgError, CommandError, Ctx, signing};
@@ -19,7 +18,7 @@ pub struct PromoteArgs {
     #[arg(value_name = "MODEL@REF")]
     targets: Vec<String>,
 
-    /// The model, as a flag (with `--version`).
+    /// The model, as a flag (its latest version, unless `--version` is given).
     #[arg(long = "model", value_name = "MODEL", conflicts_with = "targets")]
     model: Option<String>,
 
@@ -60,7 +59,8 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
     }
     let store = ctx.open_store()?;
     let identity = Identity::from_git(store.repository())?;
-    let signer_principals = signer_principals(ctx, &store, &identity)?;
+    let signing = signing::prepare(ctx, &store, &identity)?;
+    let signer_principals = signing::principals_for_policy(&store, &signing)?;
     let request = PromoteRequest {
         targets,
         stage: args.stage,
@@ -68,30 +68,12 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
         message: args.message,
         signer_principals,
     };
-    run_action(ctx, &store, &identity, args.dry_run, &mut |snapshot| {
-        registry::promote(snapshot, &request)
-    })
-}
-
-/// The names this command's signing key goes by, when the registry has signer
-/// policies to check them against (`None`: the commit will be unsigned).
-fn signer_principals(
-    ctx: &Ctx,
-    store: &Store,
-    identity: &Identity,
-) -> Result<Option<Vec<String>>, CommandError> {
-    let signing = signing::prepare(ctx, store, identity)?;
-    if signing.signer.is_none() {
-        return Ok(None);
-    }
-    let has_policy =
-        signing::head_config(store).is_some_and(|config| !config.stage_signers.is_empty());
-    if !has_policy {
-        return Ok(Some(Vec::new()));
-    }
-    let config = store.git_config()?;
-    let trust = Trust::new(&config, signing::head_allowed_signers(store));
-    Ok(Some(
-        signing.setup.principals(trust.allowed_signers.as_deref())?,
-    ))
+    run_action(
+        ctx,
+        &store,
+        &identity,
+        &signing,
+        args.dry_run,
+        &mut |snapshot| registry::promote(snapshot, &request),
+    )
 }

@@ -277,6 +277,10 @@ pub(crate) fn execute(
     }
     // Before the copying too: a registry that requires signatures and a missing key.
     let signing = super::signing::prepare(ctx, store, identity)?;
+    if !dry_run && !sources.is_empty() {
+        // A key that cannot sign should fail before gigabytes are copied.
+        super::signing::probe(store, &signing)?;
+    }
 
     let total: u64 = sources.iter().map(|s| s.size).sum();
     let progress = render::ByteProgress::new(ctx.output.progress, total, "storing artifacts");

@@ -7,7 +7,7 @@ use crate::registry::{
 use crate::store::{Identity, Store, TreeSnapshot};
 
 use super::action::{message, run_action};
-use super::{CommandError, Ctx};
+use super::{CommandError, Ctx, signing};
 
 /// Roll a stage (or alias) back to the version it held before.
 ///
@@ -68,31 +68,47 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<(), CommandError> {
         .transpose()?;
     let store = ctx.open_store()?;
     let identity = Identity::from_git(store.repository())?;
+    let signing = signing::prepare(ctx, &store, &identity)?;
+    let principals = signing::principals_for_policy(&store, &signing)?;
     let body = message(args.reason.as_deref(), args.message);
-    run_action(ctx, &store, &identity, args.dry_run, &mut |snapshot| {
-        let config = load_config(snapshot)?;
-        let slot = match &args.alias {
-            Some(alias) => {
-                registry::validate_alias(alias, &config.ladder)?;
-                let assignments = load_assignments(snapshot, &config, &model)?;
-                if !assignments.aliases.contains_key(alias)
-                    && registry::model_exists(snapshot, &model)?
-                {
-                    return Err(RegistryError::AliasNotFound {
-                        model: model.to_string(),
-                        alias: alias.clone(),
-                    });
+    run_action(
+        ctx,
+        &store,
+        &identity,
+        &signing,
+        args.dry_run,
+        &mut |snapshot| {
+            let config = load_config(snapshot)?;
+            let slot = match &args.alias {
+                Some(alias) => {
+                    registry::validate_alias(alias, &config.ladder)?;
+                    let assignments = load_assignments(snapshot, &config, &model)?;
+                    if !assignments.aliases.contains_key(alias)
+                        && registry::model_exists(snapshot, &model)?
+                    {
+                        return Err(RegistryError::AliasNotFound {
+                            model: model.to_string(),
+                            alias: alias.clone(),
+                        });
+                    }
+                    Slot::Alias(alias.clone())
                 }
-                Slot::Alias(alias.clone())
-            }
-            None => registry::resolve_slot(&config, args.stage.as_deref())?,
-        };
-        let target = match &to_version {
-            Some(version) => version.clone(),
-            None => previous_version(&store, snapshot, &model, &slot)?,
-        };
-        registry::rollback(snapshot, &model, &slot, &target, body.clone())
-    })
+                None => registry::resolve_slot(&config, args.stage.as_deref())?,
+            };
+            let target = match &to_version {
+                Some(version) => version.clone(),
+                None => previous_version(&store, snapshot, &model, &slot)?,
+            };
+            registry::rollback(
+                snapshot,
+                &model,
+                &slot,
+                &target,
+                principals.as_deref(),
+                body.clone(),
+            )
+        },
+    )
 }
 
 /// The version the slot held before its current holder, per the commit graph.

@@ -1,7 +1,7 @@
 //! Choosing how this command's commit is signed.
 
 use crate::registry::{RegistryConfig, load_config};
-use crate::sign::{SignMode, SignSetup};
+use crate::sign::{SigStatus, SignMode, SignSetup, Trust, verify_detached};
 use crate::store::{CommitSigner, Identity, Store};
 
 use super::{CommandError, Ctx};
@@ -11,7 +11,6 @@ pub const ALLOWED_SIGNERS: &str = ".omgreg/allowed_signers";
 
 /// The signing of one command: the signer (if any) and what it needs to know.
 pub struct Signing {
-    pub setup: SignSetup,
     pub signer: Option<Box<dyn CommitSigner>>,
 }
 
@@ -29,7 +28,51 @@ pub fn prepare(ctx: &Ctx, store: &Store, identity: &Identity) -> Result<Signing,
     let setup = SignSetup::from_config(&config, &identity.committer_line())?;
     let required = head_config(store).is_some_and(|c| c.signing_required);
     let signer = setup.signer(ctx.sign_mode, required)?;
-    Ok(Signing { setup, signer })
+    Ok(Signing { signer })
+}
+
+/// What a probe signature says about this command's key: `None` when the commit will
+/// not be signed, else the names the key goes by (empty when it is no allowed signer).
+///
+/// A probe is signed with the very key and program the commit will use, then
+/// verified like a commit, so a `signers` policy sees the key that really signs (not
+/// whatever `user.signingkey` happens to match) and a broken key fails before
+/// anything is written.
+pub fn probe(store: &Store, signing: &Signing) -> Result<Option<Vec<String>>, CommandError> {
+    const PROBE: &str = "omgreg signing probe\n";
+    let Some(signer) = signing.signer() else {
+        return Ok(None);
+    };
+    let signature = signer
+        .sign(PROBE)
+        .map_err(|failed| crate::store::StoreError::Signing {
+            message: failed.message,
+            help: failed.help,
+        })?;
+    let trust = Trust::new(&store.git_config()?, head_allowed_signers(store));
+    let verification = verify_detached(&signature, PROBE.as_bytes(), &trust);
+    Ok(Some(if verification.status == SigStatus::Good {
+        verification.principals
+    } else {
+        Vec::new()
+    }))
+}
+
+/// The principals to check `[policy.<Stage>] signers` against: probed only when the
+/// registry has such policies.
+pub fn principals_for_policy(
+    store: &Store,
+    signing: &Signing,
+) -> Result<Option<Vec<String>>, CommandError> {
+    if signing.signer.is_none() {
+        return Ok(None);
+    }
+    let has_policy = head_config(store).is_some_and(|config| !config.stage_signers.is_empty());
+    if has_policy {
+        probe(store, signing)
+    } else {
+        Ok(Some(Vec::new()))
+    }
 }
 
 /// The registry configuration at HEAD, if there is a registry there.

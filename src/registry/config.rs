@@ -187,6 +187,14 @@ fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, Registry
         .clone()
         .unwrap_or_else(|| format!("deploy/{}.yaml", doc.name));
     validate_relative_path(&output).map_err(|err| invalid(&err.to_string()))?;
+    // Generated files must never overwrite what the registry itself is made of.
+    let reserved = ["models/", ".omgreg/", "templates/"];
+    let owned = [super::CONFIG_FILE, ".gitattributes"];
+    if reserved.iter().any(|dir| output.starts_with(dir)) || owned.contains(&output.as_str()) {
+        return Err(invalid(
+            "`output` must not be inside `models/`, `.omgreg/` or `templates/`, or a registry file",
+        ));
+    }
     if let Some(template) = &doc.template {
         validate_relative_path(template).map_err(|err| invalid(&err.to_string()))?;
     }

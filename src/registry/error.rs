@@ -131,7 +131,7 @@ pub enum RegistryError {
     #[diagnostic(code(omgreg::version::not_archived))]
     NotArchived { model: String, version: String },
 
-    #[error("`{model}@{version}` already holds stage `{stage}`")]
+    #[error("`{model}@{version}` already holds `{stage}`")]
     #[diagnostic(
         code(omgreg::stage::already_there),
         help("`omgreg list {model}` shows where each version stands")
@@ -169,7 +169,9 @@ pub enum RegistryError {
     #[error("`{model}@{version}` holds {slots}")]
     #[diagnostic(
         code(omgreg::version::holds_stage),
-        help("promote or roll back another version first, or pass `--force` to clear it")
+        help(
+            "a version holds one stage at a time; `omgreg archive --force` clears everything an archived version holds"
+        )
     )]
     HoldsSlots {
         model: String,
@@ -184,9 +186,7 @@ pub enum RegistryError {
     )]
     DuplicateModel { model: String },
 
-    #[error(
-        "promotions into `{stage}` must be signed by {allowed}; this one would be signed by {signer}"
-    )]
+    #[error("commits that move `{stage}` must be signed by {allowed}; {signer}")]
     #[diagnostic(
         code(omgreg::policy::signer_not_allowed),
         help(

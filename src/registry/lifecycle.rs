@@ -72,31 +72,7 @@ pub fn promote(snapshot: &dyn Snapshot, request: &PromoteRequest) -> Result<Chan
                 stage: stage.name.clone(),
             });
         }
-        if let Some(allowed) = config.stage_signers.get(&stage.name) {
-            let permitted = request
-                .signer_principals
-                .as_ref()
-                .is_some_and(|principals| principals.iter().any(|p| allowed.contains(p)));
-            if !permitted {
-                return Err(RegistryError::SignerNotAllowed {
-                    stage: stage.name.clone(),
-                    signer: match &request.signer_principals {
-                        None => "an unsigned commit".to_owned(),
-                        Some(p) if p.is_empty() => "a key not in the allowed signers".to_owned(),
-                        Some(p) => p
-                            .iter()
-                            .map(|p| format!("`{p}`"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    },
-                    allowed: allowed
-                        .iter()
-                        .map(|s| format!("`{s}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
-        }
+        check_signers(&config, &stage.name, request.signer_principals.as_deref())?;
         if let Some(gates) = config.metric_gates.get(&stage.name) {
             let failed = super::failed_gates(gates, &row.version.doc.metrics);
             if !failed.is_empty() {
@@ -149,11 +125,9 @@ pub fn promote(snapshot: &dyn Snapshot, request: &PromoteRequest) -> Result<Chan
             let reason = format!("replaced by {version} in {}", stage.name);
             let old_version =
                 super::load_version(snapshot, model, old)?.ok_or_else(|| not_found(model, old))?;
-            let cleared = assignments.clear_version(old, &config.ladder);
-            debug_assert!(
-                cleared.is_empty(),
-                "the replaced version left its stage already"
-            );
+            // An archived version holds nothing: its aliases go with it (as with
+            // `archive --force`), so no alias is left pointing at an archived version.
+            assignments.clear_version(old, &config.ladder);
             write_archived(&mut change, old_version, &request.actor, &reason);
         }
         write_stages(&mut change, &config, model, &assignments);
@@ -352,6 +326,41 @@ fn write_archived(change: &mut Change, mut version: ModelVersion, actor: &Actor,
         path,
         FileChange::Write(schema::to_yaml(&version.doc).into_bytes()),
     );
+}
+
+/// Refuses a commit into `stage` when `[policy.<stage>] signers` does not list
+/// any name of the signing key (`None`: the commit will not be signed).
+pub(crate) fn check_signers(
+    config: &RegistryConfig,
+    stage: &str,
+    principals: Option<&[String]>,
+) -> Result<(), RegistryError> {
+    let Some(allowed) = config.stage_signers.get(stage) else {
+        return Ok(());
+    };
+    if principals.is_some_and(|names| names.iter().any(|name| allowed.contains(name))) {
+        return Ok(());
+    }
+    Err(RegistryError::SignerNotAllowed {
+        stage: stage.to_owned(),
+        signer: match principals {
+            None => "this commit would be unsigned".to_owned(),
+            Some([]) => "this commit's key is not an allowed signer".to_owned(),
+            Some(names) => format!(
+                "this commit's key is {}",
+                names
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        allowed: allowed
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 pub fn unknown_stage(config: &RegistryConfig, input: &str) -> RegistryError {

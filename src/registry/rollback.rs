@@ -110,24 +110,23 @@ fn passes(filters: &mut Vec<PopFilter>, entry: Option<&VersionId>) -> bool {
 /// Resolves the stage to roll back (any case); the top of the ladder when `input` is
 /// `None`. Aliases are named explicitly (`--alias`), never guessed from a typo.
 pub fn resolve_slot(config: &RegistryConfig, input: Option<&str>) -> Result<Slot, RegistryError> {
-    match input {
-        None => Ok(Slot::Stage(
-            config
-                .ladder
-                .iter()
-                .last()
-                .expect("ladders are never empty")
-                .name
-                .clone(),
-        )),
-        Some(name) => match config.ladder.find(name) {
-            Some(stage) if stage.shared => Err(RegistryError::RollbackShared {
-                stage: stage.name.clone(),
-            }),
-            Some(stage) => Ok(Slot::Stage(stage.name.clone())),
-            None => Err(super::lifecycle::unknown_stage(config, name)),
-        },
+    let stage = match input {
+        None => config
+            .ladder
+            .iter()
+            .last()
+            .expect("ladders are never empty"),
+        Some(name) => config
+            .ladder
+            .find(name)
+            .ok_or_else(|| super::lifecycle::unknown_stage(config, name))?,
+    };
+    if stage.shared {
+        return Err(RegistryError::RollbackShared {
+            stage: stage.name.clone(),
+        });
     }
+    Ok(Slot::Stage(stage.name.clone()))
 }
 
 /// Points `slot` of `model` at `target` (found by [`rollback_target`] or named by the
@@ -137,6 +136,7 @@ pub fn rollback(
     model: &ModelName,
     slot: &Slot,
     target: &VersionId,
+    signer_principals: Option<&[String]>,
     message: Option<String>,
 ) -> Result<Change, RegistryError> {
     let config = load_config(snapshot)?;
@@ -153,6 +153,10 @@ pub fn rollback(
             model: model.to_string(),
             version: target.to_string(),
         });
+    }
+    if let Slot::Stage(stage) = slot {
+        // A rollback moves a stage like a promotion does: the same people may do it.
+        super::lifecycle::check_signers(&config, stage, signer_principals)?;
     }
     let mut assignments = load_assignments(snapshot, &config, model)?;
     let from = assignments.holder(slot).cloned();

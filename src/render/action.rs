@@ -50,7 +50,12 @@ pub fn action(output: &Output, report: &ActionReport) -> std::io::Result<()> {
             report.subject, report.commit.branch
         );
         for file in &report.commit.files {
-            text.push_str(&format!("  write {file}\n"));
+            let verb = if report.commit.removed.contains(file) {
+                "remove"
+            } else {
+                "write"
+            };
+            text.push_str(&format!("  {verb} {file}\n"));
         }
         return output.data(&text);
     }

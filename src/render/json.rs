@@ -125,6 +125,8 @@ pub struct CommitSummary {
     pub dry_run: bool,
     /// Registry-relative paths the commit writes or removes.
     pub files: Vec<String>,
+    /// The subset of `files` the commit removes.
+    pub removed: Vec<String>,
     /// The new commit (`null` on a dry run); printed as the document's `commit`.
     #[serde(skip)]
     pub commit: Option<String>,
@@ -143,6 +145,13 @@ impl CommitSummary {
                 .change
                 .files
                 .iter()
+                .map(|(path, _)| path.clone())
+                .collect(),
+            removed: committed
+                .change
+                .files
+                .iter()
+                .filter(|(_, file)| matches!(file, crate::registry::FileChange::Remove))
                 .map(|(path, _)| path.clone())
                 .collect(),
             commit: committed.commit.map(|id| id.to_string()),

@@ -60,7 +60,12 @@ pub fn register(output: &Output, report: &RegisterReport) -> std::io::Result<()>
             report.commit.branch
         );
         for file in &report.commit.files {
-            text.push_str(&format!("  write {file}\n"));
+            let verb = if report.commit.removed.contains(file) {
+                "remove"
+            } else {
+                "write"
+            };
+            text.push_str(&format!("  {verb} {file}\n"));
         }
         if let Some(yaml) = &report.version_yaml {
             text.push('\n');

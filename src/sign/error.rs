@@ -11,7 +11,7 @@ pub enum SignError {
     #[diagnostic(code(omgreg::sign::required), help("drop `--no-sign`"))]
     RequiredButDisabled,
 
-    #[error("signing is required but no signing key is configured")]
+    #[error("the commit is to be signed but no signing key is configured (`user.signingkey`)")]
     #[diagnostic(
         code(omgreg::sign::no_key),
         help(
@@ -52,4 +52,16 @@ pub enum SignError {
     #[error("I/O error while signing: {0}")]
     #[diagnostic(code(omgreg::sign::io))]
     Io(#[from] std::io::Error),
+}
+
+impl SignError {
+    /// For the store: the message, and this error's own help (or `fallback`).
+    pub(crate) fn into_failed(self, fallback: &str) -> crate::store::SigningFailed {
+        let help =
+            Diagnostic::help(&self).map_or_else(|| fallback.to_owned(), |help| help.to_string());
+        crate::store::SigningFailed {
+            message: self.to_string(),
+            help,
+        }
+    }
 }

@@ -12,10 +12,8 @@ pub(crate) struct GpgSigner {
 
 impl CommitSigner for GpgSigner {
     fn sign(&self, buffer: &str) -> Result<String, SigningFailed> {
-        self.sign_buffer(buffer).map_err(|err| SigningFailed {
-            message: err.to_string(),
-            help: "check `user.signingkey`, the key's passphrase and gpg-agent: `git commit -S` fails the same way"
-                .to_owned(),
+        self.sign_buffer(buffer).map_err(|err| {
+            err.into_failed("check `user.signingkey`, the key's passphrase and gpg-agent: `git commit -S` fails the same way")
         })
     }
 }
@@ -38,95 +36,79 @@ impl GpgSigner {
             stderr: err.to_string(),
         })
     }
-
-    /// E-mail addresses, fingerprints and key ids of the signing key: the names a
-    /// `signers` policy may use for it.
-    pub fn principals(&self) -> Vec<String> {
-        match run(
-            &self.program,
-            &["--with-colons", "--list-keys", &self.key],
-            b"",
-        ) {
-            Ok(ran) if ran.success => principals_from_colons(&String::from_utf8_lossy(&ran.stdout)),
-            _ => Vec::new(),
-        }
-    }
-}
-
-fn principals_from_colons(listing: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    for line in listing.lines() {
-        let fields: Vec<&str> = line.split(':').collect();
-        match fields.first() {
-            Some(&"uid") => {
-                let uid = fields.get(9).copied().unwrap_or_default();
-                if let (Some(open), Some(close)) = (uid.find('<'), uid.rfind('>')) {
-                    names.push(uid[open + 1..close].to_owned());
-                }
-            }
-            Some(&"fpr") => {
-                let fingerprint = fields.get(9).copied().unwrap_or_default();
-                names.push(fingerprint.to_owned());
-                if fingerprint.len() >= 16 {
-                    names.push(fingerprint[fingerprint.len() - 16..].to_owned());
-                }
-            }
-            _ => {}
-        }
-    }
-    names
 }
 
 /// Verifies an OpenPGP or X.509 signature over `data` with the keyring.
 pub(crate) fn verify(program: &str, format: Format, signature: &str, data: &[u8]) -> Verification {
-    let result = (|| -> Result<Verification, SignError> {
-        let dir = tempfile::tempdir()?;
-        let sig = dir.path().join("commit.sig");
-        std::fs::write(&sig, signature)?;
-        let sig_text = sig.display().to_string();
-        let ran = run(
-            program,
-            &["--status-fd=1", "--verify", &sig_text, "-"],
-            data,
-        )?;
-        let status_lines = String::from_utf8_lossy(&ran.stdout).into_owned();
-        let mut status = SigStatus::Bad;
-        let mut signer = None;
-        for line in status_lines.lines() {
-            let Some(rest) = line.strip_prefix("[GNUPG:] ") else {
-                continue;
-            };
-            let mut words = rest.splitn(3, ' ');
-            match (words.next(), words.next(), words.next()) {
-                (Some("GOODSIG"), Some(key), uid) => {
-                    status = SigStatus::Good;
-                    signer = Some(uid.map_or_else(|| key.to_owned(), str::to_owned));
-                }
-                (Some("BADSIG"), Some(key), _) => {
-                    status = SigStatus::Bad;
-                    signer = Some(key.to_owned());
-                }
-                (Some("ERRSIG" | "NO_PUBKEY"), Some(key), _) if status != SigStatus::Good => {
-                    status = SigStatus::UnknownSigner;
-                    signer = Some(key.to_owned());
-                }
-                _ => {}
-            }
-        }
-        if status == SigStatus::Good && !ran.success {
-            status = SigStatus::Bad;
-        }
-        Ok(Verification {
-            status,
-            format: Some(format),
-            signer,
-        })
-    })();
-    result.unwrap_or_else(|err| Verification {
-        status: SigStatus::Unverifiable(err.to_string()),
-        format: Some(format),
-        signer: None,
+    verify_inner(program, format, signature, data).unwrap_or_else(|err| {
+        Verification::failed(Some(format), SigStatus::Unverifiable(err.to_string()))
     })
+}
+
+fn verify_inner(
+    program: &str,
+    format: Format,
+    signature: &str,
+    data: &[u8],
+) -> Result<Verification, SignError> {
+    let dir = tempfile::tempdir()?;
+    let sig = dir.path().join("commit.sig");
+    std::fs::write(&sig, signature)?;
+    let sig_text = sig.display().to_string();
+    let ran = run(
+        program,
+        &["--status-fd=1", "--verify", &sig_text, "-"],
+        data,
+    )?;
+    Ok(parse_status(
+        &String::from_utf8_lossy(&ran.stdout),
+        ran.success,
+        format,
+    ))
+}
+
+/// Reads gpg's `--status-fd` lines: GOODSIG/BADSIG/ERRSIG/NO_PUBKEY and VALIDSIG.
+fn parse_status(lines: &str, success: bool, format: Format) -> Verification {
+    let mut verification = Verification::failed(Some(format), SigStatus::Bad);
+    for line in lines.lines() {
+        let Some(rest) = line.strip_prefix("[GNUPG:] ") else {
+            continue;
+        };
+        let mut words = rest.splitn(3, ' ');
+        match (words.next(), words.next(), words.next()) {
+            (Some("GOODSIG"), Some(key), uid) => {
+                verification.status = SigStatus::Good;
+                verification.signer = Some(uid.map_or_else(|| key.to_owned(), str::to_owned));
+                if let Some(uid) = uid
+                    && let (Some(open), Some(close)) = (uid.find('<'), uid.rfind('>'))
+                {
+                    verification
+                        .principals
+                        .push(uid[open + 1..close].to_owned());
+                }
+                verification.principals.push(key.to_owned());
+            }
+            (Some("VALIDSIG"), Some(fingerprint), _) => {
+                verification.principals.push(fingerprint.to_owned());
+            }
+            (Some("BADSIG"), Some(key), _) => {
+                verification.status = SigStatus::Bad;
+                verification.signer = Some(key.to_owned());
+            }
+            (Some("ERRSIG" | "NO_PUBKEY"), Some(key), _)
+                if verification.status != SigStatus::Good =>
+            {
+                verification.status = SigStatus::UnknownSigner;
+                verification.signer = Some(key.to_owned());
+            }
+            _ => {}
+        }
+    }
+    if verification.status == SigStatus::Good && !success {
+        verification.status = SigStatus::Bad;
+        verification.principals.clear();
+    }
+    verification
 }
 
 #[cfg(test)]
@@ -134,17 +116,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn principals_come_from_uids_and_fingerprints() {
-        let listing = "pub:u:255:22:ABCDEF0123456789:1:::u:::scESC:::::ed25519:::0:\n\
-                       fpr:::::::::0123456789ABCDEF0123456789ABCDEF01234567:\n\
-                       uid:u::::1::H::Alice Example <alice@example.com>::::::::::0:\n";
+    fn status_lines_give_the_signer_and_every_name_of_the_key() {
+        let lines = "[GNUPG:] NEWSIG\n[GNUPG:] GOODSIG 89ABCDEF01234567 Alice Example <alice@example.com>\n\
+                     [GNUPG:] VALIDSIG 0123456789ABCDEF0123456789ABCDEF01234567 2026-01-01 0\n";
+        let verification = parse_status(lines, true, Format::OpenPgp);
+        assert_eq!(verification.status, SigStatus::Good);
         assert_eq!(
-            principals_from_colons(listing),
+            verification.signer.as_deref(),
+            Some("Alice Example <alice@example.com>")
+        );
+        assert_eq!(
+            verification.principals,
             [
-                "0123456789ABCDEF0123456789ABCDEF01234567",
+                "alice@example.com",
                 "89ABCDEF01234567",
-                "alice@example.com"
+                "0123456789ABCDEF0123456789ABCDEF01234567"
             ]
         );
+        let unknown = parse_status(
+            "[GNUPG:] ERRSIG 89ABCDEF01234567 22 10 00 1 9\n",
+            false,
+            Format::OpenPgp,
+        );
+        assert_eq!(unknown.status, SigStatus::UnknownSigner);
     }
 }

@@ -14,4 +14,4 @@ mod verify;
 
 pub use error::SignError;
 pub use setup::{Format, SignMode, SignSetup};
-pub use verify::{SigStatus, Trust, Verification, verify_commit};
+pub use verify::{SigStatus, Trust, Verification, verify_commit, verify_detached};

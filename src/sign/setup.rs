@@ -38,7 +38,8 @@ impl Format {
 /// The signing configuration git would use.
 #[derive(Debug, Clone)]
 pub struct SignSetup {
-    pub format: Format,
+    /// `gpg.format`; an unknown value is only an error once something is to be signed.
+    pub format: Result<Format, String>,
     /// `user.signingkey`.
     pub key: Option<String>,
     /// The program for the format (`gpg.program`, `gpg.ssh.program`, `gpg.x509.program`).
@@ -59,16 +60,12 @@ impl SignSetup {
                 .filter(|value| !value.is_empty())
         };
         let format = match string("gpg.format").as_deref() {
-            None | Some("openpgp") => Format::OpenPgp,
-            Some("ssh") => Format::Ssh,
-            Some("x509") => Format::X509,
-            Some(other) => {
-                return Err(SignError::UnknownFormat {
-                    format: other.to_owned(),
-                });
-            }
+            None | Some("openpgp") => Ok(Format::OpenPgp),
+            Some("ssh") => Ok(Format::Ssh),
+            Some("x509") => Ok(Format::X509),
+            Some(other) => Err(other.to_owned()),
         };
-        let program = match format {
+        let program = match format.as_ref().unwrap_or(&Format::OpenPgp) {
             Format::OpenPgp => string("gpg.openpgp.program")
                 .or_else(|| string("gpg.program"))
                 .unwrap_or_else(|| "gpg".to_owned()),
@@ -84,28 +81,11 @@ impl SignSetup {
         })
     }
 
-    /// The names a `signers` policy may know the signing key by: for SSH, the
-    /// principals `allowed_signers` lists for its public key; for OpenPGP and X.509,
-    /// the key's e-mail addresses, fingerprint and key id.
-    pub fn principals(&self, allowed_signers: Option<&str>) -> Result<Vec<String>, SignError> {
-        match self.format {
-            Format::Ssh => {
-                let signer =
-                    SshSigner::new(&self.program, self.key.as_deref().ok_or(SignError::NoKey)?)?;
-                let public = signer.public_key()?;
-                Ok(allowed_signers
-                    .map(|allowed| super::ssh::principals_of(allowed, &public))
-                    .unwrap_or_default())
-            }
-            Format::OpenPgp | Format::X509 => {
-                let key = self.key.clone().unwrap_or_else(|| self.committer.clone());
-                Ok(GpgSigner {
-                    program: self.program.clone(),
-                    key,
-                }
-                .principals())
-            }
-        }
+    /// The format, once something is to be signed.
+    fn format(&self) -> Result<Format, SignError> {
+        self.format
+            .clone()
+            .map_err(|format| SignError::UnknownFormat { format })
     }
 
     /// The signer to use for this command, or `None` to write unsigned commits.
@@ -124,7 +104,7 @@ impl SignSetup {
         if !enabled {
             return Ok(None);
         }
-        Ok(Some(match self.format {
+        Ok(Some(match self.format()? {
             Format::Ssh => Box::new(SshSigner::new(
                 &self.program,
                 self.key.as_deref().ok_or(SignError::NoKey)?,

@@ -36,43 +36,12 @@ impl SshSigner {
             key,
         })
     }
-
-    /// The public key (`type base64`), to look its principals up in allowed signers.
-    pub fn public_key(&self) -> Result<String, SignError> {
-        let text = match &self.key {
-            SshKey::Literal(key) => key.clone(),
-            SshKey::File(path) => {
-                let public = if path.extension().is_some_and(|e| e == "pub") {
-                    path.clone()
-                } else {
-                    PathBuf::from(format!("{}.pub", path.display()))
-                };
-                match std::fs::read_to_string(&public) {
-                    Ok(text) => text,
-                    Err(_) => {
-                        let path_text = path.display().to_string();
-                        let ran = run(&self.program, &["-y", "-f", &path_text], b"")?;
-                        if !ran.success {
-                            return Err(SignError::KeyUnreadable {
-                                path: path_text,
-                                reason: ran.stderr,
-                            });
-                        }
-                        String::from_utf8_lossy(&ran.stdout).into_owned()
-                    }
-                }
-            }
-        };
-        Ok(key_material(&text))
-    }
 }
 
 impl CommitSigner for SshSigner {
     fn sign(&self, buffer: &str) -> Result<String, SigningFailed> {
-        self.sign_buffer(buffer).map_err(|err| SigningFailed {
-            message: err.to_string(),
-            help: "check `user.signingkey` and that the key (or ssh-agent) is usable: `git commit -S` fails the same way"
-                .to_owned(),
+        self.sign_buffer(buffer).map_err(|err| {
+            err.into_failed("check `user.signingkey` and that the key (or ssh-agent) is usable: `git commit -S` fails the same way")
         })
     }
 }
@@ -108,36 +77,6 @@ impl SshSigner {
     }
 }
 
-/// `type base64` of a public key line (options and comment dropped).
-pub(crate) fn key_material(line: &str) -> String {
-    let parts: Vec<&str> = line.split_whitespace().collect();
-    let start = parts
-        .iter()
-        .position(|p| p.starts_with("ssh-") || p.starts_with("ecdsa-") || p.starts_with("sk-"));
-    match start {
-        Some(index) if index + 1 < parts.len() => format!("{} {}", parts[index], parts[index + 1]),
-        _ => line.trim().to_owned(),
-    }
-}
-
-/// The principals `allowed_signers` lists for `public_key`.
-pub(crate) fn principals_of(allowed_signers: &str, public_key: &str) -> Vec<String> {
-    allowed_signers
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter(|line| key_material(line) == public_key)
-        .flat_map(|line| {
-            line.split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .split(',')
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
 /// Verifies an SSH signature over `data` against `allowed_signers`.
 pub(crate) fn verify(
     program: &str,
@@ -145,93 +84,89 @@ pub(crate) fn verify(
     data: &[u8],
     allowed_signers: Option<&str>,
 ) -> Verification {
-    let result = (|| -> Result<Verification, SignError> {
-        let dir = tempfile::tempdir()?;
-        let sig = dir.path().join("commit.sig");
-        std::fs::write(&sig, signature)?;
-        let sig_text = sig.display().to_string();
-        let good_but_unknown = || -> Result<bool, SignError> {
-            let ran = run(
-                program,
-                &["-Y", "check-novalidate", "-n", "git", "-s", &sig_text],
-                data,
-            )?;
-            Ok(ran.success)
-        };
-        let Some(allowed) = allowed_signers else {
-            let status = if good_but_unknown()? {
-                SigStatus::UnknownSigner
-            } else {
-                SigStatus::Bad
-            };
-            return Ok(Verification {
-                status,
-                format: Some(Format::Ssh),
-                signer: None,
-            });
-        };
-        let allowed_path = dir.path().join("allowed_signers");
-        std::fs::write(&allowed_path, allowed)?;
-        let allowed_text = allowed_path.display().to_string();
-        let found = run(
-            program,
-            &[
-                "-Y",
-                "find-principals",
-                "-f",
-                &allowed_text,
-                "-s",
-                &sig_text,
-            ],
-            b"",
-        )?;
-        let principal = String::from_utf8_lossy(&found.stdout)
-            .lines()
-            .next()
-            .map(str::to_owned);
-        let Some(principal) = principal.filter(|_| found.success) else {
-            let status = if good_but_unknown()? {
-                SigStatus::UnknownSigner
-            } else {
-                SigStatus::Bad
-            };
-            return Ok(Verification {
-                status,
-                format: Some(Format::Ssh),
-                signer: None,
-            });
-        };
+    verify_inner(program, signature, data, allowed_signers).unwrap_or_else(|err| {
+        Verification::failed(Some(Format::Ssh), SigStatus::Unverifiable(err.to_string()))
+    })
+}
+
+fn verify_inner(
+    program: &str,
+    signature: &str,
+    data: &[u8],
+    allowed_signers: Option<&str>,
+) -> Result<Verification, SignError> {
+    let dir = tempfile::tempdir()?;
+    let sig = dir.path().join("commit.sig");
+    std::fs::write(&sig, signature)?;
+    let sig_text = sig.display().to_string();
+    // A valid signature by a key nobody trusts is "unknown signer", not "bad".
+    let untrusted = || -> Result<Verification, SignError> {
         let ran = run(
             program,
-            &[
-                "-Y",
-                "verify",
-                "-f",
-                &allowed_text,
-                "-I",
-                &principal,
-                "-n",
-                "git",
-                "-s",
-                &sig_text,
-            ],
+            &["-Y", "check-novalidate", "-n", "git", "-s", &sig_text],
             data,
         )?;
         let status = if ran.success {
-            SigStatus::Good
+            SigStatus::UnknownSigner
         } else {
             SigStatus::Bad
         };
-        Ok(Verification {
-            status,
-            format: Some(Format::Ssh),
-            signer: Some(principal),
-        })
-    })();
-    result.unwrap_or_else(|err| Verification {
-        status: SigStatus::Unverifiable(err.to_string()),
+        Ok(Verification::failed(Some(Format::Ssh), status))
+    };
+    let Some(allowed) = allowed_signers else {
+        return untrusted();
+    };
+    let allowed_path = dir.path().join("allowed_signers");
+    std::fs::write(&allowed_path, allowed)?;
+    let allowed_text = allowed_path.display().to_string();
+    let found = run(
+        program,
+        &[
+            "-Y",
+            "find-principals",
+            "-f",
+            &allowed_text,
+            "-s",
+            &sig_text,
+        ],
+        b"",
+    )?;
+    let principals: Vec<String> = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .flat_map(|line| line.split(','))
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let Some(first) = principals.first().filter(|_| found.success) else {
+        return untrusted();
+    };
+    let ran = run(
+        program,
+        &[
+            "-Y",
+            "verify",
+            "-f",
+            &allowed_text,
+            "-I",
+            first,
+            "-n",
+            "git",
+            "-s",
+            &sig_text,
+        ],
+        data,
+    )?;
+    if !ran.success {
+        // The key is known but the signature does not match: name who it claims to be.
+        let mut bad = Verification::failed(Some(Format::Ssh), SigStatus::Bad);
+        bad.signer = Some(principals.join(","));
+        return Ok(bad);
+    }
+    Ok(Verification {
+        status: SigStatus::Good,
         format: Some(Format::Ssh),
-        signer: None,
+        signer: Some(principals.join(",")),
+        principals,
     })
 }
 
@@ -239,25 +174,5 @@ fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn principals_are_found_by_key_material() {
-        let allowed = "# team\nalice@example.com,ops ssh-ed25519 AAAA1 alice@laptop\n\
-                       bob@example.com namespaces=\"git\" ssh-ed25519 AAAA2\n";
-        assert_eq!(
-            principals_of(allowed, "ssh-ed25519 AAAA1"),
-            ["alice@example.com", "ops"]
-        );
-        assert_eq!(
-            principals_of(allowed, &key_material("ssh-ed25519 AAAA2 bob@x")),
-            ["bob@example.com"]
-        );
-        assert!(principals_of(allowed, "ssh-ed25519 AAAA3").is_empty());
     }
 }

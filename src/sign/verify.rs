@@ -35,7 +35,36 @@ impl SigStatus {
 pub struct Verification {
     pub status: SigStatus,
     pub format: Option<Format>,
+    /// Who signed, for people: the principals (SSH) or user id (OpenPGP).
     pub signer: Option<String>,
+    /// Every name the signing key goes by, for `signers` policies: SSH principals;
+    /// OpenPGP e-mail, fingerprint and long key id.
+    pub principals: Vec<String>,
+}
+
+impl Verification {
+    pub(crate) fn unsigned() -> Self {
+        Self {
+            status: SigStatus::Unsigned,
+            format: None,
+            signer: None,
+            principals: Vec::new(),
+        }
+    }
+
+    pub(crate) fn failed(format: Option<Format>, status: SigStatus) -> Self {
+        Self {
+            status,
+            format,
+            signer: None,
+            principals: Vec::new(),
+        }
+    }
+
+    /// Whether the signature is good and by one of `allowed`.
+    pub fn signed_by_one_of(&self, allowed: &[String]) -> bool {
+        self.status == SigStatus::Good && self.principals.iter().any(|p| allowed.contains(p))
+    }
 }
 
 /// What verification trusts: SSH allowed signers (from a trusted commit or
@@ -79,34 +108,27 @@ impl Trust {
 
 /// Verifies the signature of `commit`.
 pub fn verify_commit(repo: &Repository, commit: Oid, trust: &Trust) -> Verification {
-    let (signature, data) = match repo.extract_signature(&commit, None) {
-        Ok(parts) => parts,
-        Err(err) if err.code() == git2::ErrorCode::NotFound => {
-            return Verification {
-                status: SigStatus::Unsigned,
-                format: None,
-                signer: None,
-            };
+    match repo.extract_signature(&commit, None) {
+        Ok((signature, data)) => {
+            verify_detached(&String::from_utf8_lossy(&signature), &data, trust)
         }
-        Err(err) => {
-            return Verification {
-                status: SigStatus::Unverifiable(err.to_string()),
-                format: None,
-                signer: None,
-            };
-        }
-    };
-    let signature = String::from_utf8_lossy(&signature).into_owned();
+        Err(err) if err.code() == git2::ErrorCode::NotFound => Verification::unsigned(),
+        Err(err) => Verification::failed(None, SigStatus::Unverifiable(err.to_string())),
+    }
+}
+
+/// Verifies an armored signature over `data`, choosing the program by its armor.
+pub fn verify_detached(signature: &str, data: &[u8], trust: &Trust) -> Verification {
     if signature.starts_with("-----BEGIN SSH SIGNATURE-----") {
         ssh::verify(
             &trust.ssh_program,
-            &signature,
-            &data,
+            signature,
+            data,
             trust.allowed_signers.as_deref(),
         )
     } else if signature.starts_with("-----BEGIN SIGNED MESSAGE-----") {
-        gpg::verify(&trust.x509_program, Format::X509, &signature, &data)
+        gpg::verify(&trust.x509_program, Format::X509, signature, data)
     } else {
-        gpg::verify(&trust.gpg_program, Format::OpenPgp, &signature, &data)
+        gpg::verify(&trust.gpg_program, Format::OpenPgp, signature, data)
     }
 }

@@ -172,6 +172,16 @@ fn parse_zone(zone: &str) -> Option<i32> {
 /// `YYYY-MM-DD` (midnight UTC). Returns seconds since the epoch.
 pub fn parse_date(text: &str) -> Result<i64, StoreError> {
     let trimmed = text.trim();
+    // `2026` is a year to a person and a Unix time to git: ask for `@2026` instead.
+    let bare_number = trimmed
+        .split_whitespace()
+        .next()
+        .is_some_and(|word| word.bytes().all(|b| b.is_ascii_digit()));
+    if bare_number {
+        return Err(StoreError::InvalidAt {
+            input: text.to_owned(),
+        });
+    }
     if let Some(time) = parse_git_date(trimmed) {
         return Ok(time.seconds());
     }
@@ -204,5 +214,7 @@ mod tests {
         assert!(parse_git_date("yesterday").is_none());
         assert_eq!(parse_date("2023-11-14").unwrap(), 1_699_920_000);
         assert!(parse_date("soon").is_err());
+        assert!(parse_date("2026").is_err());
+        assert_eq!(parse_date("@1700000000").unwrap(), 1_700_000_000);
     }
 }

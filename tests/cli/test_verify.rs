@@ -79,7 +79,7 @@ fn a_commit_by_a_key_not_in_the_allowed_signers_is_an_unknown_signer() {
     assert_eq!(doc["commits"][0]["format"], "ssh");
     assert_eq!(
         doc["commits"][0]["problems"],
-        serde_json::json!(["signature is unknown signer"])
+        serde_json::json!(["signed by a key that is not an allowed signer"])
     );
     assert_eq!(doc["commits"][1]["problems"], serde_json::json!([]));
 
@@ -89,7 +89,7 @@ fn a_commit_by_a_key_not_in_the_allowed_signers_is_an_unknown_signer() {
         &[
             "unknown_signer",
             &format!(
-                "error: commit {}: signature is unknown signer",
+                "error: commit {}: signed by a key that is not an allowed signer",
                 short(&by_bob)
             ),
         ],
@@ -136,7 +136,7 @@ fn unsigned_commits_fail_verify() {
         assert_mentions(
             &text,
             &[&format!(
-                "error: commit {}: signature is unsigned",
+                "error: commit {}: the commit is not signed",
                 short(commit)
             )],
         );
@@ -182,13 +182,13 @@ fn a_commit_altered_after_signing_has_a_bad_signature() {
     assert_eq!(doc["commits"][1]["commit"], altered.as_str());
     assert_eq!(
         doc["commits"][1]["problems"],
-        serde_json::json!(["signature is bad"])
+        serde_json::json!(["the signature does not match the commit (altered after signing?)"])
     );
     let text = verify_text(&env, &reg, &[&range], 3);
     assert_mentions(
         &text,
         &[&format!(
-            "error: commit {}: signature is bad",
+            "error: commit {}: the signature does not match the commit (altered after signing?)",
             short(&altered)
         )],
     );
@@ -265,7 +265,7 @@ fn trust_comes_from_the_base_not_from_the_commits_under_review() {
     assert_mentions(
         &text,
         &[&format!(
-            "error: commit {}: signature is unknown signer",
+            "error: commit {}: signed by a key that is not an allowed signer",
             short(&adds_bob)
         )],
     );
@@ -379,7 +379,7 @@ fn verify_flags_an_unsigned_production_move_twice_and_admits_a_listed_signer() {
     let text = doc["commits"][0]["problems"].to_string();
     assert_mentions(
         &text,
-        &["signature is unsigned", "churn@1.0.0", "`Production`"],
+        &["the commit is not signed", "churn@1.0.0", "`Production`"],
     );
 }
 
