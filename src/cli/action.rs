@@ -2,7 +2,7 @@
 
 use crate::registry::{Actor, Change, RegistryError};
 use crate::render::{self, ActionReport};
-use crate::store::{Identity, Store, TreeSnapshot, TxOptions};
+use crate::store::{Committed, Identity, Store, TreeSnapshot, TxOptions};
 
 use super::signing::Signing;
 use super::{CommandError, Ctx};
@@ -17,14 +17,29 @@ pub fn run_action(
     dry_run: bool,
     action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
 ) -> Result<(), CommandError> {
+    commit_action(ctx, store, identity, signing, dry_run, None, action).map(drop)
+}
+
+/// [`run_action`], optionally on a new branch, returning what was committed.
+pub fn commit_action(
+    ctx: &Ctx,
+    store: &Store,
+    identity: &Identity,
+    signing: &Signing,
+    dry_run: bool,
+    new_branch: Option<&str>,
+    action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
+) -> Result<Committed, CommandError> {
     let options = TxOptions {
         dry_run,
         signer: signing.signer(),
+        new_branch,
     };
     let committed = store.transact(identity, &options, &mut |snapshot| {
         render::with_derived_files(snapshot, action(snapshot)?)
     })?;
-    Ok(render::action(&ctx.output, &ActionReport::new(&committed))?)
+    render::action(&ctx.output, &ActionReport::new(&committed))?;
+    Ok(committed)
 }
 
 /// The actor stamped into `archived` blocks: the commit author and time.

@@ -81,6 +81,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<(), CommandError> {
     let options = TxOptions {
         dry_run: false,
         signer: signing.signer(),
+        new_branch: None,
     };
     let committed = store.transact(&identity, &options, &mut |snapshot| {
         registry::init(snapshot, &name, &files)

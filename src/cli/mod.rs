@@ -15,6 +15,7 @@ mod env_vars;
 mod error;
 mod example;
 mod history;
+mod hooks;
 mod init;
 mod input;
 mod lineage;
@@ -26,6 +27,7 @@ mod resolve;
 mod rollback;
 mod show;
 mod signing;
+mod transport;
 mod verify;
 
 use std::path::PathBuf;
@@ -96,6 +98,7 @@ enum Command {
     Diff(diff::DiffArgs),
     Verify(verify::VerifyArgs),
     Check(check::CheckArgs),
+    Hooks(hooks::HooksArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -138,6 +141,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
+        Command::Hooks(args) => hooks::run(&ctx, args),
     }
 }
 

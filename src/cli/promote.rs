@@ -3,7 +3,8 @@
 use crate::registry::{self, ModelRef, PromoteRequest, RefTarget};
 use crate::store::Identity;
 
-use super::action::{actor, run_action};
+use super::action::{actor, commit_action};
+use super::transport::{compare_url, push_branch};
 use super::{ArgError, CommandError, Ctx, signing};
 
 /// Promote versions to a stage.
@@ -33,6 +34,25 @@ pub struct PromoteArgs {
     /// Extra text for the commit message.
     #[arg(short = 'm', long = "message", value_name = "MSG")]
     message: Option<String>,
+
+    /// Commit on a new branch (for a pull request) instead of the registry branch,
+    /// which stays where it is, as does the working tree. Default name:
+    /// `omgreg/promote-<model>-<version>-<stage>`.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    branch: Option<String>,
+
+    /// Push the new branch (with `--branch`), LFS objects first.
+    #[arg(long, requires = "branch")]
+    push: bool,
+
+    /// The remote to push to.
+    #[arg(
+        long,
+        value_name = "REMOTE",
+        default_value = "origin",
+        requires = "push"
+    )]
+    remote: String,
 
     /// Print the change that would be committed, and write nothing.
     #[arg(long)]
@@ -68,12 +88,62 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
         message: args.message,
         signer_principals,
     };
-    run_action(
+    let branch = args.branch.as_deref().map(|name| match name {
+        "" => default_branch(&request),
+        name => name.trim_start_matches("refs/heads/").to_owned(),
+    });
+    let target = branch.as_ref().map(|name| format!("refs/heads/{name}"));
+    commit_action(
         ctx,
         &store,
         &identity,
         &signing,
         args.dry_run,
+        target.as_deref(),
         &mut |snapshot| registry::promote(snapshot, &request),
-    )
+    )?;
+    let (Some(branch), false) = (branch, args.dry_run) else {
+        return Ok(());
+    };
+    let base = store
+        .repository()
+        .head()
+        .ok()
+        .and_then(|head| head.shorthand().ok().map(str::to_owned))
+        .unwrap_or_else(|| "main".to_owned());
+    ctx.output.status(&format!(
+        "The registry branch `{base}` is unchanged; review `{branch}` and merge it to promote."
+    ));
+    if args.push {
+        push_branch(&store, &args.remote, &branch)?;
+        ctx.output
+            .status(&format!("Pushed `{branch}` to `{}`", args.remote));
+        let url = store
+            .repository()
+            .find_remote(&args.remote)
+            .ok()
+            .and_then(|r| r.url().ok().map(str::to_owned));
+        if let Some(url) = url.and_then(|url| compare_url(&url, &base, &branch)) {
+            ctx.output.status(&format!("Open a pull request: {url}"));
+        }
+    }
+    if !ctx.output.json {
+        ctx.output.data(&format!("{branch}\n"))?;
+    }
+    Ok(())
+}
+
+/// `omgreg/promote-churn-2.1.0-production` (`-and-N-more` for several models).
+fn default_branch(request: &PromoteRequest) -> String {
+    let first = &request.targets[0];
+    let stage = request
+        .stage
+        .as_deref()
+        .unwrap_or("next")
+        .to_ascii_lowercase();
+    let mut name = format!("omgreg/promote-{}-{}-{stage}", first.model, first.target);
+    if request.targets.len() > 1 {
+        name.push_str(&format!("-and-{}-more", request.targets.len() - 1));
+    }
+    name
 }

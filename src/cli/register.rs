@@ -304,6 +304,7 @@ pub(crate) fn execute(
     let options = TxOptions {
         dry_run,
         signer: signing.signer(),
+        new_branch: None,
     };
     Ok(store.transact(identity, &options, &mut |snapshot| {
         render::with_derived_files(snapshot, registry::register(snapshot, &request)?)

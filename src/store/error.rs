@@ -86,6 +86,13 @@ pub enum StoreError {
     #[diagnostic(code(omgreg::sign::failed), help("{help}"))]
     Signing { message: String, help: String },
 
+    #[error("branch `{branch}` already exists")]
+    #[diagnostic(
+        code(omgreg::store::branch_exists),
+        help("name another with `--branch NAME`, or delete it: `git branch -D`")
+    )]
+    BranchExists { branch: String },
+
     #[error("the action changes nothing")]
     #[diagnostic(code(omgreg::store::nothing_to_commit))]
     NothingToCommit,

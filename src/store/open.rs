@@ -19,11 +19,20 @@ impl Store {
     /// Opens the registry containing `start`: the nearest folder at or above it, within
     /// its repository, whose committed tree (at HEAD) holds `omgreg.toml`.
     pub fn discover(start: &Path) -> Result<Self, StoreError> {
+        Self::discover_at(start, "HEAD")
+    }
+
+    /// Like [`Store::discover`], looking for `omgreg.toml` in the tree of `rev`
+    /// instead of HEAD (a pushed commit, before any branch points at it).
+    pub fn discover_at(start: &Path, rev: &str) -> Result<Self, StoreError> {
         let repo = open_repository(start)?;
         let candidates = prefix_candidates(&repo, start)?;
         let found = {
-            let head_tree = repo.head().ok().and_then(|head| head.peel_to_tree().ok());
-            head_tree.and_then(|tree| {
+            let tree = repo
+                .revparse_single(rev)
+                .ok()
+                .and_then(|object| object.peel_to_tree().ok());
+            tree.and_then(|tree| {
                 candidates.into_iter().find(|prefix| {
                     tree.get_path(Path::new(&format!("{prefix}{CONFIG_FILE}")))
                         .is_ok()

@@ -31,6 +31,9 @@ pub struct TxOptions<'a> {
     pub dry_run: bool,
     /// Sign the commit; `None` writes it unsigned.
     pub signer: Option<&'a dyn CommitSigner>,
+    /// Commit on this new branch (`refs/heads/...`), made from the registry branch,
+    /// instead of moving the registry branch: the working tree is left alone.
+    pub new_branch: Option<&'a str>,
 }
 
 /// What a transaction did.
@@ -72,10 +75,22 @@ impl Store {
         options: &TxOptions,
         action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
     ) -> Result<Committed, StoreError> {
-        let branch = self.branch()?;
+        let base_branch = self.branch()?;
         let _lock = self.writer_lock()?;
+        let branch = match options.new_branch {
+            Some(target) => {
+                if self.repo.find_reference(target).is_ok() {
+                    return Err(StoreError::BranchExists {
+                        branch: target.to_owned(),
+                    });
+                }
+                target.to_owned()
+            }
+            None => base_branch.clone(),
+        };
+        let touch_worktree = options.new_branch.is_none() && self.repo.workdir().is_some();
         for attempt in 1..=MAX_ATTEMPTS {
-            let parent = match self.repo.find_reference(&branch) {
+            let parent = match self.repo.find_reference(&base_branch) {
                 Ok(reference) => Some(
                     reference
                         .peel_to_commit()
@@ -96,7 +111,7 @@ impl Store {
                     attempts: attempt,
                 });
             }
-            if self.repo.workdir().is_some() {
+            if touch_worktree {
                 worktree::ensure_clean(&self.repo, &self.prefix, &snapshot, &change)?;
             }
             let (tree, planned) = self.build_tree(&snapshot, &change)?;
@@ -106,15 +121,23 @@ impl Store {
             let commit =
                 self.write_commit(identity, options.signer, &change, tree, parent.as_ref())?;
             let reflog = format!("omgreg: {}", change.event.subject());
-            let moved = match parent_id {
-                Some(current) => self
+            let moved = match (parent_id, options.new_branch) {
+                (_, Some(target)) => match self.repo.reference(target, commit, false, &reflog) {
+                    Err(err) if err.code() == ErrorCode::Exists => {
+                        return Err(StoreError::BranchExists {
+                            branch: target.to_owned(),
+                        });
+                    }
+                    other => other,
+                },
+                (Some(current), None) => self
                     .repo
                     .reference_matching(&branch, commit, true, current, &reflog),
-                None => self.repo.reference(&branch, commit, false, &reflog),
+                (None, None) => self.repo.reference(&branch, commit, false, &reflog),
             };
             match moved {
                 Ok(_) => {
-                    if self.repo.workdir().is_some() {
+                    if touch_worktree {
                         worktree::refresh(&self.repo, &planned)?;
                     }
                     return Ok(Committed {

@@ -54,7 +54,19 @@ enum FormatArg {
 }
 
 pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
-    let store = ctx.open_store()?;
+    let store = match &args.range {
+        // The pushed head may be the first registry commit (an empty server).
+        Some(range) => {
+            let head = range
+                .split_once("..")
+                .map_or(range.as_str(), |(_, head)| head);
+            crate::store::Store::discover_at(
+                &ctx.registry_dir,
+                if head.is_empty() { "HEAD" } else { head },
+            )?
+        }
+        None => ctx.open_store()?,
+    };
     let format = match (args.format, ctx.output.json) {
         (_, true) | (FormatArg::Json, _) => CheckFormat::Json,
         (FormatArg::Github, _) => CheckFormat::Github,
