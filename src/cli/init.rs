@@ -10,7 +10,7 @@ use crate::store::{Identity, Store, TxOptions};
 use super::{CommandError, Ctx, example};
 
 /// The files `init` lays down, embedded at build time from `registry-template/`.
-const TEMPLATE: [(&str, &str); 5] = [
+const TEMPLATE: [(&str, &str); 8] = [
     (
         "omgreg.toml",
         include_str!("../../registry-template/omgreg.toml"),
@@ -22,6 +22,18 @@ const TEMPLATE: [(&str, &str); 5] = [
     (
         "templates/kserve.yaml.j2",
         include_str!("../../registry-template/templates/kserve.yaml.j2"),
+    ),
+    (
+        ".github/workflows/omgreg.yml",
+        include_str!("../../registry-template/.github/workflows/omgreg.yml"),
+    ),
+    (
+        ".gitlab-ci.yml",
+        include_str!("../../registry-template/.gitlab-ci.yml"),
+    ),
+    (
+        "CODEOWNERS",
+        include_str!("../../registry-template/CODEOWNERS"),
     ),
     (
         ".gitattributes",
