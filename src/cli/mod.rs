@@ -9,6 +9,7 @@ mod alias;
 mod archive;
 mod audit;
 mod check;
+mod checkout;
 mod context;
 mod diff;
 mod env_vars;
@@ -99,6 +100,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     Check(check::CheckArgs),
     Hooks(hooks::HooksArgs),
+    Checkout(checkout::CheckoutArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -142,6 +144,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Hooks(args) => hooks::run(&ctx, args),
+        Command::Checkout(args) => checkout::run(&ctx, args),
     }
 }
 

@@ -48,6 +48,30 @@ pub fn git(store: &Store, args: &[&str]) -> Result<String, CommandError> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// Fails clearly when the `git-lfs` program, needed for LFS transport, is absent.
+pub fn require_git_lfs() -> Result<(), CommandError> {
+    let present = Command::new("git")
+        .args(["lfs", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        Ok(())
+    } else {
+        Err(CommandError::User(GitLfsMissing.into()))
+    }
+}
+
+/// LFS transport without git-lfs.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("moving artifacts to or from a remote needs the `git-lfs` program, which is not installed")]
+#[diagnostic(
+    code(omgreg::transport::git_lfs_missing),
+    help(
+        "install it (`apt-get install git-lfs`, `brew install git-lfs`); local registry work needs no git-lfs"
+    )
+)]
+pub struct GitLfsMissing;
+
 /// Pushes `branch` to `remote`, LFS objects first (a plain `git push` from a
 /// repository written through libgit2 would not upload them).
 pub fn push_branch(store: &Store, remote: &str, branch: &str) -> Result<(), CommandError> {

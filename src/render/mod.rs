@@ -31,7 +31,7 @@ pub use diff::diff;
 pub use endpoint::{DEFAULT_TEMPLATE, endpoint_manifest};
 pub use history::history;
 pub use init::init;
-pub use json::{ArtifactJson, VersionJson};
+pub use json::{ArtifactJson, JSON_SCHEMA_VERSION, VersionJson};
 pub use lineage::{LineageReport, lineage};
 pub use list::{list_models, list_versions};
 pub use output::Output;

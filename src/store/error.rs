@@ -146,6 +146,13 @@ pub enum StoreError {
     )]
     LfsObjectMissing { oid: String },
 
+    #[error("Git LFS object `{oid}` is corrupt: its content hashes to `{actual}`")]
+    #[diagnostic(
+        code(omgreg::lfs::object_corrupt),
+        help("delete it from `.git/lfs/objects` and fetch it again (`git lfs fetch`)")
+    )]
+    LfsObjectCorrupt { oid: String, actual: String },
+
     #[error("I/O error while {what} `{}`", path.display())]
     #[diagnostic(code(omgreg::store::io))]
     Io {
