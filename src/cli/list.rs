@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<(), CommandError> {
     };
 
     if model.is_none() && filter.stage.is_none() && filter.tags.is_empty() {
-        let models = registry::list_models(&snapshot, &config)?;
+        let models = store.list_models_cached(&snapshot, &config)?;
         return Ok(render::list_models(
             &ctx.output,
             commit,

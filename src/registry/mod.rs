@@ -38,7 +38,9 @@ pub use lifecycle::{
 };
 pub use names::{Bump, Digest, ModelName, VersionId};
 pub use overlay::Overlay;
-pub use query::{ModelSummary, VersionRow, list_models, list_versions, resolve};
+pub use query::{
+    ModelSummary, VersionRow, list_models, list_versions, resolve, sort_models, summarize_model,
+};
 pub use reference::{ModelRef, RefTarget};
 pub use register::{ArtifactInput, RegisterRequest, VersionSpec, register};
 pub use rollback::{SlotChange, resolve_slot, rollback, rollback_target};

@@ -45,19 +45,32 @@ pub fn list_models(
         let Ok(model) = name.parse::<ModelName>() else {
             continue;
         };
-        let ids = version_ids(snapshot, &model)?;
-        let latest = latest_active(snapshot, &model, &ids)?.map(|v| v.version);
-        let assignments = load_assignments(snapshot, config, &model)?;
-        models.push(ModelSummary {
-            model,
-            version_count: ids.len(),
-            latest,
-            assignments,
-        });
+        models.push(summarize_model(snapshot, config, &model)?);
     }
-    // Git orders `churn-small/` before `churn/`; people expect name order.
-    models.sort_by(|a, b| a.model.cmp(&b.model));
+    sort_models(&mut models);
     Ok(models)
+}
+
+/// One row of `omgreg list`.
+pub fn summarize_model(
+    snapshot: &dyn Snapshot,
+    config: &RegistryConfig,
+    model: &ModelName,
+) -> Result<ModelSummary, RegistryError> {
+    let ids = version_ids(snapshot, model)?;
+    let latest = latest_active(snapshot, model, &ids)?.map(|v| v.version);
+    let assignments = load_assignments(snapshot, config, model)?;
+    Ok(ModelSummary {
+        model: model.clone(),
+        version_count: ids.len(),
+        latest,
+        assignments,
+    })
+}
+
+/// Git orders `churn-small/` before `churn/`; people expect name order.
+pub fn sort_models(models: &mut [ModelSummary]) {
+    models.sort_by(|a, b| a.model.cmp(&b.model));
 }
 
 /// Every version of `model`, ascending, with stage and aliases.

@@ -1,6 +1,11 @@
 //! [`Snapshot`] over a committed Git tree.
+//!
+//! Folders are resolved once and kept: resolving every path from the root made
+//! `list` re-read the whole `models/` tree (tens of KiB at 1,000 models, more than
+//! libgit2 caches) for each model, which grew with the square of the model count.
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
@@ -14,6 +19,8 @@ pub struct TreeSnapshot<'r> {
     tree: Option<Tree<'r>>,
     commit: Option<Oid>,
     prefix: String,
+    /// Resolved folders by repository path (`""` is the root); `None`: no such folder.
+    folders: RefCell<HashMap<String, Option<Tree<'r>>>>,
 }
 
 impl<'r> TreeSnapshot<'r> {
@@ -26,20 +33,25 @@ impl<'r> TreeSnapshot<'r> {
             .map(|c| c.tree())
             .transpose()
             .git_context("reading a commit's tree")?;
-        Ok(Self {
-            repo,
-            tree,
-            commit: commit.map(|c| c.id()),
-            prefix: prefix.to_owned(),
-        })
+        Ok(Self::build(repo, tree, commit.map(|c| c.id()), prefix))
     }
 
     pub(crate) fn from_tree(repo: &'r Repository, tree: Tree<'r>, prefix: &str) -> Self {
+        Self::build(repo, Some(tree), None, prefix)
+    }
+
+    fn build(
+        repo: &'r Repository,
+        tree: Option<Tree<'r>>,
+        commit: Option<Oid>,
+        prefix: &str,
+    ) -> Self {
         Self {
             repo,
-            tree: Some(tree),
-            commit: None,
+            tree,
+            commit,
             prefix: prefix.to_owned(),
+            folders: RefCell::new(HashMap::new()),
         }
     }
 
@@ -52,13 +64,48 @@ impl<'r> TreeSnapshot<'r> {
         self.tree.as_ref()
     }
 
-    /// The tree entry at registry-relative `path`, with its full repository path.
+    /// The tree entry at registry-relative `path`: its id and file mode.
     pub(crate) fn entry_id(&self, path: &str) -> Option<(Oid, i32)> {
-        let tree = self.tree.as_ref()?;
-        let entry = tree
-            .get_path(Path::new(&format!("{}{path}", self.prefix)))
-            .ok()?;
-        Some((entry.id(), entry.filemode()))
+        self.entry(&self.full(path))
+            .ok()
+            .flatten()
+            .map(|(id, _, mode)| (id, mode))
+    }
+
+    fn full(&self, path: &str) -> String {
+        format!("{}{path}", self.prefix)
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The folder at repository path `full`, resolved once per snapshot.
+    fn folder(&self, full: &str) -> Result<Option<Tree<'r>>, git2::Error> {
+        if let Some(hit) = self.folders.borrow().get(full) {
+            return Ok(hit.clone());
+        }
+        let found = if full.is_empty() {
+            self.tree.clone()
+        } else {
+            match self.entry(full)? {
+                Some((id, Some(ObjectType::Tree), _)) => Some(self.repo.find_tree(id)?),
+                _ => None,
+            }
+        };
+        self.folders
+            .borrow_mut()
+            .insert(full.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// The entry at repository path `full`: id, kind and mode.
+    fn entry(&self, full: &str) -> Result<Option<(Oid, Option<ObjectType>, i32)>, git2::Error> {
+        let (parent, name) = full.rsplit_once('/').unwrap_or(("", full));
+        let Some(folder) = self.folder(parent)? else {
+            return Ok(None);
+        };
+        Ok(folder
+            .get_name(name)
+            .map(|entry| (entry.id(), entry.kind(), entry.filemode())))
     }
 
     fn failed(path: &str, source: git2::Error) -> SnapshotError {
@@ -67,57 +114,43 @@ impl<'r> TreeSnapshot<'r> {
             source: Box::new(source),
         }
     }
-
-    fn object(&self, path: &str) -> Result<Option<git2::Object<'r>>, SnapshotError> {
-        let Some(tree) = &self.tree else {
-            return Ok(None);
-        };
-        let full = format!("{}{path}", self.prefix);
-        let full = full.trim_end_matches('/');
-        if full.is_empty() {
-            return Ok(Some(tree.as_object().clone()));
-        }
-        match tree.get_path(Path::new(full)) {
-            Ok(entry) => entry
-                .to_object(self.repo)
-                .map(Some)
-                .map_err(|e| Self::failed(path, e)),
-            Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(err) => Err(Self::failed(path, err)),
-        }
-    }
 }
 
 impl Snapshot for TreeSnapshot<'_> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SnapshotError> {
-        match self.object(path)? {
-            Some(object) if object.kind() == Some(ObjectType::Blob) => {
-                Ok(object.as_blob().map(|blob| blob.content().to_vec()))
+        match self
+            .entry(&self.full(path))
+            .map_err(|e| Self::failed(path, e))?
+        {
+            Some((id, Some(ObjectType::Blob), _)) => {
+                let blob = self.repo.find_blob(id).map_err(|e| Self::failed(path, e))?;
+                Ok(Some(blob.content().to_vec()))
             }
             _ => Ok(None),
         }
     }
 
     fn list(&self, path: &str) -> Result<Vec<String>, SnapshotError> {
-        match self.object(path)? {
-            Some(object) => Ok(object
-                .as_tree()
-                .map(|tree| {
-                    tree.iter()
-                        .filter_map(|e| e.name().ok().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()),
-            None => Ok(Vec::new()),
-        }
+        let folder = self
+            .folder(&self.full(path))
+            .map_err(|e| Self::failed(path, e))?;
+        Ok(folder
+            .map(|tree| {
+                tree.iter()
+                    .filter_map(|e| e.name().ok().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     fn exists(&self, path: &str) -> Result<bool, SnapshotError> {
-        let Some(tree) = &self.tree else {
-            return Ok(false);
-        };
-        Ok(tree
-            .get_path(Path::new(&format!("{}{path}", self.prefix)))
-            .is_ok())
+        let full = self.full(path);
+        if full.is_empty() {
+            return Ok(self.tree.is_some());
+        }
+        Ok(self
+            .entry(&full)
+            .map_err(|e| Self::failed(path, e))?
+            .is_some())
     }
 }

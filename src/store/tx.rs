@@ -185,7 +185,7 @@ impl Store {
     }
 
     /// The branch HEAD points at (possibly unborn).
-    fn branch(&self) -> Result<String, StoreError> {
+    pub(crate) fn branch(&self) -> Result<String, StoreError> {
         let head = self
             .repo
             .find_reference("HEAD")
@@ -199,7 +199,7 @@ impl Store {
 
     /// An exclusive lock shared by all omgreg writers of this repository; the OS
     /// releases it when the process dies, so a killed writer never wedges the next.
-    fn writer_lock(&self) -> Result<File, StoreError> {
+    pub(crate) fn writer_lock(&self) -> Result<File, StoreError> {
         let path = self.repo.commondir().join("omgreg.lock");
         let file = File::options()
             .create(true)
@@ -211,7 +211,7 @@ impl Store {
         Ok(file)
     }
 
-    fn build_tree(
+    pub(crate) fn build_tree(
         &self,
         snapshot: &TreeSnapshot<'_>,
         change: &Change,
@@ -263,7 +263,7 @@ impl Store {
         Ok((tree, planned))
     }
 
-    fn write_commit(
+    pub(crate) fn write_commit(
         &self,
         identity: &Identity,
         signer: Option<&dyn CommitSigner>,

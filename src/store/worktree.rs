@@ -94,13 +94,20 @@ pub(crate) fn refresh(repo: &Repository, planned: &[PlannedFile]) -> Result<(), 
             None => remove_and_prune(workdir, &path)?,
         }
     }
+    // `read(false)` re-reads only when the file changed on disk: the writer lock is
+    // held, so the index parsed for `ensure_clean` is usually still current.
     let mut index = repo.index().git_context("opening the index")?;
-    index.read(true).git_context("reading the index")?;
+    index.read(false).git_context("reading the index")?;
     for file in planned {
-        let path = Path::new(&file.repo_path);
-        match file.content {
-            Some(_) => index.add_path(path),
-            None => index.remove_path(path),
+        match (&file.content, file.blob) {
+            // The blob id is known: stat the file instead of hashing it again.
+            (Some(_), Some(blob)) => index.add(&index_entry(
+                &workdir.join(&file.repo_path),
+                &file.repo_path,
+                blob,
+            )?),
+            (Some(_), None) => index.add_path(Path::new(&file.repo_path)),
+            (None, _) => index.remove_path(Path::new(&file.repo_path)),
         }
         .git_context("updating the index")?;
     }
@@ -116,6 +123,40 @@ pub(crate) fn refresh(repo: &Repository, planned: &[PlannedFile]) -> Result<(), 
             Err(err) => return Err(err).git_context("writing the index"),
         }
     }
+}
+
+/// The index entry of a just-written regular file holding blob `id`.
+fn index_entry(file: &Path, repo_path: &str, id: Oid) -> Result<git2::IndexEntry, StoreError> {
+    let meta = std::fs::metadata(file).io_context("reading", file)?;
+    let time = |seconds: i64, nanos: i64| git2::IndexTime::new(seconds as i32, nanos as u32);
+    #[cfg(unix)]
+    let (ctime, mtime, dev, ino, uid, gid) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            time(meta.ctime(), meta.ctime_nsec()),
+            time(meta.mtime(), meta.mtime_nsec()),
+            meta.dev() as u32,
+            meta.ino() as u32,
+            meta.uid(),
+            meta.gid(),
+        )
+    };
+    #[cfg(not(unix))]
+    let (ctime, mtime, dev, ino, uid, gid) = (time(0, 0), time(0, 0), 0, 0, 0, 0);
+    Ok(git2::IndexEntry {
+        ctime,
+        mtime,
+        dev,
+        ino,
+        mode: 0o100644,
+        uid,
+        gid,
+        file_size: meta.len() as u32,
+        id,
+        flags: repo_path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: repo_path.as_bytes().to_vec(),
+    })
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
