@@ -115,6 +115,12 @@ impl From<ArgError> for CommandError {
     }
 }
 
+impl From<crate::registry::SnapshotError> for CommandError {
+    fn from(err: crate::registry::SnapshotError) -> Self {
+        Self::User(err.into())
+    }
+}
+
 impl From<crate::sign::SignError> for CommandError {
     fn from(err: crate::sign::SignError) -> Self {
         Self::User(err.into())

@@ -28,6 +28,7 @@ mod resolve;
 mod rollback;
 mod show;
 mod signing;
+mod sync;
 mod transport;
 mod verify;
 
@@ -101,6 +102,8 @@ enum Command {
     Check(check::CheckArgs),
     Hooks(hooks::HooksArgs),
     Checkout(checkout::CheckoutArgs),
+    Push(sync::PushArgs),
+    Pull(sync::PullArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -145,6 +148,8 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Check(args) => check::run(&ctx, args),
         Command::Hooks(args) => hooks::run(&ctx, args),
         Command::Checkout(args) => checkout::run(&ctx, args),
+        Command::Push(args) => sync::push(&ctx, args),
+        Command::Pull(args) => sync::pull(&ctx, args),
     }
 }
 

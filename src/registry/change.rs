@@ -102,6 +102,10 @@ pub enum Event {
         from: Option<VersionId>,
         to: VersionId,
     },
+    /// A commit replayed on top of a remote by `pull` (its message is kept).
+    Replayed {
+        models: Vec<ModelName>,
+    },
 }
 
 impl Event {
@@ -116,6 +120,7 @@ impl Event {
             Self::Archived { .. } => "archive",
             Self::Unarchived { .. } => "unarchive",
             Self::RolledBack { .. } => "rollback",
+            Self::Replayed { .. } => "replay",
         }
     }
 
@@ -124,6 +129,10 @@ impl Event {
         match self {
             Self::Initialized { name } if name.is_empty() => "init registry".to_owned(),
             Self::Initialized { name } => format!("init registry {name}"),
+            Self::Replayed { models } => {
+                let names: Vec<String> = models.iter().map(ToString::to_string).collect();
+                format!("replay {}", names.join(", "))
+            }
             Self::Registered { model, version } => format!("register {model}@{version}"),
             Self::Promoted { moves } => {
                 let what: Vec<String> = moves
@@ -158,7 +167,7 @@ impl Event {
         let mut trailers = vec![("Omgreg-Action", self.action().to_owned())];
         let mut push = |key: &'static str, value: String| trailers.push((key, value));
         match self {
-            Self::Initialized { .. } => {}
+            Self::Initialized { .. } | Self::Replayed { .. } => {}
             Self::Registered { model, version } | Self::Unarchived { model, version } => {
                 push("Omgreg-Model", model.to_string());
                 push("Omgreg-Version", version.to_string());
@@ -228,6 +237,7 @@ impl Event {
     pub fn models(&self) -> Vec<&ModelName> {
         match self {
             Self::Initialized { .. } => Vec::new(),
+            Self::Replayed { models } => models.iter().collect(),
             Self::Promoted { moves } => moves.iter().map(|m| &m.model).collect(),
             Self::Registered { model, .. }
             | Self::AliasSet { model, .. }

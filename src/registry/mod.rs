@@ -14,6 +14,7 @@ mod gate;
 mod init;
 mod layout;
 mod lifecycle;
+mod merge;
 mod names;
 mod overlay;
 mod query;
@@ -36,6 +37,7 @@ pub use lifecycle::{
     Actor, ArchiveRequest, PromoteRequest, archive, promote, remove_alias, set_alias, unarchive,
     unknown_stage,
 };
+pub use merge::{SlotConflict, merge_stages};
 pub use names::{Bump, Digest, ModelName, VersionId};
 pub use overlay::Overlay;
 pub use query::{

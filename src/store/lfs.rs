@@ -77,6 +77,14 @@ impl LfsStore {
             .join(hex)
     }
 
+    /// Whether the store holds any object at all.
+    pub fn has_any_object(&self) -> bool {
+        walkdir::WalkDir::new(self.root.join("objects"))
+            .into_iter()
+            .flatten()
+            .any(|e| e.file_type().is_file())
+    }
+
     /// Whether the object is present with the expected size.
     pub fn has_object(&self, oid: &Digest, size: u64) -> bool {
         std::fs::metadata(self.object_path(oid))

@@ -113,6 +113,7 @@ impl Store {
         &self,
         parent: Oid,
         change: &Change,
+        message: &str,
         identity: &Identity,
         signer: Option<&dyn CommitSigner>,
     ) -> Result<Oid, StoreError> {
@@ -122,7 +123,41 @@ impl Store {
             .git_context("reading a commit")?;
         let snapshot = TreeSnapshot::new(&self.repo, Some(&parent), &self.prefix)?;
         let (tree, _) = self.build_tree(&snapshot, change)?;
-        self.write_commit(identity, signer, change, tree, Some(&parent))
+        self.write_commit(identity, signer, message, tree, Some(&parent))
+    }
+
+    /// A snapshot of the registry at `commit` (which need not hold a registry).
+    pub fn snapshot_at(&self, commit: Oid) -> Result<TreeSnapshot<'_>, StoreError> {
+        let commit = self
+            .repo
+            .find_commit(commit)
+            .git_context("reading a commit")?;
+        TreeSnapshot::new(&self.repo, Some(&commit), &self.prefix)
+    }
+
+    /// The identity that replays `commit`: its author, with `identity`'s committer.
+    pub fn replay_identity(
+        &self,
+        commit: Oid,
+        identity: &Identity,
+    ) -> Result<Identity, StoreError> {
+        let commit = self
+            .repo
+            .find_commit(commit)
+            .git_context("reading a commit")?;
+        Ok(Identity {
+            author: commit.author().to_owned(),
+            committer: identity.committer.clone(),
+        })
+    }
+
+    /// The message of `commit`.
+    pub fn commit_message(&self, commit: Oid) -> Result<String, StoreError> {
+        let commit = self
+            .repo
+            .find_commit(commit)
+            .git_context("reading a commit")?;
+        Ok(String::from_utf8_lossy(commit.message_bytes()).into_owned())
     }
 
     /// Moves the registry branch from `expected` to `new` with compare-and-swap, and

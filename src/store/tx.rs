@@ -118,8 +118,13 @@ impl Store {
             if parent.as_ref().is_some_and(|p| p.tree_id() == tree) {
                 return Err(StoreError::NothingToCommit);
             }
-            let commit =
-                self.write_commit(identity, options.signer, &change, tree, parent.as_ref())?;
+            let commit = self.write_commit(
+                identity,
+                options.signer,
+                &change.commit_message(),
+                tree,
+                parent.as_ref(),
+            )?;
             let reflog = format!("omgreg: {}", change.event.subject());
             let moved = match (parent_id, options.new_branch) {
                 (_, Some(target)) => match self.repo.reference(target, commit, false, &reflog) {
@@ -267,7 +272,7 @@ impl Store {
         &self,
         identity: &Identity,
         signer: Option<&dyn CommitSigner>,
-        change: &Change,
+        message: &str,
         tree: Oid,
         parent: Option<&git2::Commit<'_>>,
     ) -> Result<Oid, StoreError> {
@@ -281,7 +286,7 @@ impl Store {
             .commit_create_buffer(
                 &identity.author,
                 &identity.committer,
-                &change.commit_message(),
+                message,
                 &tree,
                 &parents,
             )
