@@ -5,8 +5,13 @@ mod common;
 
 mod test_bad_input;
 mod test_bad_state;
+mod test_check;
+mod test_check_artifacts;
+mod test_check_range;
 mod test_concurrency;
 mod test_history;
+mod test_hooks;
+mod test_hooks_pr;
 mod test_init;
 mod test_lifecycle;
 mod test_read;
