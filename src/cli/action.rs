@@ -39,6 +39,9 @@ pub fn commit_action(
         render::with_derived_files(snapshot, action(snapshot)?)
     })?;
     render::action(&ctx.output, &ActionReport::new(&committed))?;
+    if committed.commit.is_some() && new_branch.is_none() {
+        super::notify::after_action(ctx, store);
+    }
     Ok(committed)
 }
 

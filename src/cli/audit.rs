@@ -129,7 +129,7 @@ impl RangeAudit {
 }
 
 /// The trusted base and the commits to check, oldest first.
-fn commits_in(store: &Store, range: &str) -> Result<(Option<Oid>, Vec<Oid>), CommandError> {
+pub fn commits_in(store: &Store, range: &str) -> Result<(Option<Oid>, Vec<Oid>), CommandError> {
     let repo = store.repository();
     let resolve = |rev: &str| -> Result<Oid, CommandError> {
         Ok(store

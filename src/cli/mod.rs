@@ -14,6 +14,7 @@ mod context;
 mod diff;
 mod env_vars;
 mod error;
+mod events;
 mod example;
 mod history;
 mod hooks;
@@ -21,6 +22,7 @@ mod init;
 mod input;
 mod lineage;
 mod list;
+mod notify;
 mod promote;
 mod read;
 mod register;
@@ -104,6 +106,8 @@ enum Command {
     Checkout(checkout::CheckoutArgs),
     Push(sync::PushArgs),
     Pull(sync::PullArgs),
+    Events(events::EventsArgs),
+    Notify(notify::NotifyArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -150,6 +154,8 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Checkout(args) => checkout::run(&ctx, args),
         Command::Push(args) => sync::push(&ctx, args),
         Command::Pull(args) => sync::pull(&ctx, args),
+        Command::Events(args) => events::run(&ctx, args),
+        Command::Notify(args) => notify::run(&ctx, args),
     }
 }
 

@@ -133,6 +133,9 @@ pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
     let identity = Identity::from_git(store.repository())?;
     let plan = resolve(ctx, args, &identity)?;
     let committed = execute(ctx, &store, &identity, plan, dry_run)?;
+    if !dry_run {
+        super::notify::after_action(ctx, &store);
+    }
     Ok(render::register(
         &ctx.output,
         &RegisterReport::new(&committed),

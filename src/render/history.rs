@@ -37,7 +37,7 @@ struct HistoryBody<'a> {
 }
 
 /// RFC 3339 UTC of a Unix time.
-pub(crate) fn rfc3339(seconds: i64) -> String {
+pub fn rfc3339(seconds: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(seconds)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())

@@ -29,7 +29,7 @@ pub use check::{CheckFormat, check};
 pub use derived::with_derived_files;
 pub use diff::diff;
 pub use endpoint::{DEFAULT_TEMPLATE, endpoint_manifest};
-pub use history::history;
+pub use history::{history, rfc3339};
 pub use init::init;
 pub use json::{ArtifactJson, JSON_SCHEMA_VERSION, VersionJson};
 pub use lineage::{LineageReport, lineage};

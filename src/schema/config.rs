@@ -26,6 +26,52 @@ pub struct ConfigDoc {
     /// `[policy.<Stage>]`: who and what may enter a stage.
     #[serde(default)]
     pub policy: BTreeMap<String, PolicyDoc>,
+    /// `[[notify]]`: webhooks told about registry events.
+    #[serde(default)]
+    pub notify: Vec<NotifyDoc>,
+}
+
+/// One `[[notify]]` target. In a registry's `omgreg.toml` only webhooks are
+/// allowed; `command` is honoured only in the user's own configuration
+/// (`~/.config/omgreg/config.toml`), so a cloned registry never runs anything.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NotifyDoc {
+    pub name: String,
+    /// Where to POST each event as JSON.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A shell command that receives each event as JSON on stdin (user config only).
+    #[serde(default)]
+    pub command: Option<String>,
+    /// Event kinds to deliver (`promoted`, `rolled_back`, ...); all when empty.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// The environment variable holding the HMAC-SHA256 secret.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// `omgreg` (default: `X-Omgreg-Signature: sha256=<hex>`) or `mlflow`
+    /// (`X-MLflow-Signature: v1,<base64>`, for existing MLflow webhook receivers).
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// Seconds per attempt (default 10).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Attempts after the first (default 3), with doubling backoff.
+    #[serde(default)]
+    pub retries: Option<u32>,
+}
+
+/// The user's own configuration, `~/.config/omgreg/config.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UserConfigDoc {
+    #[serde(default)]
+    pub notify: Vec<NotifyDoc>,
+}
+
+impl UserConfigDoc {
+    pub fn parse(path: &str, text: &str) -> Result<Self, SchemaError> {
+        toml::from_str(text).map_err(|err| SchemaError::toml(path, text, &err))
+    }
 }
 
 /// `[signing]`.

@@ -13,7 +13,10 @@ mod stages;
 mod values;
 mod version;
 
-pub use config::{ConfigDoc, EndpointDoc, PolicyDoc, SigningDoc, StageOptionsDoc, StagesSection};
+pub use config::{
+    ConfigDoc, EndpointDoc, NotifyDoc, PolicyDoc, SigningDoc, StageOptionsDoc, StagesSection,
+    UserConfigDoc,
+};
 pub use error::SchemaError;
 pub use model::ModelDoc;
 pub use stages::{StageSlot, StagesDoc};

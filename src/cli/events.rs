@@ -1,0 +1,56 @@
+//! `omgreg events`: the registry events of a range of commits, as JSON lines.
+
+use crate::registry::load_config;
+
+use super::audit::commits_in;
+use super::notify::EventPayload;
+use super::{CommandError, Ctx};
+
+/// Print the registry events of a range of commits.
+///
+/// One event per line (with `--json`, one JSON object per line: registered,
+/// promoted, rolled_back, alias_set, archived, ... with model, version, stage,
+/// commit, author, time), oldest first. RANGE is `A..B` or one revision (default
+/// `HEAD`). Events are derived from tree diffs, like `history`.
+#[derive(Debug, clap::Args)]
+pub struct EventsArgs {
+    /// `A..B` or one revision.
+    #[arg(long, value_name = "A..B", default_value = "HEAD")]
+    range: String,
+}
+
+pub fn run(ctx: &Ctx, args: EventsArgs) -> Result<(), CommandError> {
+    let store = ctx.open_store()?;
+    let registry = store
+        .snapshot(None)
+        .ok()
+        .and_then(|s| load_config(&s).ok())
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let (_, commits) = commits_in(&store, &args.range)?;
+    let mut text = String::new();
+    for commit in commits {
+        for (index, entry) in store.commit_events(commit)?.iter().enumerate() {
+            let payload = EventPayload::new(&registry, entry, index);
+            if ctx.output.json {
+                text.push_str(&serde_json::to_string(&payload).expect("payloads serialize"));
+            } else {
+                let slot = payload
+                    .stage
+                    .clone()
+                    .or(payload.alias.clone().map(|a| format!("@{a}")))
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "{}  {}  {:<12} {}@{} {slot}",
+                    payload.time,
+                    &payload.commit[..12],
+                    payload.event,
+                    payload.model,
+                    payload.version
+                ));
+            }
+            text.push('\n');
+        }
+    }
+    Ok(ctx.output.data(&text)?)
+}
