@@ -39,7 +39,12 @@ const LFS_MARKER: &str = "git lfs pre-push";
 
 pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<(), CommandError> {
     let HooksCommand::Install { server, force } = args.command;
-    let store = ctx.open_store()?;
+    // A server is often empty until its first push: no registry to find yet.
+    let store = match ctx.open_store() {
+        Ok(store) => store,
+        Err(_) if server => Store::open_bare(&ctx.registry_dir)?,
+        Err(err) => return Err(err.into()),
+    };
     let repo = store.repository();
     if server != repo.is_bare() {
         return Err(HookError::WrongKind { server }.into());
@@ -68,7 +73,7 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<(), CommandError> {
             ("pre-push", pre_push(&program, &registry)),
         ]
     };
-    for (name, script) in hooks {
+    for (name, _) in &hooks {
         let path = dir.join(name);
         if let Ok(existing) = std::fs::read_to_string(&path)
             && !existing.contains(MARKER)
@@ -77,6 +82,9 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<(), CommandError> {
         {
             return Err(HookError::Exists { path }.into());
         }
+    }
+    for (name, script) in hooks {
+        let path = dir.join(name);
         write_executable(&path, &script)?;
         ctx.output
             .status(&format!("Installed `{}`", path.display()));
@@ -123,8 +131,13 @@ failed=0
 while read -r local_ref local_sha remote_ref remote_sha; do
     [ -z "$local_sha" ] && continue
     case "$local_sha" in *[!0]*) ;; *) continue ;; esac
-    case "$remote_sha" in *[!0]*) range="$remote_sha..$local_sha" ;; *) range="$local_sha" ;; esac
-    "$omgreg" -C "$registry" check --range "$range" || failed=1
+    case "$remote_sha" in
+        *[!0]*) range="$remote_sha..$local_sha" ;;
+        *)  # A new branch: judge everything it adds to what the remote has.
+            base=$(git merge-base "refs/remotes/$1/HEAD" "$local_sha" 2>/dev/null || git merge-base HEAD "$local_sha" 2>/dev/null)
+            if [ -n "$base" ] && [ "$base" != "$local_sha" ]; then range="$base..$local_sha"; else range="$local_sha"; fi ;;
+    esac
+    "$omgreg" -C "$registry" check --range "$range" >&2 || failed=1
 done <<OMGREG_REFS
 $input
 OMGREG_REFS
@@ -152,7 +165,12 @@ registry={registry}
 failed=0
 while read -r old new ref; do
     case "$new" in *[!0]*) ;; *) continue ;; esac
-    case "$old" in *[!0]*) range="$old..$new" ;; *) range="$new" ;; esac
+    case "$old" in
+        *[!0]*) range="$old..$new" ;;
+        *)  # A new branch: judge everything it adds to the default branch.
+            base=$(git merge-base HEAD "$new" 2>/dev/null)
+            if [ -n "$base" ] && [ "$base" != "$new" ]; then range="$base..$new"; else range="$new"; fi ;;
+    esac
     echo "omgreg: checking $ref ($range)" >&2
     if ! "$omgreg" -C "$registry" check --range "$range" >&2; then
         failed=1

@@ -10,12 +10,15 @@ use crate::registry::{
 use super::references::line_of;
 use super::{Finding, Rule};
 
-/// Judges every version that entered a stage between `base` and `head`.
+/// Judges every version that entered a stage between `base` and `head` (one commit
+/// and its parent, or a staged tree and HEAD); `rolled_back` lists the (model,
+/// stage) pairs a rollback moved, per the commit's trailers.
 pub fn check_transitions(
     base: &dyn Snapshot,
     head: &dyn Snapshot,
     policy: &RegistryConfig,
     head_config: &RegistryConfig,
+    rolled_back: &[(String, String)],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let models: Vec<ModelName> = head
@@ -32,6 +35,14 @@ pub fn check_transitions(
             load_assignments(base, policy, &model).unwrap_or_else(|_| Assignments::default());
         let stages_file = format!("models/{model}/stages.yaml");
         for (stage, held) in &after.stages {
+            // A rollback returns a version to a stage it held: not a promotion, so
+            // neither `from` nor the gates apply (as for `omgreg rollback` itself).
+            let returned = rolled_back
+                .iter()
+                .any(|(m, s)| m == model.as_str() && s.eq_ignore_ascii_case(stage));
+            if returned {
+                continue;
+            }
             for version in held.iter().filter(|v| !before.holders(stage).contains(v)) {
                 let line = line_of(head, &stages_file, &version.to_string());
                 let source = before.stage_of(version).unwrap_or("None").to_owned();

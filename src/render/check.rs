@@ -89,11 +89,18 @@ pub fn check(
             let mut text = String::new();
             for f in findings {
                 text.push_str(&format!("error[{}]: {}\n", f.rule.code(), f.message));
+                let commit = f
+                    .commit
+                    .as_deref()
+                    .map(|c| format!(" (commit {})", &c[..c.len().min(12)]))
+                    .unwrap_or_default();
                 match (&f.file, f.line, &f.commit) {
                     (Some(file), Some(line), _) => {
-                        text.push_str(&format!("  --> {prefix}{file}:{line}\n"))
+                        text.push_str(&format!("  --> {prefix}{file}:{line}{commit}\n"))
                     }
-                    (Some(file), None, _) => text.push_str(&format!("  --> {prefix}{file}\n")),
+                    (Some(file), None, _) => {
+                        text.push_str(&format!("  --> {prefix}{file}{commit}\n"))
+                    }
                     (None, _, Some(commit)) => text.push_str(&format!(
                         "  --> commit {}\n",
                         &commit[..commit.len().min(12)]

@@ -52,6 +52,29 @@ impl Store {
 }
 
 impl Store {
+    /// The (model, stage or alias) pairs `omgreg rollback` moved in `commit`, per its
+    /// trailers.
+    pub fn rollback_slots(&self, commit: Oid) -> Result<Vec<(String, String)>, StoreError> {
+        let found = self
+            .repo
+            .find_commit(commit)
+            .git_context("reading a commit")?;
+        let trailers = trailers(&String::from_utf8_lossy(found.message_bytes()));
+        let models: Vec<&String> = trailers
+            .iter()
+            .filter(|(k, _)| k == "Omgreg-Model")
+            .map(|(_, v)| v)
+            .collect();
+        Ok(models
+            .into_iter()
+            .flat_map(|model| {
+                rolled_back_slots(&trailers, model)
+                    .into_iter()
+                    .map(move |slot| (model.clone(), slot))
+            })
+            .collect())
+    }
+
     /// The registry events of one commit, against its first parent.
     pub fn commit_events(&self, commit: Oid) -> Result<Vec<HistoryEntry>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;

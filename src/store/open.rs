@@ -47,6 +47,21 @@ impl Store {
         }
     }
 
+    /// Opens a bare repository that may not hold a registry yet (a server before its
+    /// first push); the registry is then at its root.
+    pub fn open_bare(start: &Path) -> Result<Self, StoreError> {
+        let repo = open_repository(start)?;
+        if !repo.is_bare() {
+            return Err(StoreError::NotARegistry {
+                path: start.to_owned(),
+            });
+        }
+        Ok(Self {
+            repo,
+            prefix: String::new(),
+        })
+    }
+
     /// Opens `dir` as the root of a registry to be created: finds the repository around
     /// it, or `git init`s one there.
     pub fn for_init(dir: &Path) -> Result<Self, StoreError> {

@@ -385,7 +385,6 @@ fn a_stage_move_by_a_signer_the_base_does_not_list_is_a_signer_error() {
 }
 
 #[test]
-#[ignore = "bug: transition judged on the range's net change, not per commit"]
 fn two_allowed_promotions_in_one_range_are_not_a_transition_error() {
     let env = TestEnv::new();
     let (reg, range) = gated_registry(&env);
@@ -406,7 +405,6 @@ fn two_allowed_promotions_in_one_range_are_not_a_transition_error() {
 }
 
 #[test]
-#[ignore = "bug: check judges a rollback by promote's `from` rule"]
 fn a_rollback_is_not_judged_as_a_promotion() {
     let env = TestEnv::new();
     let reg = example_registry(&env);

@@ -158,7 +158,6 @@ fn the_server_refuses_a_modified_registered_version_on_any_branch() {
 }
 
 #[test]
-#[ignore = "bug: a pushed new branch is judged by its tip commit only"]
 fn the_server_judges_every_commit_of_a_new_branch() {
     let env = TestEnv::new();
     let (server, work) = served(&env);
@@ -289,7 +288,6 @@ fn pre_push_refuses_a_violating_range_before_it_leaves() {
 }
 
 #[test]
-#[ignore = "bug: the pre-push hook prints findings on stdout, not stderr"]
 fn pre_push_findings_are_on_stderr() {
     let env = TestEnv::new();
     let reg = example_registry(&env);
@@ -385,7 +383,6 @@ fn a_foreign_hook_is_kept_unless_forced() {
 }
 
 #[test]
-#[ignore = "bug: hooks install writes pre-commit before refusing a foreign pre-push"]
 fn a_refused_install_writes_no_hook() {
     let env = TestEnv::new();
     let reg = example_registry(&env);
@@ -433,7 +430,6 @@ fn server_hooks_go_in_bare_repositories_and_client_hooks_in_working_ones() {
 }
 
 #[test]
-#[ignore = "bug: hooks install --server refuses an empty bare repository"]
 fn server_hooks_can_be_installed_before_the_first_push() {
     let env = TestEnv::new();
     let reg = example_registry(&env);

@@ -96,8 +96,10 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
         None => (store.snapshot(args.rev.as_deref())?, None, None),
     };
     check_state(&store, &head, args.artifacts, &mut findings)?;
-    if let Some(base) = &base {
-        check_changes(base, &head, &mut findings);
+    match (&base, &audit) {
+        (Some(base), Some(audit)) => check_range(&store, audit, base, &head, &mut findings)?,
+        (Some(base), None) => check_changes(base, &head, &mut findings),
+        _ => {}
     }
     if let Some(audit) = &audit {
         check_commits(&store, audit, &mut findings)?;
@@ -132,7 +134,8 @@ fn check_state(
     Ok(())
 }
 
-/// Rules on what changed from `base` to `head`, judged by `base`'s policy.
+/// Rules on what changed from `base` to `head`, judged by `base`'s policy: for a
+/// staged tree against HEAD.
 fn check_changes(base: &dyn Snapshot, head: &dyn Snapshot, findings: &mut Vec<Finding>) {
     findings.extend(policy::check_immutability(base, head));
     let (Ok(head_config), policy) = (policy::usable_config(head), policy::usable_config(base))
@@ -140,7 +143,55 @@ fn check_changes(base: &dyn Snapshot, head: &dyn Snapshot, findings: &mut Vec<Fi
         return;
     };
     let policy = policy.unwrap_or_else(|_| head_config.clone());
-    findings.extend(policy::check_transitions(base, head, &policy, &head_config));
+    findings.extend(policy::check_transitions(
+        base,
+        head,
+        &policy,
+        &head_config,
+        &[],
+    ));
+}
+
+/// Rules on what a range did: immutability from BASE to HEAD as a whole, and each
+/// commit's stage moves one by one (two steps up the ladder are two allowed moves,
+/// not one jump), all judged by BASE's policy. Merge commits are skipped for moves:
+/// the commits they bring are judged themselves.
+fn check_range(
+    store: &Store,
+    audit: &RangeAudit,
+    base: &dyn Snapshot,
+    head: &dyn Snapshot,
+    findings: &mut Vec<Finding>,
+) -> Result<(), CommandError> {
+    findings.extend(policy::check_immutability(base, head));
+    let Ok(head_config) = policy::usable_config(head) else {
+        return Ok(());
+    };
+    let policy = policy::usable_config(base).unwrap_or_else(|_| head_config.clone());
+    for commit in &audit.commits {
+        let found = store.find_commit(&commit.to_string())?;
+        if found.parent_count() != 1 {
+            continue;
+        }
+        let after = store.snapshot_at(*commit)?;
+        let before = store.snapshot_at(found.parent_id(0).map_err(|source| {
+            crate::store::StoreError::Git {
+                what: "reading a commit's parent",
+                source,
+            }
+        })?)?;
+        let Ok(after_config) = policy::usable_config(&after) else {
+            continue;
+        };
+        let rolled_back = store.rollback_slots(*commit)?;
+        let id = commit.to_string();
+        findings.extend(
+            policy::check_transitions(&before, &after, &policy, &after_config, &rolled_back)
+                .into_iter()
+                .map(|finding| finding.in_commit(&id)),
+        );
+    }
+    Ok(())
 }
 
 /// Signatures and signers of each commit of the range.
