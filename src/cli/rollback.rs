@@ -126,9 +126,15 @@ fn previous_version(
     }
     let assignments = load_assignments(snapshot, &config, model)?;
     let current = assignments.holder(slot).cloned();
+    // Why earlier holders were passed over, to say so when nothing is left.
+    let skipped = std::cell::RefCell::new(Vec::<String>::new());
     let nothing = || RegistryError::NothingToRollBack {
         model: model.to_string(),
         slot: slot.to_string(),
+        skipped: match skipped.borrow().as_slice() {
+            [] => String::new(),
+            reasons => format!(" (skipped: {})", reasons.join("; ")),
+        },
     };
     let Some(head) = snapshot.commit() else {
         return Err(nothing());
@@ -147,9 +153,21 @@ fn previous_version(
         })?;
         // Skipped: archived versions, versions whose artifacts are gone, and versions
         // holding another stage (a version holds one stage at a time).
-        let elsewhere = matches!(slot, Slot::Stage(_)) && assignments.stage_of(version).is_some();
-        Ok(!elsewhere
-            && loaded.is_some_and(|v| v.status == Status::Active && artifacts_present(&lfs, &v)))
+        let reason = match &loaded {
+            None => Some("is not registered"),
+            Some(v) if v.status == Status::Archived => Some("is archived"),
+            _ if matches!(slot, Slot::Stage(_)) && assignments.stage_of(version).is_some() => {
+                Some("holds another stage")
+            }
+            Some(v) if !artifacts_present(&lfs, v) => {
+                Some("has artifacts missing from the local LFS store")
+            }
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            skipped.borrow_mut().push(format!("`{version}` {reason}"));
+        }
+        Ok(reason.is_none())
     };
     registry::rollback_target(current.as_ref(), history, usable)?.ok_or_else(nothing)
 }

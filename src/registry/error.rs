@@ -244,12 +244,18 @@ pub enum RegistryError {
     )]
     RollbackShared { stage: String },
 
-    #[error("nothing to roll back to for `{model}` {slot}")]
+    #[error("nothing to roll back to for `{model}` {slot}{skipped}")]
     #[diagnostic(
         code(omgreg::rollback::nothing),
-        help("no earlier usable version held it; name one with `--to-version`")
+        help(
+            "no earlier usable version held it; name one with `--to-version`, or fetch missing artifacts (`git lfs fetch`)"
+        )
     )]
-    NothingToRollBack { model: String, slot: String },
+    NothingToRollBack {
+        model: String,
+        slot: String,
+        skipped: String,
+    },
 
     #[error("invalid template `{path}`: {message}")]
     #[diagnostic(
