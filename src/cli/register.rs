@@ -109,6 +109,10 @@ pub struct RegisterArgs {
     #[arg(short = 'm', long = "message", value_name = "MSG")]
     message: Option<String>,
 
+    /// Also tag the commit `<model>@<version>` (a lightweight Git tag).
+    #[arg(long)]
+    git_tag: bool,
+
     /// Print the change that would be committed, and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -128,11 +132,16 @@ pub(crate) struct Plan {
 }
 
 pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
-    let dry_run = args.dry_run;
+    let (dry_run, git_tag) = (args.dry_run, args.git_tag);
     let store = ctx.open_store()?;
     let identity = Identity::from_git(store.repository())?;
     let plan = resolve(ctx, args, &identity)?;
     let committed = execute(ctx, &store, &identity, plan, dry_run)?;
+    if let (true, Some(commit), crate::registry::Event::Registered { model, version }) =
+        (git_tag, committed.commit, &committed.change.event)
+    {
+        store.tag(&format!("{model}@{version}"), commit)?;
+    }
     if !dry_run {
         super::notify::after_action(ctx, &store);
     }

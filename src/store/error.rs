@@ -86,7 +86,7 @@ pub enum StoreError {
     #[diagnostic(code(omgreg::sign::failed), help("{help}"))]
     Signing { message: String, help: String },
 
-    #[error("branch `{branch}` already exists")]
+    #[error("`{branch}` already exists")]
     #[diagnostic(
         code(omgreg::store::branch_exists),
         help("name another with `--branch NAME`, or delete it: `git branch -D`")

@@ -151,6 +151,21 @@ impl Store {
         })
     }
 
+    /// Creates the lightweight tag `name` on `commit` (refused when it exists).
+    pub fn tag(&self, name: &str, commit: Oid) -> Result<(), StoreError> {
+        let object = self
+            .repo
+            .find_object(commit, None)
+            .git_context("reading a commit")?;
+        match self.repo.tag_lightweight(name, &object, false) {
+            Ok(_) => Ok(()),
+            Err(err) if err.code() == ErrorCode::Exists => Err(StoreError::BranchExists {
+                branch: format!("refs/tags/{name}"),
+            }),
+            Err(err) => Err(err).git_context("creating the tag"),
+        }
+    }
+
     /// The message of `commit`.
     pub fn commit_message(&self, commit: Oid) -> Result<String, StoreError> {
         let commit = self
