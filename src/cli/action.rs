@@ -7,6 +7,15 @@ use crate::store::{Committed, Identity, Store, TreeSnapshot, TxOptions};
 use super::signing::Signing;
 use super::{CommandError, Ctx};
 
+/// What a writing command needs: the registry, who writes, and how it is signed
+/// (failing before anything is written when signing is required but impossible).
+pub fn open_writer(ctx: &Ctx) -> Result<(Store, Identity, Signing), CommandError> {
+    let store = ctx.open_store()?;
+    let identity = Identity::from_git(store.repository())?;
+    let signing = super::signing::prepare(ctx, &store, &identity)?;
+    Ok((store, identity, signing))
+}
+
 /// Runs `action` as one commit (with model cards and endpoints re-rendered in it)
 /// and reports it.
 pub fn run_action(

@@ -1,10 +1,9 @@
 //! `omgreg alias set|rm`: free-form pointers like `@champion`.
 
 use crate::registry::{self, ModelName, ModelRef};
-use crate::store::Identity;
 
-use super::action::run_action;
-use super::{CommandError, Ctx, signing};
+use super::action::{open_writer, run_action};
+use super::{CommandError, Ctx};
 
 /// Set or remove an alias.
 ///
@@ -59,9 +58,7 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             dry_run,
         } => {
             let target: ModelRef = target.parse()?;
-            let store = ctx.open_store()?;
-            let identity = Identity::from_git(store.repository())?;
-            let signing = signing::prepare(ctx, &store, &identity)?;
+            let (store, identity, signing) = open_writer(ctx)?;
             run_action(ctx, &store, &identity, &signing, dry_run, &mut |snapshot| {
                 registry::set_alias(snapshot, &target, &alias, message.clone())
             })
@@ -73,9 +70,7 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             dry_run,
         } => {
             let model: ModelName = model.parse()?;
-            let store = ctx.open_store()?;
-            let identity = Identity::from_git(store.repository())?;
-            let signing = signing::prepare(ctx, &store, &identity)?;
+            let (store, identity, signing) = open_writer(ctx)?;
             run_action(ctx, &store, &identity, &signing, dry_run, &mut |snapshot| {
                 registry::remove_alias(snapshot, &model, &alias, message.clone())
             })

@@ -1,10 +1,9 @@
 //! `omgreg archive` and `omgreg unarchive`.
 
 use crate::registry::{self, ArchiveRequest, ModelRef};
-use crate::store::Identity;
 
-use super::action::{actor, message, run_action};
-use super::{CommandError, Ctx, signing};
+use super::action::{actor, message, open_writer, run_action};
+use super::{CommandError, Ctx};
 
 /// Archive a version.
 ///
@@ -52,9 +51,7 @@ pub struct UnarchiveArgs {
 
 pub fn run(ctx: &Ctx, args: ArchiveArgs) -> Result<(), CommandError> {
     let target: ModelRef = args.target.parse()?;
-    let store = ctx.open_store()?;
-    let identity = Identity::from_git(store.repository())?;
-    let signing = signing::prepare(ctx, &store, &identity)?;
+    let (store, identity, signing) = open_writer(ctx)?;
     let request = ArchiveRequest {
         target,
         message: message(Some(&args.reason), args.message),
@@ -74,9 +71,7 @@ pub fn run(ctx: &Ctx, args: ArchiveArgs) -> Result<(), CommandError> {
 
 pub fn run_unarchive(ctx: &Ctx, args: UnarchiveArgs) -> Result<(), CommandError> {
     let target: ModelRef = args.target.parse()?;
-    let store = ctx.open_store()?;
-    let identity = Identity::from_git(store.repository())?;
-    let signing = signing::prepare(ctx, &store, &identity)?;
+    let (store, identity, signing) = open_writer(ctx)?;
     run_action(
         ctx,
         &store,

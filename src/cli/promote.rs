@@ -1,9 +1,8 @@
 //! `omgreg promote`: move versions to a stage.
 
 use crate::registry::{self, ModelRef, PromoteRequest, RefTarget};
-use crate::store::Identity;
 
-use super::action::{actor, commit_action};
+use super::action::{actor, commit_action, open_writer};
 use super::transport::{compare_url, push_branch};
 use super::{ArgError, CommandError, Ctx, signing};
 
@@ -77,9 +76,7 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
     if targets.is_empty() {
         return Err(ArgError::ModelMissing { command: "promote" }.into());
     }
-    let store = ctx.open_store()?;
-    let identity = Identity::from_git(store.repository())?;
-    let signing = signing::prepare(ctx, &store, &identity)?;
+    let (store, identity, signing) = open_writer(ctx)?;
     let signer_principals = signing::principals_for_policy(&store, &signing)?;
     let request = PromoteRequest {
         targets,

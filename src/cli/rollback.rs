@@ -4,9 +4,9 @@ use crate::registry::{
     self, Digest, ModelName, ModelVersion, RegistryError, Slot, SnapshotError, Status, VersionId,
     load_assignments, load_config, load_version,
 };
-use crate::store::{Identity, Store, TreeSnapshot};
+use crate::store::{Store, TreeSnapshot};
 
-use super::action::{message, run_action};
+use super::action::{message, open_writer, run_action};
 use super::{CommandError, Ctx, signing};
 
 /// Roll a stage (or alias) back to the version it held before.
@@ -66,9 +66,7 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<(), CommandError> {
         .as_deref()
         .map(str::parse::<VersionId>)
         .transpose()?;
-    let store = ctx.open_store()?;
-    let identity = Identity::from_git(store.repository())?;
-    let signing = signing::prepare(ctx, &store, &identity)?;
+    let (store, identity, signing) = open_writer(ctx)?;
     let principals = signing::principals_for_policy(&store, &signing)?;
     let body = message(args.reason.as_deref(), args.message);
     run_action(

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::registry::{ModelName, Snapshot};
+use crate::registry::Snapshot;
 use crate::schema::{self, VersionDoc};
 
 use super::references::line_of;
@@ -12,12 +12,7 @@ use super::{Finding, Rule};
 /// Compares every version file of `base` with `head`.
 pub fn check_immutability(base: &dyn Snapshot, head: &dyn Snapshot) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let models: Vec<ModelName> = base
-        .list("models")
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|name| name.parse().ok())
-        .collect();
+    let models = crate::registry::model_names(base);
     for model in models {
         let dir = format!("models/{model}/versions");
         for file in base.list(&dir).unwrap_or_default() {

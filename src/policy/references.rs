@@ -2,8 +2,8 @@
 //! name existing models; lineage parents exist.
 
 use crate::registry::{
-    ModelName, ModelRef, RefTarget, RegistryConfig, Snapshot, Status, load_assignments,
-    load_version, model_exists, version_ids,
+    ModelRef, RefTarget, RegistryConfig, Snapshot, Status, load_assignments, load_version,
+    model_exists, version_ids,
 };
 
 use super::{Finding, Rule};
@@ -11,12 +11,7 @@ use super::{Finding, Rule};
 /// Checks every pointer of the registry.
 pub fn check_references(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let models: Vec<ModelName> = snapshot
-        .list("models")
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|name| name.parse().ok())
-        .collect();
+    let models = crate::registry::model_names(snapshot);
     for model in &models {
         let stages_file = format!("models/{model}/stages.yaml");
         let Ok(assignments) = load_assignments(snapshot, config, model) else {

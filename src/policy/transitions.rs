@@ -3,8 +3,8 @@
 //! base (a change cannot loosen the policy it is judged by).
 
 use crate::registry::{
-    Assignments, ModelName, RegistryConfig, Snapshot, describe_gate_failures, failed_gates,
-    load_assignments, load_version,
+    Assignments, RegistryConfig, Snapshot, describe_gate_failures, failed_gates, load_assignments,
+    load_version,
 };
 
 use super::references::line_of;
@@ -21,12 +21,7 @@ pub fn check_transitions(
     rolled_back: &[(String, String)],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let models: Vec<ModelName> = head
-        .list("models")
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|name| name.parse().ok())
-        .collect();
+    let models = crate::registry::model_names(head);
     for model in models {
         let Ok(after) = load_assignments(head, head_config, &model) else {
             continue;

@@ -49,7 +49,7 @@ pub use rollback::{SlotChange, resolve_slot, rollback, rollback_target};
 pub use snapshot::load_model;
 pub use snapshot::{
     CONFIG_FILE, MemorySnapshot, Snapshot, SnapshotError, load_assignments, load_config,
-    load_version, model_exists, version_ids,
+    load_version, model_exists, model_names, version_ids,
 };
 pub use stage::{Assignments, OnReplace, StageDef, StageLadder, validate_alias};
 pub use version::{ModelVersion, Status};

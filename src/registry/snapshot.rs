@@ -100,6 +100,17 @@ pub fn load_config(snapshot: &dyn Snapshot) -> Result<RegistryConfig, RegistryEr
     RegistryConfig::try_from(doc)
 }
 
+/// The models of the registry (folders under `models/` with valid names), in tree
+/// order; unreadable or invalid entries are left to `check` to report.
+pub fn model_names(snapshot: &dyn Snapshot) -> Vec<ModelName> {
+    snapshot
+        .list("models")
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|name| name.parse().ok())
+        .collect()
+}
+
 /// Whether `model` has been registered (its folder exists).
 pub fn model_exists(snapshot: &dyn Snapshot, model: &ModelName) -> Result<bool, RegistryError> {
     Ok(snapshot.exists(&super::model_dir(model))?)

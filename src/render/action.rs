@@ -45,18 +45,7 @@ pub fn action(output: &Output, report: &ActionReport) -> std::io::Result<()> {
         ));
     }
     if report.commit.dry_run {
-        let mut text = format!(
-            "would commit `{}` on `{}`:\n",
-            report.subject, report.commit.branch
-        );
-        for file in &report.commit.files {
-            let verb = if report.commit.removed.contains(file) {
-                "remove"
-            } else {
-                "write"
-            };
-            text.push_str(&format!("  {verb} {file}\n"));
-        }
+        let text = report.commit.dry_run_text(&report.subject);
         return output.data(&text);
     }
     let commit = report.commit.commit.as_deref().unwrap_or_default();

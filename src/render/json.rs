@@ -133,6 +133,21 @@ pub struct CommitSummary {
 }
 
 impl CommitSummary {
+    /// What a dry run would commit: `would commit `SUBJECT` on `BRANCH`:` and a
+    /// line per file.
+    pub fn dry_run_text(&self, subject: &str) -> String {
+        let mut text = format!("would commit `{subject}` on `{}`:\n", self.branch);
+        for file in &self.files {
+            let verb = if self.removed.contains(file) {
+                "remove"
+            } else {
+                "write"
+            };
+            text.push_str(&format!("  {verb} {file}\n"));
+        }
+        text
+    }
+
     pub fn of(committed: &crate::store::Committed) -> Self {
         Self {
             branch: committed

@@ -159,15 +159,7 @@ pub fn lineage(
 
 fn describe_sources(text: &mut String, indent: &str, doc: &crate::schema::VersionDoc) {
     if let Some(data) = &doc.data {
-        let parts: Vec<String> = [
-            ("version", &data.version),
-            ("uri", &data.uri),
-            ("hash", &data.hash),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-        .collect();
-        let _ = writeln!(text, "{indent}data: {}", parts.join(" "));
+        let _ = writeln!(text, "{indent}data: {}", super::data_summary(data, " "));
     }
     if let Some(code) = &doc.code {
         let repo = code.repo.as_deref().unwrap_or("-");

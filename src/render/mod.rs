@@ -41,6 +41,19 @@ pub use resolve::{ResolveMode, resolve};
 pub use show::show;
 pub use verify::{CommitVerdict, verify};
 
+/// `version=2026-05  uri=s3://...  hash=...`: the data reference's set fields.
+pub(crate) fn data_summary(data: &crate::schema::DataDoc, separator: &str) -> String {
+    [
+        ("version", &data.version),
+        ("uri", &data.uri),
+        ("hash", &data.hash),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.as_ref().map(|value| format!("{key}={value}")))
+    .collect::<Vec<_>>()
+    .join(separator)
+}
+
 /// A human-readable size: `5.0 MiB`.
 pub(crate) fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

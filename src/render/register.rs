@@ -55,18 +55,7 @@ pub fn register(output: &Output, report: &RegisterReport) -> std::io::Result<()>
     }
     let reference = format!("{}@{}", report.model, report.version);
     if report.commit.dry_run {
-        let mut text = format!(
-            "would commit `register {reference}` on `{}`:\n",
-            report.commit.branch
-        );
-        for file in &report.commit.files {
-            let verb = if report.commit.removed.contains(file) {
-                "remove"
-            } else {
-                "write"
-            };
-            text.push_str(&format!("  {verb} {file}\n"));
-        }
+        let mut text = report.commit.dry_run_text(&format!("register {reference}"));
         if let Some(yaml) = &report.version_yaml {
             text.push('\n');
             text.push_str(yaml);

@@ -43,15 +43,7 @@ pub fn show(output: &Output, commit: Option<String>, row: &VersionRow) -> std::i
         );
     }
     if let Some(data) = &doc.data {
-        let parts: Vec<String> = [
-            ("version", &data.version),
-            ("uri", &data.uri),
-            ("hash", &data.hash),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| value.as_ref().map(|value| format!("{key}={value}")))
-        .collect();
-        field("data", &parts.join("  "));
+        field("data", &super::data_summary(data, "  "));
     }
     if let Some(archived) = &doc.archived {
         field(

@@ -2,9 +2,7 @@
 //! digest and size, and the object is in the local store with that content.
 
 use crate::policy::{Finding, Rule};
-use crate::registry::{
-    Digest, ModelName, RegistryConfig, Snapshot, artifact_path, load_version, version_ids,
-};
+use crate::registry::{Digest, RegistryConfig, Snapshot, artifact_path, load_version, version_ids};
 use crate::store::{LfsPointer, Store, hash_file};
 
 /// Checks the artifacts of every version, hashing each local object.
@@ -15,12 +13,7 @@ pub fn check_artifacts(
 ) -> Vec<Finding> {
     let lfs = store.lfs();
     let mut findings = Vec::new();
-    let models: Vec<ModelName> = snapshot
-        .list("models")
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|name| name.parse().ok())
-        .collect();
+    let models = crate::registry::model_names(snapshot);
     for model in &models {
         for version in version_ids(snapshot, model).unwrap_or_default() {
             let Ok(Some(found)) = load_version(snapshot, model, &version) else {

@@ -1,18 +1,13 @@
 //! Rule `generated`: model cards and endpoint manifests are what omgreg renders.
 
 use crate::policy::{Finding, Rule};
-use crate::registry::{ModelName, RegistryConfig, Snapshot, card_file};
+use crate::registry::{RegistryConfig, Snapshot, card_file};
 use crate::render::{endpoint_manifest, model_card};
 
 /// Compares every model card and endpoint file with a fresh rendering.
 pub fn check_generated(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let models: Vec<ModelName> = snapshot
-        .list("models")
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|name| name.parse().ok())
-        .collect();
+    let models = crate::registry::model_names(snapshot);
     for model in &models {
         let path = card_file(model);
         // A broken model is reported by the schema rule; its card cannot be judged.
