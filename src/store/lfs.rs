@@ -95,8 +95,8 @@ impl LfsStore {
     ///
     /// The copy goes to a temporary file under `lfs/tmp` and is renamed to its final
     /// path only once complete, so an interrupted ingest never leaves a partial object
-    /// where Git LFS would find it. Reading and hashing run on this thread, writing on
-    /// another, so the two overlap. `progress` receives the bytes done so far.
+    /// where Git LFS would find it. Reading, hashing (this thread) and writing overlap
+    /// on three threads. `progress` receives the bytes done so far.
     pub fn ingest(
         &self,
         source: &Path,
@@ -111,60 +111,72 @@ impl LfsStore {
             .io_context("creating a temporary file in", &tmp_dir)?;
         let temp_path = temp.path().to_owned();
         let (digest, size) = std::thread::scope(|scope| {
-            let (work_tx, work_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(IN_FLIGHT);
+            // Three stages overlap: a reader thread, this thread hashing (and reporting
+            // progress), a writer thread. Each chunk goes to both consumers and comes
+            // back to the reader from each; the second return recycles the buffer.
+            let (hash_tx, hash_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(IN_FLIGHT);
+            let (write_tx, write_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(IN_FLIGHT);
             let (back_tx, back_rx) = mpsc::channel::<Arc<Vec<u8>>>();
+            let writer_back = back_tx.clone();
             let output = temp.as_file_mut();
             let writer = scope.spawn(move || -> std::io::Result<()> {
-                for chunk in work_rx {
+                for chunk in write_rx {
                     output.write_all(&chunk)?;
                     // The reader may be gone after an error; the buffer is then dropped.
-                    let _ = back_tx.send(chunk);
+                    let _ = writer_back.send(chunk);
                 }
                 Ok(())
             });
+            let reader = scope.spawn(move || -> std::io::Result<()> {
+                let mut pool: Vec<Vec<u8>> = Vec::new();
+                let mut allocated = 0;
+                loop {
+                    let mut buffer = match pool.pop() {
+                        Some(buffer) => buffer,
+                        None if allocated < 2 * IN_FLIGHT + 2 => {
+                            allocated += 1;
+                            vec![0; CHUNK]
+                        }
+                        None => loop {
+                            match back_rx.recv() {
+                                Ok(chunk) => match Arc::try_unwrap(chunk) {
+                                    Ok(buffer) => break buffer,
+                                    Err(_) => continue, // the other consumer still holds it
+                                },
+                                Err(_) => return Ok(()),
+                            }
+                        },
+                    };
+                    buffer.resize(CHUNK, 0);
+                    let filled = read_full(&mut input, &mut buffer)?;
+                    if filled == 0 {
+                        return Ok(());
+                    }
+                    buffer.truncate(filled);
+                    let chunk = Arc::new(buffer);
+                    if hash_tx.send(Arc::clone(&chunk)).is_err() || write_tx.send(chunk).is_err() {
+                        return Ok(()); // a consumer failed; its error is reported
+                    }
+                    while let Ok(returned) = back_rx.try_recv() {
+                        if let Ok(buffer) = Arc::try_unwrap(returned) {
+                            pool.push(buffer);
+                        }
+                    }
+                    if filled < CHUNK {
+                        return Ok(());
+                    }
+                }
+            });
             let mut hasher = Sha256::new();
             let mut total = 0u64;
-            let mut pool: Vec<Vec<u8>> = Vec::new();
-            let mut allocated = 0;
-            let read_result = loop {
-                let mut buffer = match pool.pop() {
-                    Some(buffer) => buffer,
-                    None if allocated < IN_FLIGHT + 1 => {
-                        allocated += 1;
-                        vec![0; CHUNK]
-                    }
-                    None => match back_rx.recv() {
-                        Ok(chunk) => Arc::try_unwrap(chunk).unwrap_or_else(|_| vec![0; CHUNK]),
-                        Err(_) => break Ok(()),
-                    },
-                };
-                buffer.resize(CHUNK, 0);
-                let filled = match read_full(&mut input, &mut buffer) {
-                    Ok(filled) => filled,
-                    Err(err) => break Err(err),
-                };
-                if filled == 0 {
-                    break Ok(());
-                }
-                buffer.truncate(filled);
-                let chunk = Arc::new(buffer);
-                if work_tx.send(Arc::clone(&chunk)).is_err() {
-                    break Ok(()); // the writer failed; its error is reported below
-                }
+            for chunk in hash_rx {
                 hasher.update(chunk.as_slice());
-                total += filled as u64;
+                total += chunk.len() as u64;
                 progress(total);
-                drop(chunk);
-                while let Ok(returned) = back_rx.try_recv() {
-                    if let Ok(buffer) = Arc::try_unwrap(returned) {
-                        pool.push(buffer);
-                    }
-                }
-                if filled < CHUNK {
-                    break Ok(());
-                }
-            };
-            drop(work_tx);
+                let _ = back_tx.send(chunk);
+            }
+            drop(back_tx);
+            let read_result = reader.join().expect("the LFS reader thread does not panic");
             let write_result = writer.join().expect("the LFS writer thread does not panic");
             read_result.io_context("reading", source)?;
             write_result.io_context("writing", &temp_path)?;
