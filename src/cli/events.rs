@@ -11,7 +11,8 @@ use super::{CommandError, Ctx};
 /// One event per line (with `--json`, one JSON object per line: registered,
 /// promoted, rolled_back, alias_set, archived, ... with model, version, stage,
 /// commit, author, time), oldest first. RANGE is `A..B` or one revision (default
-/// `HEAD`). Events are derived from tree diffs, like `history`.
+/// `HEAD`; for `A..B`, the first-parent commits of B after where A and B meet).
+/// Events are derived from tree diffs, like `history`.
 #[derive(Debug, clap::Args)]
 pub struct EventsArgs {
     /// `A..B` or one revision.
@@ -27,7 +28,21 @@ pub fn run(ctx: &Ctx, args: EventsArgs) -> Result<(), CommandError> {
         .and_then(|s| load_config(&s).ok())
         .map(|c| c.name)
         .unwrap_or_default();
-    let (_, commits) = commits_in(&store, &args.range)?;
+    // Along first parents, like `history` and `notify`: a merged pull request's
+    // events come once, from its merge, not again from the branch's own commits.
+    let commits = match args.range.split_once("..") {
+        Some((base, head)) => {
+            let head = store
+                .find_commit(if head.is_empty() { "HEAD" } else { head })?
+                .id();
+            let base = store
+                .find_commit(if base.is_empty() { "HEAD" } else { base })?
+                .id();
+            let base = store.merge_base(base, head)?;
+            store.first_parent_range(base, head)?
+        }
+        None => commits_in(&store, &args.range)?.1,
+    };
     let mut text = String::new();
     for commit in commits {
         for (index, entry) in store.commit_events(commit)?.iter().enumerate() {

@@ -113,7 +113,8 @@ fn quote(text: &str) -> String {
 fn pre_commit(program: &str, registry: &str) -> String {
     format!(
         "#!/bin/sh\n{MARKER}\n# Checks the staged registry (schema, references, generated files) before a commit.\n\
-         exec {} -C {} check --staged\n",
+         [ -d {} ] || exit 0\nexec {} -C {} check --staged\n",
+        quote(registry),
         quote(program),
         quote(registry)
     )
@@ -128,8 +129,12 @@ omgreg={program}
 registry={registry}
 input=$(cat)
 failed=0
+[ -d "$registry" ] || exit_check=skip
 while read -r local_ref local_sha remote_ref remote_sha; do
     [ -z "$local_sha" ] && continue
+    [ "$exit_check" = skip ] && continue
+    # A remote that moved on refuses the push anyway (not a fast-forward).
+    case "$remote_sha" in *[!0]*) git cat-file -e "$remote_sha^{{commit}}" 2>/dev/null || continue ;; esac
     case "$local_sha" in *[!0]*) ;; *) continue ;; esac
     case "$remote_sha" in
         *[!0]*) range="$remote_sha..$local_sha" ;;
@@ -164,6 +169,8 @@ omgreg={program}
 registry={registry}
 failed=0
 while read -r old new ref; do
+    # Only commits that hold the registry are judged (other branches pass).
+    git cat-file -e "$new:omgreg.toml" 2>/dev/null || continue
     case "$new" in *[!0]*) ;; *) continue ;; esac
     case "$old" in
         *[!0]*) range="$old..$new" ;;

@@ -136,6 +136,16 @@ pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
     let store = ctx.open_store()?;
     let identity = Identity::from_git(store.repository())?;
     let plan = resolve(ctx, args, &identity)?;
+    if git_tag {
+        // Refuse before committing, not after: the tag names a version not known yet
+        // when bumping, so check the exact name only when it is.
+        if let crate::registry::VersionSpec::Exact(version) = &plan.request.version {
+            let name = format!("refs/tags/{}@{version}", plan.request.model);
+            if store.repository().find_reference(&name).is_ok() {
+                return Err(crate::store::StoreError::BranchExists { branch: name }.into());
+            }
+        }
+    }
     let committed = execute(ctx, &store, &identity, plan, dry_run)?;
     if let (true, Some(commit), crate::registry::Event::Registered { model, version }) =
         (git_tag, committed.commit, &committed.change.event)

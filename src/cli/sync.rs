@@ -83,6 +83,16 @@ fn is_rejection(message: &str) -> bool {
 
 pub fn pull(ctx: &Ctx, args: PullArgs) -> Result<(), CommandError> {
     let store = ctx.open_store()?;
+    if !store.prefix().is_empty() {
+        // Replaying registry actions would drop or leave stale the rest of the
+        // repository's files: there, plain Git does the job.
+        return Err(CommandError::User(
+            SyncError::Monorepo {
+                prefix: store.prefix().to_owned(),
+            }
+            .into(),
+        ));
+    }
     let (branch, local) = store.branch_tip()?;
     let short = branch.trim_start_matches("refs/heads/").to_owned();
     let tracking = format!("refs/remotes/{}/{short}", args.remote);
@@ -246,6 +256,15 @@ pub enum SyncError {
         help("run `omgreg pull {remote}`, then push again")
     )]
     Behind { remote: String, branch: String },
+
+    #[error(
+        "the registry is the folder `{prefix}` of a larger repository; `omgreg pull` only syncs whole registries"
+    )]
+    #[diagnostic(
+        code(omgreg::sync::monorepo),
+        help("use `git pull --rebase` (then `omgreg check`); `omgreg push` works as usual")
+    )]
+    Monorepo { prefix: String },
 
     #[error("local action {commit} ({summary}) conflicts with the remote:\n{}", details.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n"))]
     #[diagnostic(

@@ -226,7 +226,6 @@ fn events_prints_a_range_as_json_lines_oldest_first() {
 }
 
 #[test]
-#[ignore = "bug: after a pull that replays local actions, the next delivery resends the whole history"]
 fn a_replaying_pull_does_not_resend_history_already_delivered() {
     let env = TestEnv::new();
     let listener = Listener::start();

@@ -20,9 +20,11 @@ pub struct Target {
 
 #[derive(Debug, Clone)]
 pub enum TargetKind {
+    /// `secret`: `Err(variable)` when `secret_env` names a variable that is not set:
+    /// such a target is never sent to unsigned.
     Webhook {
         url: String,
-        secret: Option<Vec<u8>>,
+        secret: Result<Option<Vec<u8>>, String>,
         style: SignatureStyle,
     },
     /// Only ever built from the user's configuration.
@@ -99,6 +101,11 @@ impl Target {
     fn attempt(&self, body: &str, delivery_id: &str) -> Result<(), String> {
         match &self.kind {
             TargetKind::Webhook { url, secret, style } => {
+                let secret = secret.as_ref().map_err(|var| {
+                    format!(
+                        "the signing secret `{var}` (secret_env) is not set; not sending unsigned"
+                    )
+                })?;
                 let agent = ureq::AgentBuilder::new().timeout(self.timeout).build();
                 let mut request = agent
                     .post(url)
@@ -138,9 +145,16 @@ impl Target {
     }
 }
 
-fn secret(doc: &NotifyDoc) -> Option<Vec<u8>> {
-    let var = doc.secret_env.as_ref()?;
-    std::env::var_os(var).map(|value| value.to_string_lossy().into_owned().into_bytes())
+fn secret(doc: &NotifyDoc) -> Result<Option<Vec<u8>>, String> {
+    let Some(var) = doc.secret_env.as_ref() else {
+        return Ok(None);
+    };
+    match std::env::var_os(var) {
+        Some(value) if !value.is_empty() => {
+            Ok(Some(value.to_string_lossy().into_owned().into_bytes()))
+        }
+        _ => Err(var.clone()),
+    }
 }
 
 fn style(doc: &NotifyDoc) -> SignatureStyle {

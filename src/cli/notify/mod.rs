@@ -113,15 +113,25 @@ fn deliver_pending(ctx: &Ctx, store: &Store, targets: &[Target]) -> Result<usize
         let cursor_ref = format!("refs/omgreg/notified/{}", target.name);
         let cursor = match repo.find_reference(&cursor_ref) {
             Ok(reference) => reference.target(),
-            // A new target starts with the latest commit's events.
-            Err(_) => repo
-                .find_commit(head)
-                .ok()
-                .and_then(|c| c.parent_id(0).ok()),
+            // A new target starts with the latest commit's events; its cursor is set
+            // there first, so a failed first delivery is retried, not lost.
+            Err(_) => {
+                let start = repo
+                    .find_commit(head)
+                    .ok()
+                    .and_then(|c| c.parent_id(0).ok());
+                if let Some(start) = start {
+                    advance(store, &cursor_ref, start)?;
+                }
+                start
+            }
         };
         let commits = match cursor {
+            // History was rewritten under the cursor (a replaying pull, a reset): start
+            // from where it and the branch meet, not from the first commit.
             Some(cursor) if !store.is_ancestor(cursor, head)? => {
-                store.first_parent_range(None, head)?
+                let base = store.merge_base(cursor, head)?;
+                store.first_parent_range(base, head)?
             }
             cursor => store.first_parent_range(cursor, head)?,
         };
