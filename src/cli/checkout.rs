@@ -99,18 +99,10 @@ pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
         )?;
     }
 
-    let mut report = Vec::new();
-    for artifact in &version.doc.artifacts {
-        if let Some(uri) = &artifact.uri {
-            report.push(CheckedOut {
-                path: artifact.path.clone(),
-                sha256: artifact.sha256.clone(),
-                size: artifact.size,
-                status: "linked",
-                uri: Some(uri.clone()),
-            });
-            continue;
-        }
+    // Every object is verified before any file is written: a corrupt or missing one
+    // leaves the destination untouched.
+    let mut verified = Vec::new();
+    for artifact in version.doc.artifacts.iter().filter(|a| a.uri.is_none()) {
         let oid: Digest = artifact.sha256.parse()?;
         let object = lfs.object_path(&oid);
         let (digest, size) = hash_file(&object).map_err(|_| ArgError::ObjectMissing {
@@ -123,17 +115,34 @@ pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
             }
             .into());
         }
+        verified.push((artifact, object, size));
+    }
+    let io = |what: &'static str, path: &std::path::Path| {
+        let path = path.to_owned();
+        move |source| crate::store::StoreError::Io { what, path, source }
+    };
+    let mut report = Vec::new();
+    for (artifact, object, size) in verified {
         let target = dest.join(&artifact.path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir_all(parent).map_err(io("creating", parent))?;
         }
-        std::fs::copy(&object, &target)?;
+        std::fs::copy(&object, &target).map_err(io("writing", &target))?;
         report.push(CheckedOut {
             path: target.display().to_string(),
             sha256: artifact.sha256.clone(),
             size: Some(size),
             status: "written",
             uri: None,
+        });
+    }
+    for artifact in version.doc.artifacts.iter().filter(|a| a.uri.is_some()) {
+        report.push(CheckedOut {
+            path: artifact.path.clone(),
+            sha256: artifact.sha256.clone(),
+            size: artifact.size,
+            status: "linked",
+            uri: artifact.uri.clone(),
         });
     }
     if ctx.output.json {

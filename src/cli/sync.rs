@@ -270,7 +270,7 @@ pub enum SyncError {
     #[diagnostic(
         code(omgreg::sync::conflict),
         help(
-            "nothing local was changed; decide which side wins, e.g. `omgreg rollback` or `git reset` the local action, then pull again"
+            "nothing local was changed (the remote-tracking ref was updated); drop or redo the local action (`git reset --hard HEAD^` if it is the last), then pull again"
         )
     )]
     Conflict {

@@ -40,7 +40,14 @@ pub fn git(store: &Store, args: &[&str]) -> Result<String, CommandError> {
         return Err(CommandError::User(
             GitFailed {
                 command: args.join(" "),
-                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+                // git-lfs reports some failures (missing objects) on stdout.
+                stderr: format!(
+                    "{} {}",
+                    String::from_utf8_lossy(&output.stderr).trim(),
+                    String::from_utf8_lossy(&output.stdout).trim()
+                )
+                .trim()
+                .to_owned(),
             }
             .into(),
         ));

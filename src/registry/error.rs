@@ -170,7 +170,7 @@ pub enum RegistryError {
     #[diagnostic(
         code(omgreg::version::holds_stage),
         help(
-            "a version holds one stage at a time; `omgreg archive --force` clears everything an archived version holds"
+            "move the stage or alias to another version first, or `omgreg archive --force` to clear everything it holds"
         )
     )]
     HoldsSlots {
