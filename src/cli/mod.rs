@@ -26,6 +26,7 @@ mod notify;
 mod promote;
 mod read;
 mod register;
+mod render_cmd;
 mod resolve;
 mod rollback;
 mod show;
@@ -108,6 +109,7 @@ enum Command {
     Pull(sync::PullArgs),
     Events(events::EventsArgs),
     Notify(notify::NotifyArgs),
+    Render(render_cmd::RenderArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -156,6 +158,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Pull(args) => sync::pull(&ctx, args),
         Command::Events(args) => events::run(&ctx, args),
         Command::Notify(args) => notify::run(&ctx, args),
+        Command::Render(args) => render_cmd::run(&ctx, args),
     }
 }
 

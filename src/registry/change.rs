@@ -106,6 +106,10 @@ pub enum Event {
     Replayed {
         models: Vec<ModelName>,
     },
+    /// Model cards and endpoint manifests brought up to date (`omgreg render`).
+    Rendered {
+        models: Vec<ModelName>,
+    },
 }
 
 impl Event {
@@ -121,6 +125,7 @@ impl Event {
             Self::Unarchived { .. } => "unarchive",
             Self::RolledBack { .. } => "rollback",
             Self::Replayed { .. } => "replay",
+            Self::Rendered { .. } => "render",
         }
     }
 
@@ -129,6 +134,10 @@ impl Event {
         match self {
             Self::Initialized { name } if name.is_empty() => "init registry".to_owned(),
             Self::Initialized { name } => format!("init registry {name}"),
+            Self::Rendered { models } if models.len() == 1 => {
+                format!("render the model card and endpoints of {}", models[0])
+            }
+            Self::Rendered { .. } => "render model cards and endpoints".to_owned(),
             Self::Replayed { models } => {
                 let names: Vec<String> = models.iter().map(ToString::to_string).collect();
                 format!("replay {}", names.join(", "))
@@ -167,7 +176,7 @@ impl Event {
         let mut trailers = vec![("Omgreg-Action", self.action().to_owned())];
         let mut push = |key: &'static str, value: String| trailers.push((key, value));
         match self {
-            Self::Initialized { .. } | Self::Replayed { .. } => {}
+            Self::Initialized { .. } | Self::Replayed { .. } | Self::Rendered { .. } => {}
             Self::Registered { model, version } | Self::Unarchived { model, version } => {
                 push("Omgreg-Model", model.to_string());
                 push("Omgreg-Version", version.to_string());
@@ -237,7 +246,7 @@ impl Event {
     pub fn models(&self) -> Vec<&ModelName> {
         match self {
             Self::Initialized { .. } => Vec::new(),
-            Self::Replayed { models } => models.iter().collect(),
+            Self::Replayed { models } | Self::Rendered { models } => models.iter().collect(),
             Self::Promoted { moves } => moves.iter().map(|m| &m.model).collect(),
             Self::Registered { model, .. }
             | Self::AliasSet { model, .. }

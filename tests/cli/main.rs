@@ -19,6 +19,7 @@ mod test_notify_commands;
 mod test_notify_retries;
 mod test_read;
 mod test_register;
+mod test_render;
 mod test_rollback;
 mod test_signing;
 mod test_sync;
