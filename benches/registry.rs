@@ -1,19 +1,30 @@
 //! Whole-process benchmarks of `omgreg` on generated registries.
 //!
-//! Run with `cargo bench --bench registry` (release build). Prints a Markdown table to
+//! Run with `cargo bench --bench registry` (release build). Prints Markdown tables to
 //! stdout and progress to stderr. Every figure is a median of whole-process wall-clock
 //! times (spawn to exit), reported with a baseline measured in the same run, runs of
 //! the command and of its baseline interleaved:
 //!
-//! - read commands and `register` without artifacts against `git rev-parse HEAD` in the
-//!   same repository (the cost of starting a process that opens the repository);
+//! - read commands, `register` without artifacts and `check` against `git rev-parse
+//!   HEAD` in the same repository (the cost of starting a process that opens the
+//!   repository); `list` both with its row cache deleted before each run (cold) and
+//!   with it in place (warm);
+//! - `rollback` and `history` on a registry with a long promotion history, against
+//!   `git rev-parse HEAD` and `git log --oneline -- models/m7/stages.yaml`;
+//! - signed `register` against `register --no-sign`, and `git commit -S` against an
+//!   unsigned `git commit` for reference (a throwaway SSH key);
 //! - `register --artifact <1 GiB file>` against `cp` of the same file on the same file
 //!   system, page cache warm, the copy and the LFS objects deleted before each run.
 //!
 //! Environment:
-//! - `OMGREG_BENCH_QUICK=1`: small registries, 5 runs, a 64 MiB artifact (seconds).
-//! - `OMGREG_BENCH_RUNS=N`: runs per read/register figure (default 30).
+//! - `OMGREG_BENCH_QUICK=1`: small registries, 5 runs, a 2,000-commit history, a 64 MiB
+//!   artifact (seconds).
+//! - `OMGREG_BENCH_RUNS=N`: runs per figure (default 30; `check` at most 10, the large
+//!   artifact 5).
 //! - `OMGREG_BENCH_SHAPES=1000x10,100x100`: the registries (models x versions).
+//! - `OMGREG_BENCH_HISTORY=20000`: promotion commits in the history registry.
+//! - `OMGREG_BENCH_PARTS=shapes,check,history,signing,artifact`: which parts to run
+//!   (default all; `check` runs on the registries of `shapes`, after `register`).
 //! - `OMGREG_BENCH_KEEP=1`: keep the generated registries and print where they are.
 //!
 //! `cargo test --all-targets` builds this target and runs it without `--bench`; it then
@@ -27,15 +38,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use generate::Shape;
+use generate::{History, Shape};
 
 /// What to run.
 struct Plan {
     shapes: Vec<Shape>,
     runs: usize,
     warmup: usize,
+    history: History,
     big_bytes: u64,
     big_runs: usize,
+    parts: Vec<String>,
 }
 
 impl Plan {
@@ -57,7 +70,32 @@ impl Plan {
                 })
                 .collect();
         }
+        if let Ok(commits) = std::env::var("OMGREG_BENCH_HISTORY") {
+            plan.history.commits = commits
+                .trim()
+                .parse()
+                .ok()
+                .filter(|&n| n > 100)
+                .expect("OMGREG_BENCH_HISTORY: a number of commits above 100");
+        }
+        if let Ok(parts) = std::env::var("OMGREG_BENCH_PARTS") {
+            plan.parts = parts.split(',').map(|p| p.trim().to_owned()).collect();
+            for part in &plan.parts {
+                assert!(
+                    PARTS.contains(&part.as_str()),
+                    "OMGREG_BENCH_PARTS: `{part}` is not one of {PARTS:?}"
+                );
+            }
+            assert!(
+                !plan.runs("check") || plan.runs("shapes"),
+                "OMGREG_BENCH_PARTS: `check` needs `shapes`"
+            );
+        }
         plan
+    }
+
+    fn runs(&self, part: &str) -> bool {
+        self.parts.iter().any(|p| p == part)
     }
 
     fn defaults() -> Self {
@@ -66,6 +104,13 @@ impl Plan {
             .ok()
             .and_then(|v| v.parse().ok())
             .filter(|&n: &usize| n > 0);
+        let parts = PARTS.iter().map(|&p| p.to_owned()).collect();
+        let history = |commits| History {
+            models: 200,
+            versions: 5,
+            commits,
+            subject: 7,
+        };
         if quick {
             Self {
                 shapes: vec![
@@ -80,8 +125,10 @@ impl Plan {
                 ],
                 runs: runs.unwrap_or(5),
                 warmup: 1,
+                history: history(2_000),
                 big_bytes: 64 << 20,
                 big_runs: 2,
+                parts,
             }
         } else {
             Self {
@@ -97,12 +144,17 @@ impl Plan {
                 ],
                 runs: runs.unwrap_or(30),
                 warmup: 3,
+                history: history(20_000),
                 big_bytes: 1 << 30,
                 big_runs: 5,
+                parts,
             }
         }
     }
 }
+
+/// The parts of the bench. `check` runs on the registries of `shapes`, after them.
+const PARTS: [&str; 5] = ["shapes", "check", "history", "signing", "artifact"];
 
 fn is_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
@@ -205,13 +257,46 @@ enum Target {
     Millis(f64),
     /// Median at most this multiple of the baseline median.
     Ratio(f64),
+    /// No target: the figure is reported for comparison.
+    None,
+}
+
+/// Which table a row goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    ReadRegister,
+    Check,
+    History,
+    Signing,
+    Artifact,
+}
+
+impl Group {
+    const ALL: [Group; 5] = [
+        Group::ReadRegister,
+        Group::Check,
+        Group::History,
+        Group::Signing,
+        Group::Artifact,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            Group::ReadRegister => "Read commands and register",
+            Group::Check => "omgreg check",
+            Group::History => "Rollback and history on a long history",
+            Group::Signing => "Signed and unsigned register",
+            Group::Artifact => "Large artifact",
+        }
+    }
 }
 
 struct Row {
+    group: Group,
     bench: String,
     registry: String,
     subject: Stats,
-    baseline_name: &'static str,
+    baseline_name: String,
     baseline: Stats,
     target: Target,
 }
@@ -225,6 +310,7 @@ impl Row {
         match self.target {
             Target::Millis(ms) => self.subject.median <= ms,
             Target::Ratio(r) => self.ratio() <= r,
+            Target::None => true,
         }
     }
 }
@@ -274,14 +360,24 @@ fn main() {
     eprintln!("work dir: {}", env.root.display());
 
     let mut rows = Vec::new();
-    for &shape in &plan.shapes {
-        let dir = env
-            .root
-            .join(format!("r{}x{}", shape.models, shape.versions));
-        generate_verified(&env, &dir, shape);
-        rows.extend(bench_shape(&env, &plan, &dir, shape));
+    if plan.runs("shapes") {
+        for &shape in &plan.shapes {
+            let dir = env
+                .root
+                .join(format!("r{}x{}", shape.models, shape.versions));
+            generate_verified(&env, &dir, shape);
+            rows.extend(bench_shape(&env, &plan, &dir, shape));
+        }
     }
-    rows.push(bench_big_artifact(&env, &plan));
+    if plan.runs("history") {
+        rows.extend(bench_history(&env, &plan));
+    }
+    if plan.runs("signing") {
+        rows.extend(bench_signing(&env, &plan));
+    }
+    if plan.runs("artifact") {
+        rows.push(bench_big_artifact(&env, &plan));
+    }
 
     print_report(&env, &plan, &rows, &load_before);
     eprintln!("total bench time: {:.1} s", started.elapsed().as_secs_f64());
@@ -316,7 +412,21 @@ fn generate_verified(env: &Env, dir: &Path, shape: Shape) {
     assert_eq!(m42["stages"]["Staging"][0], shape.latest().as_str());
     let fsck = env.git(dir, &["fsck", "--no-progress", "--no-dangling"]);
     timed(fsck);
-    eprintln!("verified: `omgreg list` reads all models; `git fsck` is clean");
+    let check = env
+        .omgreg(dir, &["check"])
+        .output()
+        .expect("running omgreg check");
+    assert!(
+        check.status.success(),
+        "`omgreg check` finds problems in the generated registry (do the model cards of \
+         benches/generate.rs still match src/render/card.rs?):\n{}",
+        String::from_utf8_lossy(&check.stdout)
+            .lines()
+            .take(20)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    eprintln!("verified: `omgreg list` reads all models; `git fsck` and `omgreg check` are clean");
 }
 
 /// The model the single-model figures use.
@@ -327,31 +437,61 @@ fn subject_model(shape: Shape) -> String {
 fn bench_shape(env: &Env, plan: &Plan, dir: &Path, shape: Shape) -> Vec<Row> {
     let model = subject_model(shape);
     let latest = format!("{model}@latest");
-    let reads: [(String, Vec<&str>); 3] = [
-        ("omgreg list".to_owned(), vec!["list"]),
-        (format!("omgreg list {model}"), vec!["list", &model]),
-        (format!("omgreg show {latest}"), vec!["show", &latest]),
+    let cache = dir.join(".git").join("omgreg").join("list-cache.json");
+    let no_cache = || {
+        let _ = std::fs::remove_file(&cache);
+    };
+    let nothing = || {};
+    type Read<'a> = (String, Vec<&'a str>, &'a dyn Fn());
+    let reads: [Read; 4] = [
+        (
+            "`omgreg list` (cold: row cache deleted before each run)".to_owned(),
+            vec!["list"],
+            &no_cache,
+        ),
+        (
+            "`omgreg list` (warm row cache)".to_owned(),
+            vec!["list"],
+            &nothing,
+        ),
+        (
+            format!("`omgreg list {model}`"),
+            vec!["list", &model],
+            &nothing,
+        ),
+        (
+            format!("`omgreg show {latest}`"),
+            vec!["show", &latest],
+            &nothing,
+        ),
     ];
     let baseline = || env.git(dir, &["rev-parse", "HEAD"]);
     let mut rows = Vec::new();
-    for (name, args) in &reads {
+    for (name, args, before_each) in &reads {
         eprintln!("{} {name}: {} runs", shape.label(), plan.runs);
         let (subject, base) = measure_pair(
             plan.warmup,
             plan.runs,
             &|| env.omgreg(dir, args),
             &baseline,
-            &|| {},
+            before_each,
         );
         rows.push(Row {
-            bench: format!("`{name}`"),
+            group: Group::ReadRegister,
+            bench: name.clone(),
             registry: shape.label(),
             subject,
-            baseline_name: "`git rev-parse HEAD`",
+            baseline_name: "`git rev-parse HEAD`".to_owned(),
             baseline: base,
             target: Target::Millis(20.0),
         });
     }
+    // The cold runs really were cold: `list` writes the cache where it was deleted.
+    assert!(
+        cache.is_file(),
+        "`omgreg list` wrote no {}",
+        cache.display()
+    );
 
     eprintln!(
         "{} omgreg register {model}: {} runs",
@@ -366,10 +506,11 @@ fn bench_shape(env: &Env, plan: &Plan, dir: &Path, shape: Shape) -> Vec<Row> {
         &|| {},
     );
     rows.push(Row {
+        group: Group::ReadRegister,
         bench: format!("`omgreg register {model}` (no artifact)"),
         registry: shape.label(),
         subject,
-        baseline_name: "`git rev-parse HEAD`",
+        baseline_name: "`git rev-parse HEAD`".to_owned(),
         baseline: base,
         target: Target::Millis(15.0),
     });
@@ -379,6 +520,276 @@ fn bench_shape(env: &Env, plan: &Plan, dir: &Path, shape: Shape) -> Vec<Row> {
             .expect("JSON");
     let count = listed["versions"].as_array().map_or(0, Vec::len);
     assert_eq!(count, shape.versions + plan.warmup + plan.runs);
+
+    if !plan.runs("check") {
+        return rows;
+    }
+    // `check` of the whole registry, and of the last commit (a `register`) as a
+    // pull request or push would be checked.
+    let checks: [(&str, Vec<&str>); 2] = [
+        ("omgreg check", vec!["check"]),
+        (
+            "omgreg check --range HEAD~1..HEAD",
+            vec!["check", "--range", "HEAD~1..HEAD"],
+        ),
+    ];
+    // `check` takes seconds at 1,000 models: fewer runs, one warm-up.
+    let runs = plan.runs.min(10);
+    for (name, args) in &checks {
+        eprintln!("{} {name}: {runs} runs", shape.label());
+        let (subject, base) = measure_pair(1, runs, &|| env.omgreg(dir, args), &baseline, &|| {});
+        rows.push(Row {
+            group: Group::Check,
+            bench: format!("`{name}`"),
+            registry: shape.label(),
+            subject,
+            baseline_name: "`git rev-parse HEAD`".to_owned(),
+            baseline: base,
+            target: Target::None,
+        });
+    }
+    rows
+}
+
+/// One command measured against a baseline.
+struct Figure<'a> {
+    name: String,
+    args: Vec<&'a str>,
+    baseline: &'a dyn Fn() -> Command,
+    baseline_name: String,
+    target: Target,
+    /// The command commits: the branch is reset before each run.
+    writes: bool,
+}
+
+/// `rollback` and `history` of one model on a registry with a long promotion history.
+fn bench_history(env: &Env, plan: &Plan) -> Vec<Row> {
+    let history = plan.history;
+    let dir = env.root.join("history");
+    let start = Instant::now();
+    let facts = generate::generate_history(&dir, history, &|| env.command("git", &env.root))
+        .unwrap_or_else(|e| panic!("generating {}: {e}", history.label()));
+    eprintln!(
+        "generated the {} registry in {:.2} s",
+        history.label(),
+        start.elapsed().as_secs_f64()
+    );
+    let model = generate::model(history.subject);
+    let stages = format!("models/{model}/stages.yaml");
+    let head = stdout_of(env.git(&dir, &["rev-parse", "HEAD"]))
+        .trim()
+        .to_owned();
+    let reset = || {
+        timed(env.git(&dir, &["reset", "-q", "--hard", &head]));
+    };
+
+    // What the figures rest on: the rollback target, the promotions history finds.
+    let dry: serde_json::Value = serde_json::from_str(&stdout_of(
+        env.omgreg(&dir, &["rollback", &model, "--dry-run", "--json"]),
+    ))
+    .expect("JSON");
+    let expected = format!("roll back {model} Production to {}", facts.rollback_target);
+    assert_eq!(dry["subject"], expected.as_str(), "{dry}");
+    timed(env.omgreg(&dir, &["rollback", &model]));
+    let subject = stdout_of(env.git(&dir, &["log", "-1", "--format=%s"]));
+    assert_eq!(subject.trim(), expected);
+    reset();
+    let events: serde_json::Value =
+        serde_json::from_str(&stdout_of(env.omgreg(&dir, &["history", &model, "--json"])))
+            .expect("JSON");
+    let promoted = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["action"] == "promote" && e["event"] == "promoted")
+        .count();
+    assert_eq!(
+        promoted, facts.promotions,
+        "promotions of {model} in history"
+    );
+    let last: serde_json::Value = serde_json::from_str(&stdout_of(
+        env.omgreg(&dir, &["history", "-n", "20", "--json"]),
+    ))
+    .expect("JSON");
+    assert_eq!(last["events"].as_array().map_or(0, Vec::len), 20);
+    let logged = stdout_of(env.git(&dir, &["log", "--oneline", "--", &stages]));
+    assert_eq!(logged.lines().count(), facts.promotions + 1);
+    eprintln!(
+        "verified: {model} was promoted {} times, last {} and {} commits from the tip; \
+         rollback lands on {} (now {})",
+        facts.promotions,
+        facts.target_depth,
+        facts.current_depth,
+        facts.rollback_target,
+        facts.current
+    );
+
+    let registry = history.label();
+    let rev_parse = || env.git(&dir, &["rev-parse", "HEAD"]);
+    let git_log = || env.git(&dir, &["log", "--oneline", "--", &stages]);
+    let git_log_name = format!("`git log --oneline -- {stages}`");
+    let figures = [
+        Figure {
+            name: format!(
+                "`omgreg rollback {model} --dry-run` (target {} commits back)",
+                facts.target_depth
+            ),
+            args: vec!["rollback", &model, "--dry-run"],
+            baseline: &rev_parse,
+            baseline_name: "`git rev-parse HEAD`".to_owned(),
+            target: Target::Millis(50.0),
+            writes: false,
+        },
+        Figure {
+            name: format!("`omgreg rollback {model}` (commits; branch reset between runs)"),
+            args: vec!["rollback", &model],
+            baseline: &rev_parse,
+            baseline_name: "`git rev-parse HEAD`".to_owned(),
+            target: Target::None,
+            writes: true,
+        },
+        Figure {
+            name: format!("`omgreg history {model}`"),
+            args: vec!["history", &model],
+            baseline: &git_log,
+            baseline_name: git_log_name.clone(),
+            target: Target::Ratio(1.0),
+            writes: false,
+        },
+        Figure {
+            name: "`omgreg history -n 20`".to_owned(),
+            args: vec!["history", "-n", "20"],
+            baseline: &git_log,
+            baseline_name: git_log_name,
+            target: Target::Ratio(1.0),
+            writes: false,
+        },
+    ];
+    let mut rows = Vec::new();
+    for figure in figures {
+        eprintln!("{registry} {}: {} runs", figure.name, plan.runs);
+        let (subject, base) = measure_pair(
+            plan.warmup,
+            plan.runs,
+            &|| env.omgreg(&dir, &figure.args),
+            figure.baseline,
+            &|| {
+                if figure.writes {
+                    reset();
+                }
+            },
+        );
+        if figure.writes {
+            let subject = stdout_of(env.git(&dir, &["log", "-1", "--format=%s"]));
+            assert_eq!(subject.trim(), expected);
+            reset();
+        }
+        rows.push(Row {
+            group: Group::History,
+            bench: figure.name,
+            registry: registry.clone(),
+            subject,
+            baseline_name: figure.baseline_name,
+            baseline: base,
+            target: figure.target,
+        });
+    }
+    rows
+}
+
+/// Signed `register` (an SSH key, `commit.gpgsign`) against `register --no-sign` on the
+/// same small registry, and `git commit -S` against an unsigned commit for reference.
+fn bench_signing(env: &Env, plan: &Plan) -> Vec<Row> {
+    let shape = Shape {
+        models: 10,
+        versions: 10,
+    };
+    let dir = env.root.join("signing-registry");
+    generate_verified(env, &dir, shape);
+    let key = env.root.join("signing-key");
+    let key_arg = key.to_str().expect("a UTF-8 temp path");
+    let mut keygen = env.command("ssh-keygen", &env.root);
+    keygen.args([
+        "-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f", key_arg,
+    ]);
+    timed(keygen);
+    for (name, value) in [
+        ("gpg.format", "ssh"),
+        ("user.signingkey", key_arg),
+        ("commit.gpgsign", "true"),
+    ] {
+        timed(env.git(&dir, &["config", name, value]));
+    }
+    // The newest `count` commits alternate unsigned (older) and signed (newer).
+    let check_alternation = |count: usize| {
+        let ids = stdout_of(env.git(&dir, &["rev-list", "-n", &count.to_string(), "HEAD"]));
+        for (i, id) in ids.lines().enumerate() {
+            let raw = stdout_of(env.git(&dir, &["cat-file", "commit", id]));
+            let signed = raw.lines().any(|l| l.starts_with("gpgsig "));
+            assert_eq!(signed, i % 2 == 0, "commit {id} signed: {signed}");
+        }
+    };
+
+    let model = subject_model(shape);
+    let registry = shape.label();
+    let mut rows = Vec::new();
+    eprintln!(
+        "{registry} signed vs unsigned omgreg register {model}: {} runs",
+        plan.runs
+    );
+    let (subject, base) = measure_pair(
+        plan.warmup,
+        plan.runs,
+        &|| env.omgreg(&dir, &["register", &model]),
+        &|| env.omgreg(&dir, &["register", &model, "--no-sign"]),
+        &|| {},
+    );
+    check_alternation(2 * (plan.warmup + plan.runs));
+    rows.push(Row {
+        group: Group::Signing,
+        bench: format!("`omgreg register {model}` (signed, SSH key)"),
+        registry: registry.clone(),
+        subject,
+        baseline_name: format!("`omgreg register {model} --no-sign`"),
+        baseline: base,
+        target: Target::None,
+    });
+
+    eprintln!("{registry} git commit -S vs unsigned: {} runs", plan.runs);
+    let (subject, base) = measure_pair(
+        plan.warmup,
+        plan.runs,
+        &|| {
+            env.git(
+                &dir,
+                &["commit", "-q", "--allow-empty", "-S", "-m", "signed"],
+            )
+        },
+        &|| {
+            env.git(
+                &dir,
+                &[
+                    "commit",
+                    "-q",
+                    "--allow-empty",
+                    "--no-gpg-sign",
+                    "-m",
+                    "unsigned",
+                ],
+            )
+        },
+        &|| {},
+    );
+    check_alternation(2 * (plan.warmup + plan.runs));
+    rows.push(Row {
+        group: Group::Signing,
+        bench: "`git commit --allow-empty -S` (reference)".to_owned(),
+        registry,
+        subject,
+        baseline_name: "`git commit --allow-empty --no-gpg-sign`".to_owned(),
+        baseline: base,
+        target: Target::None,
+    });
     rows
 }
 
@@ -434,13 +845,14 @@ fn bench_big_artifact(env: &Env, plan: &Plan) -> Row {
     assert_eq!(versions.len(), 1 + plan.big_runs);
     assert_eq!(versions[0]["artifacts"][0]["size"], plan.big_bytes);
     Row {
+        group: Group::Artifact,
         bench: format!(
             "`omgreg register big --artifact` ({})",
             size_label(plan.big_bytes)
         ),
         registry: shape.label(),
         subject,
-        baseline_name: "`cp` of the same file",
+        baseline_name: "`cp` of the same file".to_owned(),
         baseline: base,
         target: Target::Ratio(1.2),
     }
@@ -488,6 +900,34 @@ fn load_average() -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
+/// The commit the binary was built from, and whether `src/` or the Cargo files differ
+/// from it (changes to `benches/` and `docs/` do not change what is measured).
+fn measured_commit() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let commit = git(&["rev-parse", "--short", "HEAD"]);
+    let changed = git(&[
+        "status",
+        "--porcelain",
+        "--",
+        "src",
+        "Cargo.toml",
+        "Cargo.lock",
+    ]);
+    if changed.is_empty() {
+        format!("{commit} (src/ and Cargo files as committed)")
+    } else {
+        format!("{commit} **with uncommitted changes to src/ or Cargo files**")
+    }
+}
+
 fn print_report(env: &Env, plan: &Plan, rows: &[Row], load_before: &str) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -503,54 +943,59 @@ fn print_report(env: &Env, plan: &Plan, rows: &[Row], load_before: &str) {
         .map(|s| s.trim().to_owned())
         .unwrap_or_default();
     let git = stdout_of(env.git(&env.root, &["--version"]));
-    let commit = Command::new("git")
-        .args([
-            "-C",
-            env!("CARGO_MANIFEST_DIR"),
-            "describe",
-            "--always",
-            "--dirty",
-        ])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
 
     println!("## omgreg registry benchmarks\n");
     println!(
-        "Machine: {cores} cores, {cpu}, Linux {kernel}; {}; omgreg {commit}; \
+        "Machine: {cores} cores, {cpu}, Linux {kernel}; {}; omgreg {}; \
          1-minute load average {load_before} before, {} after.",
         git.trim(),
+        measured_commit(),
         load_average()
     );
     println!(
-        "Medians of {} runs (read/register) and {} runs (large artifact), after warm-up \
-         runs; each row's baseline is measured interleaved with it.\n",
-        plan.runs, plan.big_runs
+        "Medians of whole-process wall-clock times, after {} warm-up runs (1 for `check` and \
+         the large artifact); each row's baseline is measured interleaved with it, in the \
+         same run.",
+        plan.warmup
     );
-    println!(
-        "| Benchmark | Registry (models × versions) | Median ms | Min–max ms | Baseline | \
-         Baseline median ms | Ratio | Target | Met |"
-    );
-    println!("|---|---|---:|---:|---|---:|---:|---|---|");
-    for row in rows {
-        let target = match row.target {
-            Target::Millis(ms) => format!("≤ {ms} ms"),
-            Target::Ratio(r) => format!("≤ {r}× baseline"),
-        };
+    for group in Group::ALL {
+        let rows: Vec<&Row> = rows.iter().filter(|row| row.group == group).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        println!("\n### {}\n", group.title());
         println!(
-            "| {} | {} | {} | {}–{} | {} | {} | {:.2}× | {} | {} |",
-            row.bench,
-            row.registry,
-            ms(row.subject.median),
-            ms(row.subject.min),
-            ms(row.subject.max),
-            row.baseline_name,
-            ms(row.baseline.median),
-            row.ratio(),
-            target,
-            if row.met() { "yes" } else { "**no**" }
+            "| Benchmark | Registry | Runs | Median ms | Min–max ms | Baseline | \
+             Baseline median ms | Ratio | Target | Met |"
         );
-        debug_assert_eq!(row.subject.runs, row.baseline.runs);
+        println!("|---|---|---:|---:|---:|---|---:|---:|---|---|");
+        for row in rows {
+            let target = match row.target {
+                Target::Millis(ms) => format!("≤ {ms} ms"),
+                Target::Ratio(r) => format!("≤ {r}× baseline"),
+                Target::None => "—".to_owned(),
+            };
+            let met = match row.target {
+                Target::None => "—",
+                _ if row.met() => "yes",
+                _ => "**no**",
+            };
+            println!(
+                "| {} | {} | {} | {} | {}–{} | {} | {} | {:.2}× | {} | {} |",
+                row.bench,
+                row.registry,
+                row.subject.runs,
+                ms(row.subject.median),
+                ms(row.subject.min),
+                ms(row.subject.max),
+                row.baseline_name,
+                ms(row.baseline.median),
+                row.ratio(),
+                target,
+                met
+            );
+            debug_assert_eq!(row.subject.runs, row.baseline.runs);
+        }
     }
 }
 
