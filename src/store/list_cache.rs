@@ -115,7 +115,11 @@ impl Store {
         let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir) else {
             return;
         };
-        if serde_json::to_writer(&mut temp, cache).is_ok() {
+        // One write, not one system call per JSON token.
+        let Ok(bytes) = serde_json::to_vec(cache) else {
+            return;
+        };
+        if std::io::Write::write_all(&mut temp, &bytes).is_ok() {
             let _ = temp.persist(path);
         }
     }

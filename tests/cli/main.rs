@@ -22,6 +22,7 @@ mod test_register;
 mod test_render;
 mod test_rollback;
 mod test_signing;
+mod test_signing_policy;
 mod test_sync;
 mod test_sync_conflicts;
 mod test_verify;

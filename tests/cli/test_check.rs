@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::common::lifecycle::{KSERVE_ENDPOINT, act, configure};
 use crate::common::refusal::*;
+use crate::common::signing::head;
 use crate::common::{TestEnv, stderr_of};
-use crate::test_lifecycle::{KSERVE_ENDPOINT, act, configure};
-use crate::test_signing::head;
 
 /// `omgreg init --example reg`: `churn` 1.0.0, 1.1.0 and 2.0.0 (accuracy 0.871,
 /// 0.902, 0.915) and `fraud` 0.1.0, none in a stage.

@@ -9,10 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::TestEnv;
+use crate::common::lifecycle::{act, configure};
 use crate::common::refusal::*;
+use crate::common::signing::{head, public_key, ssh_key};
 use crate::test_check::*;
-use crate::test_lifecycle::{act, configure};
-use crate::test_signing::{head, public_key, ssh_key};
 
 /// Starts the part of `omgreg.toml` that [`hand_stage`] leaves out.
 pub(crate) const POLICY_MARK: &str = "# --- policy under test ---\n";

@@ -8,11 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::common::lifecycle::{act, configure};
 use crate::common::refusal::*;
+use crate::common::signing::head;
 use crate::common::{TestEnv, stderr_of};
 use crate::test_check::{edit, example_registry, line_of};
-use crate::test_lifecycle::{act, configure};
-use crate::test_signing::head;
 
 /// Production needs accuracy >= 0.91: churn 2.0.0 passes, 1.1.0 does not.
 const GATE: &str = "[policy.Production]\nrequire = { accuracy = \">= 0.91\" }\n";

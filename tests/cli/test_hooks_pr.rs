@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::TestEnv;
+use crate::common::lifecycle::{act, resolve};
+use crate::common::signing::head;
 use crate::test_check::{check_json, example_registry};
-use crate::test_lifecycle::{act, resolve};
-use crate::test_signing::head;
 
 const BRANCH: &str = "omgreg/promote-churn-2.0.0-production";
 

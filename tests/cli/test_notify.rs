@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use crate::common::TestEnv;
+use crate::common::lifecycle::{act, churn_registry, configure};
 use crate::common::refusal::*;
-use crate::test_lifecycle::{act, churn_registry, configure};
-use crate::test_signing::head;
+use crate::common::signing::head;
 
 pub(crate) const SECRET: &str = "s3cr3t-for-tests";
 

@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::TestEnv;
-use crate::test_lifecycle::{act, churn_registry, configure};
+use crate::common::lifecycle::{act, churn_registry, configure};
+use crate::common::signing::head;
 use crate::test_notify::{Listener, cursor, events_of, webhook};
-use crate::test_signing::head;
 
 /// A registry target that only has a `command` (which must never run), and one with
 /// both a `url` and a `command` (only the webhook counts). Returns the two files the

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use crate::common::TestEnv;
+use crate::common::lifecycle::{act, churn_registry, configure};
 use crate::common::refusal::*;
-use crate::test_lifecycle::{act, churn_registry, configure};
+use crate::common::signing::head;
 use crate::test_notify::{Listener, act_stderr, cursor, webhook};
-use crate::test_signing::head;
 #[test]
 fn failed_attempts_are_retried_with_doubling_backoff() {
     let env = TestEnv::new();

@@ -2,8 +2,8 @@
 //! merges count), skipping archived versions and versions whose artifacts are gone.
 
 use crate::common::TestEnv;
+use crate::common::lifecycle::*;
 use crate::common::refusal::*;
-use crate::test_lifecycle::*;
 
 /// `rollback args`, which must be one commit; returns its `Omgreg-*` trailers.
 fn rollback(env: &TestEnv, reg: &std::path::Path, args: &[&str]) -> Vec<String> {

@@ -9,9 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::TestEnv;
+use crate::common::lifecycle::{KSERVE_ENDPOINT, act, configure, resolve};
 use crate::common::refusal::*;
-use crate::test_lifecycle::{KSERVE_ENDPOINT, act, configure, resolve};
-use crate::test_signing::head;
+use crate::common::signing::head;
 
 /// A bare `remote.git` and registry `a` (`omgreg init`, `origin` = the remote,
 /// pushed with `omgreg push`); returns (a, remote URL).

@@ -5,9 +5,9 @@
 //! action, the clone keeps its own.
 
 use crate::common::TestEnv;
+use crate::common::lifecycle::{act, resolve};
 use crate::common::refusal::*;
-use crate::test_lifecycle::{act, resolve};
-use crate::test_signing::head;
+use crate::common::signing::head;
 use crate::test_sync::{
     clone, published, pull, push_refused, register, remote, two_clones_of_churn,
 };

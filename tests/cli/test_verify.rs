@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use crate::common::TestEnv;
+use crate::common::lifecycle::{act, configure};
 use crate::common::refusal::*;
-use crate::test_lifecycle::{act, configure};
-use crate::test_signing::*;
+use crate::common::signing::*;
 
 /// The 12-digit abbreviation `verify` prints.
 fn short(commit: &str) -> &str {
@@ -384,7 +384,7 @@ fn verify_flags_an_unsigned_production_move_twice_and_admits_a_listed_signer() {
 }
 
 fn run_resolve(env: &TestEnv, reg: &Path) -> String {
-    crate::test_lifecycle::resolve(env, reg, "churn@Production")
+    crate::common::lifecycle::resolve(env, reg, "churn@Production")
 }
 
 #[test]

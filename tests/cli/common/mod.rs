@@ -9,7 +9,9 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod lifecycle;
 pub mod refusal;
+pub mod signing;
 use sha2::{Digest, Sha256};
 
 pub const AUTHOR: &str = "Ada Lovelace";
