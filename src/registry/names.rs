@@ -9,6 +9,14 @@ use super::RegistryError;
 ///
 /// Model names become folder names, so this is the guard that keeps user strings from
 /// ever naming a path outside `models/`.
+///
+/// ```
+/// use omgreg::registry::ModelName;
+///
+/// assert!("churn".parse::<ModelName>().is_ok());
+/// assert!("../etc".parse::<ModelName>().is_err());
+/// assert!("Churn".parse::<ModelName>().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModelName(String);
 

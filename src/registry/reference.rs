@@ -16,6 +16,16 @@ pub enum RefTarget {
 }
 
 /// A parsed `MODEL@REF`; a bare `MODEL` means `MODEL@latest`.
+///
+/// ```
+/// use omgreg::registry::{ModelRef, RefTarget};
+///
+/// let r: ModelRef = "churn@2.1.0".parse().unwrap();
+/// assert_eq!(r.target, RefTarget::Version("2.1.0".parse().unwrap()));
+/// let r: ModelRef = "churn@Production".parse().unwrap();
+/// assert_eq!(r.target, RefTarget::Name("Production".into()));
+/// assert!("churn@1.2".parse::<ModelRef>().is_err()); // not SemVer
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelRef {
     pub model: ModelName,
