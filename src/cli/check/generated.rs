@@ -43,7 +43,7 @@ fn compare(
     findings.push(
         Finding::new(
             Rule::Generated,
-            format!("`{path}` {message}; any omgreg action on the model rewrites it"),
+            format!("`{path}` {message}; `omgreg render` (or any action on the model) rewrites it"),
         )
         .at(path, None),
     );
