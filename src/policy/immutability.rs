@@ -15,8 +15,21 @@ pub fn check_immutability(base: &dyn Snapshot, head: &dyn Snapshot) -> Vec<Findi
     let models = crate::registry::model_names(base);
     for model in models {
         let dir = format!("models/{model}/versions");
+        // A versions folder with the same id in both is unchanged: nothing to parse.
+        if base
+            .content_id(&dir)
+            .is_some_and(|id| head.content_id(&dir) == Some(id))
+        {
+            continue;
+        }
         for file in base.list(&dir).unwrap_or_default() {
             let path = format!("{dir}/{file}");
+            if base
+                .content_id(&path)
+                .is_some_and(|id| head.content_id(&path) == Some(id))
+            {
+                continue;
+            }
             let Ok(Some(before)) = base.read_text(&path) else {
                 continue;
             };

@@ -26,6 +26,13 @@ pub trait Snapshot {
     /// Whether a file or folder exists at `path`.
     fn exists(&self, path: &str) -> Result<bool, SnapshotError>;
 
+    /// A content id of the file or folder at `path` (a Git object id), when the
+    /// snapshot has one: equal ids mean equal content, so comparisons can skip
+    /// reading. `None` says nothing.
+    fn content_id(&self, _path: &str) -> Option<String> {
+        None
+    }
+
     /// The content of a text file, failing when it is not UTF-8.
     fn read_text(&self, path: &str) -> Result<Option<String>, SnapshotError> {
         match self.read(path)? {

@@ -143,6 +143,13 @@ impl Snapshot for TreeSnapshot<'_> {
             .unwrap_or_default())
     }
 
+    fn content_id(&self, path: &str) -> Option<String> {
+        self.entry(&self.full(path))
+            .ok()
+            .flatten()
+            .map(|(id, _, _)| id.to_string())
+    }
+
     fn exists(&self, path: &str) -> Result<bool, SnapshotError> {
         let full = self.full(path);
         if full.is_empty() {
