@@ -12,6 +12,8 @@ pub const ALLOWED_SIGNERS: &str = ".omgreg/allowed_signers";
 /// The signing of one command: the signer (if any) and what it needs to know.
 pub struct Signing {
     pub signer: Option<Box<dyn CommitSigner>>,
+    /// The registry configuration at HEAD, read once for the signing policies.
+    head: Option<RegistryConfig>,
 }
 
 impl Signing {
@@ -26,9 +28,10 @@ impl Signing {
 pub fn prepare(ctx: &Ctx, store: &Store, identity: &Identity) -> Result<Signing, CommandError> {
     let config = store.git_config()?;
     let setup = SignSetup::from_config(&config, &identity.committer_line())?;
-    let required = head_config(store).is_some_and(|c| c.signing_required);
+    let head = head_config(store);
+    let required = head.as_ref().is_some_and(|c| c.signing_required);
     let signer = setup.signer(ctx.sign_mode, required)?;
-    Ok(Signing { signer })
+    Ok(Signing { signer, head })
 }
 
 /// What a probe signature says about this command's key: `None` when the commit will
@@ -67,7 +70,10 @@ pub fn principals_for_policy(
     if signing.signer.is_none() {
         return Ok(None);
     }
-    let has_policy = head_config(store).is_some_and(|config| !config.stage_signers.is_empty());
+    let has_policy = signing
+        .head
+        .as_ref()
+        .is_some_and(|config| !config.stage_signers.is_empty());
     if has_policy {
         probe(store, signing)
     } else {

@@ -228,7 +228,7 @@ fn changed_entries(
 }
 
 /// `(key, value)` trailers of a commit message.
-fn trailers(message: &str) -> Vec<(String, String)> {
+pub(super) fn trailers(message: &str) -> Vec<(String, String)> {
     git2::message_trailers_strs(message)
         .map(|t| {
             t.iter()
@@ -239,7 +239,7 @@ fn trailers(message: &str) -> Vec<(String, String)> {
 }
 
 /// The stages and aliases of `model` that the trailers say `omgreg rollback` moved.
-fn rolled_back_slots(trailers: &[(String, String)], model: &str) -> Vec<String> {
+pub(super) fn rolled_back_slots(trailers: &[(String, String)], model: &str) -> Vec<String> {
     let is = |key: &str, value: &str| trailers.iter().any(|(k, v)| k == key && v == value);
     if !is("Omgreg-Action", "rollback") || !is("Omgreg-Model", model) {
         return Vec::new();

@@ -72,26 +72,11 @@ impl SlotHistory<'_> {
     }
 
     fn rolled_back(&self, commit: &git2::Commit<'_>) -> bool {
-        let Ok(message) = std::str::from_utf8(commit.message_bytes()) else {
-            return false;
-        };
-        let Ok(trailers) = git2::message_trailers_strs(message) else {
-            return false;
-        };
-        let mut action = false;
-        let mut model = false;
-        let mut slot = false;
-        for (key, value) in trailers.iter() {
-            match key {
-                "Omgreg-Action" => action |= value == "rollback",
-                "Omgreg-Model" => model |= value == self.model,
-                other if other == self.slot.trailer_key() => {
-                    slot |= value.eq_ignore_ascii_case(self.slot.name())
-                }
-                _ => {}
-            }
-        }
-        action && model && slot
+        // Aliases never share a name with a stage, so the name alone tells the slot.
+        let trailers = super::events::trailers(&String::from_utf8_lossy(commit.message_bytes()));
+        super::events::rolled_back_slots(&trailers, &self.model)
+            .iter()
+            .any(|slot| slot.eq_ignore_ascii_case(self.slot.name()))
     }
 
     fn step(&mut self) -> Result<Option<SlotChange>, git2::Error> {

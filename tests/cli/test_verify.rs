@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::common::TestEnv;
-use crate::common::lifecycle::{act, configure};
+use crate::common::lifecycle::act;
 use crate::common::refusal::*;
 use crate::common::signing::*;
 
@@ -283,32 +283,15 @@ fn trust_comes_from_the_base_not_from_the_commits_under_review() {
     );
 }
 
-/// A registry signing as alice with `.omgreg/allowed_signers` (alice, bob) and
-/// `[policy.Production] signers = ["alice@example.com"]`, `churn@1.0.0` in
-/// Production and `churn@2.0.0` registered; returns it and bob's key path.
+/// [`policy_registry`] with `churn@1.0.0` in Production; returns it and bob's key path.
 fn production_registry(env: &TestEnv) -> (std::path::PathBuf, String) {
-    let alice = ssh_key(env, "alice");
-    let bob = ssh_key(env, "bob");
-    let reg = ssh_registry(env, "reg", alice.to_str().expect("UTF-8"), None);
-    commit_by_hand(
-        env,
-        &reg,
-        ".omgreg/allowed_signers",
-        &allowed_signers_text(&[("alice@example.com", &alice), ("bob@example.com", &bob)]),
-    );
-    configure(
-        env,
-        &reg,
-        "[policy.Production]\nsigners = [\"alice@example.com\"]\n",
-    );
-    act(env, &reg, &["register", "churn"]);
-    act(env, &reg, &["register", "churn", "--version", "2.0.0"]);
+    let (reg, [_, bob, _]) = policy_registry(env);
     act(
         env,
         &reg,
         &["promote", "churn@1.0.0", "--stage", "Production"],
     );
-    (reg, bob.to_str().expect("UTF-8").to_owned())
+    (reg, bob)
 }
 
 const TWO_IN_PRODUCTION: &str = "stages:\n  Production: 2.0.0\naliases: {}\n";

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
 use super::TestEnv;
-use crate::common::lifecycle::run;
+use super::lifecycle::{act, configure, run};
+use super::refusal::commit_by_hand;
 
 /// A passphrase-less ed25519 key `keys/<name>` in the env; returns the private key path.
 pub(crate) fn ssh_key(env: &TestEnv, name: &str) -> PathBuf {
@@ -311,3 +312,29 @@ pub(crate) fn gpg_registry(env: &TestEnv, key: &str) -> PathBuf {
 
 // ---------------------------------------------------------------------------------
 // Signing with SSH
+
+/// A registry signing as alice, with `.omgreg/allowed_signers` (alice and bob)
+/// committed and `[policy.Production] signers = ["alice@example.com"]`; `churn`
+/// 1.0.0 and 2.0.0 registered. Returns the registry and alice's, bob's and carol's
+/// private key paths (carol is in no allowed signers).
+pub(crate) fn policy_registry(env: &TestEnv) -> (PathBuf, [String; 3]) {
+    let alice = ssh_key(env, "alice");
+    let bob = ssh_key(env, "bob");
+    let carol = ssh_key(env, "carol");
+    let reg = ssh_registry(env, "reg", alice.to_str().expect("UTF-8"), None);
+    commit_by_hand(
+        env,
+        &reg,
+        ".omgreg/allowed_signers",
+        &allowed_signers_text(&[("alice@example.com", &alice), ("bob@example.com", &bob)]),
+    );
+    configure(
+        env,
+        &reg,
+        "[policy.Production]\nsigners = [\"alice@example.com\"]\n",
+    );
+    act(env, &reg, &["register", "churn"]);
+    act(env, &reg, &["register", "churn", "--version", "2.0.0"]);
+    let path = |p: &PathBuf| p.to_str().expect("UTF-8").to_owned();
+    (reg, [path(&alice), path(&bob), path(&carol)])
+}
