@@ -25,4 +25,5 @@ mod test_signing;
 mod test_signing_policy;
 mod test_sync;
 mod test_sync_conflicts;
+mod test_sync_errors;
 mod test_verify;
