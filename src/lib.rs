@@ -1,11 +1,12 @@
 //! omgreg: a model registry that lives in a Git repository.
 //!
 //! Layers, arrows pointing down only:
-//! `cli` → `render`, `policy`, `sign`, `store` → `registry`, `schema`.
+//! `cli` → `ops` → `render`, `policy`, `sign`, `store` → `registry`, `schema`.
 //! `registry` is the pure domain (no I/O); `schema` is the only module that knows
 //! the serde wire formats of the files on disk.
 
 pub mod cli;
+pub mod ops;
 pub mod policy;
 pub mod registry;
 pub mod render;

@@ -58,8 +58,9 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             dry_run,
         } => {
             let target: ModelRef = target.parse()?;
-            let (store, identity, signing) = open_writer(ctx)?;
-            run_action(ctx, &store, &identity, &signing, dry_run, &mut |snapshot| {
+            let store = ctx.open_store()?;
+            let (writer, _) = open_writer(ctx, &store)?;
+            run_action(ctx, &writer, dry_run, &mut |snapshot| {
                 registry::set_alias(snapshot, &target, &alias, message.clone())
             })
         }
@@ -70,8 +71,9 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             dry_run,
         } => {
             let model: ModelName = model.parse()?;
-            let (store, identity, signing) = open_writer(ctx)?;
-            run_action(ctx, &store, &identity, &signing, dry_run, &mut |snapshot| {
+            let store = ctx.open_store()?;
+            let (writer, _) = open_writer(ctx, &store)?;
+            run_action(ctx, &writer, dry_run, &mut |snapshot| {
                 registry::remove_alias(snapshot, &model, &alias, message.clone())
             })
         }

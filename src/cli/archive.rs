@@ -51,33 +51,25 @@ pub struct UnarchiveArgs {
 
 pub fn run(ctx: &Ctx, args: ArchiveArgs) -> Result<(), CommandError> {
     let target: ModelRef = args.target.parse()?;
-    let (store, identity, signing) = open_writer(ctx)?;
+    let store = ctx.open_store()?;
+    let (writer, _) = open_writer(ctx, &store)?;
     let request = ArchiveRequest {
         target,
         message: message(Some(&args.reason), args.message),
         reason: args.reason,
         force: args.force,
-        actor: actor(&identity),
+        actor: actor(writer.identity()),
     };
-    run_action(
-        ctx,
-        &store,
-        &identity,
-        &signing,
-        args.dry_run,
-        &mut |snapshot| registry::archive(snapshot, &request),
-    )
+    run_action(ctx, &writer, args.dry_run, &mut |snapshot| {
+        registry::archive(snapshot, &request)
+    })
 }
 
 pub fn run_unarchive(ctx: &Ctx, args: UnarchiveArgs) -> Result<(), CommandError> {
     let target: ModelRef = args.target.parse()?;
-    let (store, identity, signing) = open_writer(ctx)?;
-    run_action(
-        ctx,
-        &store,
-        &identity,
-        &signing,
-        args.dry_run,
-        &mut |snapshot| registry::unarchive(snapshot, &target, args.message.clone()),
-    )
+    let store = ctx.open_store()?;
+    let (writer, _) = open_writer(ctx, &store)?;
+    run_action(ctx, &writer, args.dry_run, &mut |snapshot| {
+        registry::unarchive(snapshot, &target, args.message.clone())
+    })
 }

@@ -8,8 +8,8 @@ use crate::registry::{self, Digest, ModelRef, artifact_path, load_config};
 use crate::store::hash_file;
 
 use super::read::RevArgs;
-use super::transport::git;
 use super::{ArgError, CommandError, Ctx};
+use crate::ops::transport::git;
 
 /// Materialize a version's artifacts.
 ///
@@ -86,7 +86,7 @@ pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
             missing.len(),
             args.remote
         ));
-        super::transport::require_git_lfs()?;
+        crate::ops::transport::require_git_lfs()?;
         git(
             &store,
             &[

@@ -7,8 +7,7 @@ use std::process::ExitCode;
 
 use miette::Diagnostic;
 
-use crate::registry::RegistryError;
-use crate::store::StoreError;
+pub use crate::ops::CommandError;
 
 /// Errors of resolving command-line input, before anything is touched.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -79,88 +78,28 @@ pub enum ArgError {
     ObjectMissing { oid: String },
 }
 
-/// A command failure and the exit code it maps to.
-#[derive(Debug)]
-pub enum CommandError {
-    /// Refused input or a failed precondition: exit 1.
-    User(miette::Report),
-    /// Another writer moved the branch too often: exit 4.
-    Conflict(miette::Report),
-    /// `check`/`verify` ran and found violations (already reported): exit 3.
-    Violations,
-    /// stdout was closed by the reader (`omgreg list | head`): exit 0, silently.
-    BrokenPipe,
-    /// Writing to stdout failed otherwise: exit 1.
-    Output(std::io::Error),
-}
-
-impl From<StoreError> for CommandError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict { .. } => Self::Conflict(err.into()),
-            other => Self::User(other.into()),
-        }
-    }
-}
-
-impl From<RegistryError> for CommandError {
-    fn from(err: RegistryError) -> Self {
-        Self::User(err.into())
-    }
-}
-
 impl From<ArgError> for CommandError {
     fn from(err: ArgError) -> Self {
         Self::User(err.into())
     }
 }
 
-impl From<crate::registry::SnapshotError> for CommandError {
-    fn from(err: crate::registry::SnapshotError) -> Self {
-        Self::User(err.into())
-    }
-}
-
-impl From<crate::sign::SignError> for CommandError {
-    fn from(err: crate::sign::SignError) -> Self {
-        Self::User(err.into())
-    }
-}
-
-impl From<crate::schema::SchemaError> for CommandError {
-    fn from(err: crate::schema::SchemaError) -> Self {
-        Self::User(err.into())
-    }
-}
-
-impl From<std::io::Error> for CommandError {
-    fn from(err: std::io::Error) -> Self {
-        if err.kind() == std::io::ErrorKind::BrokenPipe {
-            Self::BrokenPipe
-        } else {
-            Self::Output(err)
+/// Prints the diagnostic of `err` to stderr and returns the exit code.
+pub fn report(err: CommandError) -> ExitCode {
+    match err {
+        CommandError::User(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(1)
         }
-    }
-}
-
-impl CommandError {
-    /// Prints the diagnostic to stderr and returns the exit code.
-    pub fn report(self) -> ExitCode {
-        match self {
-            Self::User(report) => {
-                eprintln!("{report:?}");
-                ExitCode::from(1)
-            }
-            Self::Conflict(report) => {
-                eprintln!("{report:?}");
-                ExitCode::from(4)
-            }
-            Self::Violations => ExitCode::from(3),
-            Self::BrokenPipe => ExitCode::SUCCESS,
-            Self::Output(err) => {
-                eprintln!("omgreg: cannot write output: {err}");
-                ExitCode::from(1)
-            }
+        CommandError::Conflict(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(4)
+        }
+        CommandError::Violations => ExitCode::from(3),
+        CommandError::BrokenPipe => ExitCode::SUCCESS,
+        CommandError::Output(err) => {
+            eprintln!("omgreg: cannot write output: {err}");
+            ExitCode::from(1)
         }
     }
 }

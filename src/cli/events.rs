@@ -2,9 +2,9 @@
 
 use crate::registry::load_config;
 
-use super::audit::commits_in;
-use super::notify::EventPayload;
 use super::{CommandError, Ctx};
+use crate::ops::audit::commits_in;
+use crate::ops::notify::EventPayload;
 
 /// Print the registry events of a range of commits.
 ///
@@ -32,12 +32,8 @@ pub fn run(ctx: &Ctx, args: EventsArgs) -> Result<(), CommandError> {
     // events come once, from its merge, not again from the branch's own commits.
     let commits = match args.range.split_once("..") {
         Some((base, head)) => {
-            let head = store
-                .find_commit(if head.is_empty() { "HEAD" } else { head })?
-                .id();
-            let base = store
-                .find_commit(if base.is_empty() { "HEAD" } else { base })?
-                .id();
+            let head = store.resolve(if head.is_empty() { "HEAD" } else { head })?;
+            let base = store.resolve(if base.is_empty() { "HEAD" } else { base })?;
             let base = store.merge_base(base, head)?;
             store.first_parent_range(base, head)?
         }

@@ -5,10 +5,11 @@ use crate::render;
 use std::collections::HashMap;
 
 use crate::sign::{Trust, Verification, verify_commit};
-use crate::store::{HistoryEntry, Store};
+use crate::store::{CommitId, HistoryEntry, Store};
 
 use super::read::RevArgs;
-use super::{CommandError, Ctx, signing};
+use super::{CommandError, Ctx};
+use crate::ops::signing;
 
 /// Show the audit log: who registered, promoted, archived or rolled back what, when.
 ///
@@ -90,12 +91,12 @@ pub fn run(ctx: &Ctx, args: HistoryArgs) -> Result<(), CommandError> {
 fn signatures(store: &Store, entries: &[HistoryEntry]) -> Result<Vec<Verification>, CommandError> {
     let config = store.git_config()?;
     let trust = Trust::new(&config, signing::head_allowed_signers(store));
-    let mut seen: HashMap<git2::Oid, Verification> = HashMap::new();
+    let mut seen: HashMap<CommitId, Verification> = HashMap::new();
     Ok(entries
         .iter()
         .map(|entry| {
             seen.entry(entry.commit)
-                .or_insert_with(|| verify_commit(store.repository(), entry.commit, &trust))
+                .or_insert_with(|| verify_commit(store, entry.commit, &trust))
                 .clone()
         })
         .collect())

@@ -45,8 +45,7 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<(), CommandError> {
         Err(_) if server => Store::open_bare(&ctx.registry_dir)?,
         Err(err) => return Err(err.into()),
     };
-    let repo = store.repository();
-    if server != repo.is_bare() {
+    if server != store.is_bare() {
         return Err(HookError::WrongKind { server }.into());
     }
     let dir = hooks_dir(&store);
@@ -60,9 +59,9 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<(), CommandError> {
         .map_or_else(|| "omgreg".to_owned(), |exe| exe.display().to_string());
     let registry = store
         .root_dir()
-        .unwrap_or_else(|| repo.path().to_owned())
+        .unwrap_or_else(|| store.git_dir().to_owned())
         .canonicalize()
-        .unwrap_or_else(|_| repo.path().to_owned())
+        .unwrap_or_else(|_| store.git_dir().to_owned())
         .display()
         .to_string();
     let hooks: Vec<(&str, String)> = if server {
@@ -93,15 +92,17 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<(), CommandError> {
 }
 
 fn hooks_dir(store: &Store) -> PathBuf {
-    let repo = store.repository();
     let configured = store
         .git_config()
         .ok()
-        .and_then(|config| config.get_path("core.hooksPath").ok());
+        .and_then(|config| config.path("core.hooksPath"));
     match configured {
         Some(path) if path.is_absolute() => path,
-        Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
-        None => repo.commondir().join("hooks"),
+        Some(path) => store
+            .workdir()
+            .unwrap_or_else(|| store.git_dir())
+            .join(path),
+        None => store.common_dir().join("hooks"),
     }
 }
 

@@ -7,7 +7,6 @@
 mod action;
 mod alias;
 mod archive;
-mod audit;
 mod check;
 mod checkout;
 mod context;
@@ -15,7 +14,6 @@ mod diff;
 mod env_vars;
 mod error;
 mod events;
-mod example;
 mod history;
 mod hooks;
 mod init;
@@ -30,9 +28,8 @@ mod render_cmd;
 mod resolve;
 mod rollback;
 mod show;
-mod signing;
 mod sync;
-mod transport;
+
 mod verify;
 
 use std::path::PathBuf;
@@ -125,7 +122,7 @@ pub fn main() -> ExitCode {
     install_miette_hook();
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(err)) => err.report(),
+        Ok(Err(err)) => error::report(err),
         Err(_) => {
             eprintln!("omgreg: internal error (a bug); please report it with the message above");
             ExitCode::from(255)

@@ -3,8 +3,8 @@
 use crate::registry::{self, ModelRef, PromoteRequest, RefTarget};
 
 use super::action::{actor, commit_action, open_writer};
-use super::transport::{compare_url, push_branch};
-use super::{ArgError, CommandError, Ctx, signing};
+use super::{ArgError, CommandError, Ctx};
+use crate::ops::transport::{compare_url, push_branch};
 
 /// Promote versions to a stage.
 ///
@@ -76,12 +76,13 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
     if targets.is_empty() {
         return Err(ArgError::ModelMissing { command: "promote" }.into());
     }
-    let (store, identity, signing) = open_writer(ctx)?;
-    let signer_principals = signing::principals_for_policy(&store, &signing)?;
+    let store = ctx.open_store()?;
+    let (writer, signing) = open_writer(ctx, &store)?;
+    let signer_principals = crate::ops::signing::principals_for_policy(&writer, &signing)?;
     let request = PromoteRequest {
         targets,
         stage: args.stage,
-        actor: actor(&identity),
+        actor: actor(writer.identity()),
         message: args.message,
         signer_principals,
     };
@@ -92,9 +93,7 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
     let target = branch.as_ref().map(|name| format!("refs/heads/{name}"));
     commit_action(
         ctx,
-        &store,
-        &identity,
-        &signing,
+        &writer,
         args.dry_run,
         target.as_deref(),
         &mut |snapshot| registry::promote(snapshot, &request),
@@ -102,24 +101,18 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
     let (Some(branch), false) = (branch, args.dry_run) else {
         return Ok(());
     };
+    let store = writer.store();
     let base = store
-        .repository()
-        .head()
-        .ok()
-        .and_then(|head| head.shorthand().ok().map(str::to_owned))
+        .head_branch_name()
         .unwrap_or_else(|| "main".to_owned());
     ctx.output.status(&format!(
         "The registry branch `{base}` is unchanged; review `{branch}` and merge it to promote."
     ));
     if args.push {
-        push_branch(&store, &args.remote, &branch)?;
+        push_branch(store, &args.remote, &branch)?;
         ctx.output
             .status(&format!("Pushed `{branch}` to `{}`", args.remote));
-        let url = store
-            .repository()
-            .find_remote(&args.remote)
-            .ok()
-            .and_then(|r| r.url().ok().map(str::to_owned));
+        let url = store.remote_url(&args.remote);
         if let Some(url) = url.and_then(|url| compare_url(&url, &base, &branch)) {
             ctx.output.status(&format!("Open a pull request: {url}"));
         }

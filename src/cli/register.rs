@@ -2,12 +2,11 @@
 
 use std::path::PathBuf;
 
-use crate::registry::{self, ArtifactInput, Bump, Digest, ModelRef, RegisterRequest, VersionSpec};
+use crate::ops::{self, RegisterOptions, RegisterPlan};
+use crate::registry::{ArtifactInput, Bump, ModelRef, RegisterRequest, VersionSpec};
 use crate::render::{self, RegisterReport};
 use crate::schema::{self, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, ParamValue, VersionDoc};
-use crate::store::{
-    ArtifactSource, Committed, Identity, Store, TxOptions, collect_artifacts, hash_file,
-};
+use crate::store::{Identity, Store, Writer, collect_artifacts, hash_file};
 
 use super::{ArgError, CommandError, Ctx, input};
 
@@ -125,35 +124,23 @@ enum BumpArg {
     Patch,
 }
 
-/// A register request plus the files still to be hashed into it.
-pub(crate) struct Plan {
-    pub request: RegisterRequest,
-    pub sources: Vec<ArtifactSource>,
-}
-
 pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
     let (dry_run, git_tag) = (args.dry_run, args.git_tag);
     let store = ctx.open_store()?;
-    let identity = Identity::from_git(store.repository())?;
+    let identity = store.identity()?;
     let plan = resolve(ctx, args, &identity)?;
-    if git_tag {
-        // Refuse before committing, not after: the tag names a version not known yet
-        // when bumping, so check the exact name only when it is.
-        if let crate::registry::VersionSpec::Exact(version) = &plan.request.version {
-            let name = format!("refs/tags/{}@{version}", plan.request.model);
-            if store.repository().find_reference(&name).is_ok() {
-                return Err(crate::store::StoreError::BranchExists { branch: name }.into());
-            }
-        }
-    }
-    let committed = execute(ctx, &store, &identity, plan, dry_run)?;
-    if let (true, Some(commit), crate::registry::Event::Registered { model, version }) =
-        (git_tag, committed.commit, &committed.change.event)
-    {
-        store.tag(&format!("{model}@{version}"), commit)?;
-    }
+    let total = plan.sources.iter().map(|s| s.size).sum();
+    let progress = render::ByteProgress::new(ctx.output.progress, total, "storing artifacts");
+    let options = RegisterOptions {
+        sign_mode: ctx.sign_mode,
+        dry_run,
+        git_tag,
+        progress: &progress,
+    };
+    let committed = ops::register(&store, identity, plan, &options)?;
     if !dry_run {
-        super::notify::after_action(ctx, &store);
+        let writer = Writer::for_refs(&store);
+        super::notify::after_action(ctx, &writer);
     }
     Ok(render::register(
         &ctx.output,
@@ -162,7 +149,11 @@ pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
 }
 
 /// Turns the arguments into a request; reads metric, param and environment files.
-fn resolve(ctx: &Ctx, args: RegisterArgs, identity: &Identity) -> Result<Plan, CommandError> {
+fn resolve(
+    ctx: &Ctx,
+    args: RegisterArgs,
+    identity: &Identity,
+) -> Result<RegisterPlan, CommandError> {
     let model = match (args.model, args.model_flag) {
         (Some(positional), Some(flag)) if positional != flag => {
             return Err(ArgError::ModelTwice { positional, flag }.into());
@@ -241,7 +232,7 @@ fn resolve(ctx: &Ctx, args: RegisterArgs, identity: &Identity) -> Result<Plan, C
     }
     let linked = linked_artifacts(&args.uris, &args.digests)?;
 
-    Ok(Plan {
+    Ok(RegisterPlan {
         request: RegisterRequest {
             model,
             version,
@@ -263,74 +254,6 @@ fn resolve(ctx: &Ctx, args: RegisterArgs, identity: &Identity) -> Result<Plan, C
         },
         sources,
     })
-}
-
-/// Stores the artifacts, then commits the registration.
-///
-/// The request is first checked against HEAD so that a doomed registration (existing
-/// version, unknown parent) fails before gigabytes are hashed.
-pub(crate) fn execute(
-    ctx: &Ctx,
-    store: &Store,
-    identity: &Identity,
-    plan: Plan,
-    dry_run: bool,
-) -> Result<Committed, CommandError> {
-    let Plan {
-        mut request,
-        sources,
-    } = plan;
-    // Dry-run the whole action on HEAD, artifacts included (their digests are not
-    // known yet, their paths are), so that every refusal comes before the copying.
-    let mut preview = request.clone();
-    preview
-        .artifacts
-        .extend(sources.iter().map(|source| ArtifactInput {
-            path: source.relative.clone(),
-            sha256: Digest::from_bytes(&[0; 32]),
-            size: Some(source.size),
-            uri: None,
-        }));
-    let snapshot = store.snapshot(None)?;
-    let change = render::with_derived_files(&snapshot, registry::register(&snapshot, &preview)?)?;
-    drop(snapshot);
-    if !dry_run {
-        store.preflight(&change)?;
-    }
-    // Before the copying too: a registry that requires signatures and a missing key.
-    let signing = super::signing::prepare(ctx, store, identity)?;
-    if !dry_run && !sources.is_empty() {
-        // A key that cannot sign should fail before gigabytes are copied.
-        super::signing::probe(store, &signing)?;
-    }
-
-    let total: u64 = sources.iter().map(|s| s.size).sum();
-    let progress = render::ByteProgress::new(ctx.output.progress, total, "storing artifacts");
-    let lfs = store.lfs();
-    let mut done_before = 0;
-    for source in sources {
-        let (sha256, size) = if dry_run {
-            hash_file(&source.path)?
-        } else {
-            lfs.ingest(&source.path, &mut |done| progress.set(done_before + done))?
-        };
-        done_before += size;
-        request.artifacts.push(ArtifactInput {
-            path: source.relative,
-            sha256,
-            size: Some(size),
-            uri: None,
-        });
-    }
-    progress.finish();
-    let options = TxOptions {
-        dry_run,
-        signer: signing.signer(),
-        new_branch: None,
-    };
-    Ok(store.transact(identity, &options, &mut |snapshot| {
-        render::with_derived_files(snapshot, registry::register(snapshot, &request)?)
-    })?)
 }
 
 fn linked_artifacts(
@@ -374,23 +297,13 @@ fn code_reference(
             ..CodeDoc::default()
         })),
         Some("auto") => {
-            let git =
-                git2::Repository::discover(&ctx.cwd).map_err(|_| ArgError::NoCodeRepository {
+            let (head, origin) =
+                Store::code_head(&ctx.cwd).ok_or_else(|| ArgError::NoCodeRepository {
                     path: ctx.cwd.clone(),
                 })?;
-            let head = git
-                .head()
-                .and_then(|head| head.peel_to_commit())
-                .map_err(|_| ArgError::NoCodeRepository {
-                    path: ctx.cwd.clone(),
-                })?;
-            let origin = git
-                .find_remote("origin")
-                .ok()
-                .and_then(|remote| remote.url().ok().map(str::to_owned));
             Ok(Some(CodeDoc {
                 repo: repo.or(origin),
-                commit: Some(head.id().to_string()),
+                commit: Some(head.to_string()),
                 dirty: false,
             }))
         }

@@ -29,8 +29,9 @@ pub fn run(ctx: &Ctx, args: RenderArgs) -> Result<(), CommandError> {
         .as_deref()
         .map(str::parse::<ModelName>)
         .transpose()?;
-    let (store, identity, signing) = open_writer(ctx)?;
-    let head = store.snapshot(None)?;
+    let store = ctx.open_store()?;
+    let (writer, _) = open_writer(ctx, &store)?;
+    let head = writer.store().snapshot(None)?;
     let models = match &only {
         Some(model) => vec![model.clone()],
         None => model_names(&head),
@@ -42,26 +43,19 @@ pub fn run(ctx: &Ctx, args: RenderArgs) -> Result<(), CommandError> {
         return Ok(());
     }
     drop(head);
-    run_action(
-        ctx,
-        &store,
-        &identity,
-        &signing,
-        args.dry_run,
-        &mut |snapshot| {
-            let models = match &only {
-                Some(model) if !crate::registry::model_exists(snapshot, model)? => {
-                    return Err(RegistryError::ModelNotFound {
-                        model: model.to_string(),
-                    });
-                }
-                Some(model) => vec![model.clone()],
-                None => model_names(snapshot),
-            };
-            // The derived files are added by the action runner; the change itself is empty.
-            Ok(empty(models))
-        },
-    )
+    run_action(ctx, &writer, args.dry_run, &mut |snapshot| {
+        let models = match &only {
+            Some(model) if !crate::registry::model_exists(snapshot, model)? => {
+                return Err(RegistryError::ModelNotFound {
+                    model: model.to_string(),
+                });
+            }
+            Some(model) => vec![model.clone()],
+            None => model_names(snapshot),
+        };
+        // The derived files are added by the action runner; the change itself is empty.
+        Ok(empty(models))
+    })
 }
 
 fn empty(models: Vec<ModelName>) -> Change {

@@ -7,7 +7,7 @@ use crate::registry::{
 use crate::store::{Store, TreeSnapshot};
 
 use super::action::{message, open_writer, run_action};
-use super::{CommandError, Ctx, signing};
+use super::{CommandError, Ctx};
 
 /// Roll a stage (or alias) back to the version it held before.
 ///
@@ -66,47 +66,41 @@ pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<(), CommandError> {
         .as_deref()
         .map(str::parse::<VersionId>)
         .transpose()?;
-    let (store, identity, signing) = open_writer(ctx)?;
-    let principals = signing::principals_for_policy(&store, &signing)?;
+    let store = ctx.open_store()?;
+    let (writer, signing) = open_writer(ctx, &store)?;
+    let principals = crate::ops::signing::principals_for_policy(&writer, &signing)?;
     let body = message(args.reason.as_deref(), args.message);
-    run_action(
-        ctx,
-        &store,
-        &identity,
-        &signing,
-        args.dry_run,
-        &mut |snapshot| {
-            let config = load_config(snapshot)?;
-            let slot = match &args.alias {
-                Some(alias) => {
-                    registry::validate_alias(alias, &config.ladder)?;
-                    let assignments = load_assignments(snapshot, &config, &model)?;
-                    if !assignments.aliases.contains_key(alias)
-                        && registry::model_exists(snapshot, &model)?
-                    {
-                        return Err(RegistryError::AliasNotFound {
-                            model: model.to_string(),
-                            alias: alias.clone(),
-                        });
-                    }
-                    Slot::Alias(alias.clone())
+    run_action(ctx, &writer, args.dry_run, &mut |snapshot| {
+        let config = load_config(snapshot)?;
+        let slot = match &args.alias {
+            Some(alias) => {
+                registry::validate_alias(alias, &config.ladder)?;
+                let assignments = load_assignments(snapshot, &config, &model)?;
+                if !assignments.aliases.contains_key(alias)
+                    && registry::model_exists(snapshot, &model)?
+                {
+                    return Err(RegistryError::AliasNotFound {
+                        model: model.to_string(),
+                        alias: alias.clone(),
+                    });
                 }
-                None => registry::resolve_slot(&config, args.stage.as_deref())?,
-            };
-            let target = match &to_version {
-                Some(version) => version.clone(),
-                None => previous_version(&store, snapshot, &model, &slot)?,
-            };
-            registry::rollback(
-                snapshot,
-                &model,
-                &slot,
-                &target,
-                principals.as_deref(),
-                body.clone(),
-            )
-        },
-    )
+                Slot::Alias(alias.clone())
+            }
+            None => registry::resolve_slot(&config, args.stage.as_deref())?,
+        };
+        let target = match &to_version {
+            Some(version) => version.clone(),
+            None => previous_version(writer.store(), snapshot, &model, &slot)?,
+        };
+        registry::rollback(
+            snapshot,
+            &model,
+            &slot,
+            &target,
+            principals.as_deref(),
+            body.clone(),
+        )
+    })
 }
 
 /// The version the slot held before its current holder, per the commit graph.

@@ -2,8 +2,8 @@
 
 use crate::render::{self, CommitVerdict};
 
-use super::audit::RangeAudit;
 use super::{CommandError, Ctx};
+use crate::ops::audit::RangeAudit;
 
 /// Verify commit signatures and who moved which stage.
 ///

@@ -13,6 +13,12 @@ pub struct Output {
     pub progress: bool,
 }
 
+impl crate::ops::Progress for Output {
+    fn status(&self, line: &str) {
+        Output::status(self, line);
+    }
+}
+
 impl Output {
     pub fn new(json: bool, quiet: bool, progress_disabled: bool) -> Self {
         let progress = std::io::stderr().is_terminal() && !quiet && !json && !progress_disabled;

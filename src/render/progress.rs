@@ -10,6 +10,16 @@ pub struct ByteProgress {
     bar: Option<ProgressBar>,
 }
 
+impl crate::ops::ProgressBytes for ByteProgress {
+    fn set(&self, done: u64) {
+        ByteProgress::set(self, done);
+    }
+
+    fn finish(&self) {
+        ByteProgress::finish(self);
+    }
+}
+
 impl ByteProgress {
     pub fn new(allowed: bool, total: u64, label: &'static str) -> Self {
         if total < MIN_BYTES || !allowed {

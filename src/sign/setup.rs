@@ -1,11 +1,9 @@
 //! Which signer to use, from git's configuration and the registry's policy.
 
-use git2::Config;
-
 use super::SignError;
 use super::gpg::GpgSigner;
 use super::ssh::SshSigner;
-use crate::store::CommitSigner;
+use crate::store::{CommitSigner, GitConfig};
 
 /// `--sign` / `--no-sign` / neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,13 +50,8 @@ pub struct SignSetup {
 
 impl SignSetup {
     /// Reads the signing settings from a repository's configuration.
-    pub fn from_config(config: &Config, committer: &str) -> Result<Self, SignError> {
-        let string = |key: &str| {
-            config
-                .get_string(key)
-                .ok()
-                .filter(|value| !value.is_empty())
-        };
+    pub fn from_config(config: &GitConfig, committer: &str) -> Result<Self, SignError> {
+        let string = |key: &str| config.string(key);
         let format = match string("gpg.format").as_deref() {
             None | Some("openpgp") => Ok(Format::OpenPgp),
             Some("ssh") => Ok(Format::Ssh),
@@ -76,7 +69,7 @@ impl SignSetup {
             format,
             key: string("user.signingkey"),
             program,
-            sign_by_default: config.get_bool("commit.gpgsign").unwrap_or(false),
+            sign_by_default: config.bool("commit.gpgsign").unwrap_or(false),
             committer: committer.to_owned(),
         })
     }
@@ -117,5 +110,16 @@ impl SignSetup {
                 })
             }
         }))
+    }
+}
+
+impl SignMode {
+    /// From `--sign` / `--no-sign`.
+    pub fn from_flags(sign: bool, no_sign: bool) -> Self {
+        match (sign, no_sign) {
+            (true, _) => Self::Always,
+            (_, true) => Self::Never,
+            _ => Self::Auto,
+        }
     }
 }

@@ -1,8 +1,7 @@
 //! Verifying commit signatures.
 
-use git2::{Oid, Repository};
-
 use super::{Format, gpg, ssh};
+use crate::store::{CommitId, GitConfig, Store};
 
 /// The verdict on one commit's signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,13 +79,8 @@ pub struct Trust {
 impl Trust {
     /// Programs from the git configuration; allowed signers from `allowed_signers`
     /// when given, else from `gpg.ssh.allowedSignersFile`.
-    pub fn new(config: &git2::Config, allowed_signers: Option<String>) -> Self {
-        let string = |key: &str| {
-            config
-                .get_string(key)
-                .ok()
-                .filter(|value| !value.is_empty())
-        };
+    pub fn new(config: &GitConfig, allowed_signers: Option<String>) -> Self {
+        let string = |key: &str| config.string(key);
         let from_file = || {
             let path = string("gpg.ssh.allowedSignersFile")?;
             let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
@@ -107,12 +101,14 @@ impl Trust {
 }
 
 /// Verifies the signature of `commit`.
-pub fn verify_commit(repo: &Repository, commit: Oid, trust: &Trust) -> Verification {
-    match repo.extract_signature(&commit, None) {
-        Ok((signature, data)) => {
-            verify_detached(&String::from_utf8_lossy(&signature), &data, trust)
-        }
-        Err(err) if err.code() == git2::ErrorCode::NotFound => Verification::unsigned(),
+pub fn verify_commit(store: &Store, commit: CommitId, trust: &Trust) -> Verification {
+    match store.commit_signature(commit) {
+        Ok(Some(signed)) => verify_detached(
+            &String::from_utf8_lossy(&signed.signature),
+            &signed.payload,
+            trust,
+        ),
+        Ok(None) => Verification::unsigned(),
         Err(err) => Verification::failed(None, SigStatus::Unverifiable(err.to_string())),
     }
 }

@@ -7,14 +7,14 @@ use git2::{Oid, Repository};
 
 use super::error::GitContext;
 use super::walk::{PathChange, PathChanges};
-use super::{Store, StoreError};
+use super::{CommitId, Store, StoreError};
 use crate::registry::{ModelEvent, ModelName, stage_events, version_events};
 use crate::schema::{self, StagesDoc, VersionDoc};
 
 /// One event with the commit it comes from.
 #[derive(Debug, Clone)]
 pub struct HistoryEntry {
-    pub commit: Oid,
+    pub commit: CommitId,
     /// Author time, seconds since the epoch.
     pub time: i64,
     pub author: String,
@@ -36,7 +36,11 @@ pub struct History<'r> {
 
 impl Store {
     /// The events of the registry (or of one model) along first parents from `from`.
-    pub fn history(&self, from: Oid, model: Option<&ModelName>) -> Result<History<'_>, StoreError> {
+    pub fn history(
+        &self,
+        from: CommitId,
+        model: Option<&ModelName>,
+    ) -> Result<History<'_>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;
         let path = match model {
             Some(model) => format!("{}models/{model}", self.prefix),
@@ -44,7 +48,7 @@ impl Store {
         };
         Ok(History {
             repo: &self.repo,
-            changes: PathChanges::new(odb, from, path),
+            changes: PathChanges::new(odb, from.raw(), path),
             model: model.map(ToString::to_string),
             pending: Vec::new().into_iter(),
         })
@@ -54,11 +58,8 @@ impl Store {
 impl Store {
     /// The (model, stage or alias) pairs `omgreg rollback` moved in `commit`, per its
     /// trailers.
-    pub fn rollback_slots(&self, commit: Oid) -> Result<Vec<(String, String)>, StoreError> {
-        let found = self
-            .repo
-            .find_commit(commit)
-            .git_context("reading a commit")?;
+    pub fn rollback_slots(&self, commit: CommitId) -> Result<Vec<(String, String)>, StoreError> {
+        let found = self.commit(commit)?;
         let trailers = trailers(&String::from_utf8_lossy(found.message_bytes()));
         let models: Vec<&String> = trailers
             .iter()
@@ -76,13 +77,10 @@ impl Store {
     }
 
     /// The registry events of one commit, against its first parent.
-    pub fn commit_events(&self, commit: Oid) -> Result<Vec<HistoryEntry>, StoreError> {
+    pub fn commit_events(&self, commit: CommitId) -> Result<Vec<HistoryEntry>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;
         let path = format!("{}models", self.prefix);
-        let found = self
-            .repo
-            .find_commit(commit)
-            .git_context("reading a commit")?;
+        let found = self.commit(commit)?;
         let id_at = |c: &git2::Commit<'_>| super::walk::id_at(&odb, c.tree_id(), &path);
         let new = id_at(&found).git_context("reading a commit's tree")?;
         let old = match found.parents().next() {
@@ -91,7 +89,11 @@ impl Store {
         };
         let history = self.history(commit, None)?;
         history
-            .commit_events(PathChange { commit, old, new })
+            .commit_events(PathChange {
+                commit: commit.raw(),
+                old,
+                new,
+            })
             .git_context("reading a commit")
     }
 }
@@ -171,7 +173,7 @@ impl History<'_> {
             }
             out.extend(events.into_iter().map(|event| {
                 HistoryEntry {
-                    commit: commit.id(),
+                    commit: commit.id().into(),
                     time: author.when().seconds(),
                     author: author.name().unwrap_or_default().to_owned(),
                     email: author.email().unwrap_or_default().to_owned(),

@@ -6,7 +6,7 @@ use git2::{Oid, Repository};
 
 use super::error::GitContext;
 use super::walk::PathChanges;
-use super::{Store, StoreError};
+use super::{CommitId, Store, StoreError};
 use crate::registry::{ModelName, Slot, SlotChange, SnapshotError, VersionId};
 use crate::schema::{self, StageSlot, StagesDoc};
 
@@ -23,7 +23,7 @@ impl Store {
     /// The changes of `slot` of `model`, walking first parents back from `from`.
     pub fn slot_history(
         &self,
-        from: Oid,
+        from: CommitId,
         model: &ModelName,
         slot: &Slot,
     ) -> Result<SlotHistory<'_>, StoreError> {
@@ -31,7 +31,7 @@ impl Store {
         let path = format!("{}models/{model}/stages.yaml", self.prefix);
         Ok(SlotHistory {
             repo: &self.repo,
-            changes: PathChanges::new(odb, from, path.clone()),
+            changes: PathChanges::new(odb, from.raw(), path.clone()),
             path,
             model: model.to_string(),
             slot: slot.clone(),

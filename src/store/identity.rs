@@ -10,14 +10,15 @@ use super::StoreError;
 use super::error::GitContext;
 
 /// Who writes a commit, and when.
+#[derive(Clone)]
 pub struct Identity {
-    pub author: Signature<'static>,
-    pub committer: Signature<'static>,
+    pub(crate) author: Signature<'static>,
+    pub(crate) committer: Signature<'static>,
 }
 
 impl Identity {
     /// Reads the identity from the environment and the repository configuration.
-    pub fn from_git(repo: &Repository) -> Result<Self, StoreError> {
+    pub(crate) fn from_git(repo: &Repository) -> Result<Self, StoreError> {
         let config = repo.config().git_context("reading the Git configuration")?;
         let configured = |key: &str| config.get_string(key).ok().filter(|v| !v.is_empty());
         let env = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());

@@ -1,29 +1,35 @@
-//! The Git side: snapshots read from committed trees, the one write transaction,
-//! the Git LFS object store and the working-tree refresh.
+//! The only door to Git: snapshots read from committed trees, walks of the commit
+//! graph, the one [`Writer`] (commits, references, index and working tree), the Git
+//! LFS object store.
 //!
 //! This module never prints; progress is reported through callbacks. It depends on
-//! `registry` and `schema`, never on `cli` or `render`.
+//! `registry` and `schema`, never on `cli` or `render`. No `git2` type crosses its
+//! public interface: commits are [`CommitId`]s.
 
 mod artifacts;
+mod config;
 mod error;
 mod events;
+mod graph;
 mod history;
+mod id;
 mod identity;
 mod lfs;
 mod list_cache;
 mod open;
-mod replay;
 mod snapshot;
-mod tx;
 mod walk;
-mod worktree;
+mod writer;
 
 pub use artifacts::{ArtifactSource, collect_artifacts, hash_file};
+pub use config::GitConfig;
 pub use error::StoreError;
 pub use events::{History, HistoryEntry};
+pub use graph::{ChangedFile, SignedCommit};
 pub use history::SlotHistory;
+pub use id::CommitId;
 pub use identity::{Identity, parse_date};
 pub use lfs::{LfsPointer, LfsStore};
 pub use open::Store;
 pub use snapshot::TreeSnapshot;
-pub use tx::{CommitSigner, Committed, SigningFailed, TxOptions};
+pub use writer::{CommitSigner, Committed, SigningFailed, TxOptions, Writer};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use git2::{Repository, RepositoryOpenFlags};
 
 use super::error::{GitContext, IoContext};
-use super::{LfsStore, StoreError, TreeSnapshot};
+use super::{CommitId, GitConfig, Identity, LfsStore, StoreError, TreeSnapshot};
 use crate::registry::{CONFIG_FILE, RegistryError};
 
 /// An opened registry: a repository and the folder of it holding `omgreg.toml`.
@@ -81,7 +81,7 @@ impl Store {
     }
 
     /// The commit a revision (commit, branch, tag, `HEAD~2`, ...) names.
-    pub fn find_commit(&self, rev: &str) -> Result<git2::Commit<'_>, StoreError> {
+    pub(crate) fn find_commit(&self, rev: &str) -> Result<git2::Commit<'_>, StoreError> {
         self.repo
             .revparse_single(rev)
             .and_then(|object| object.peel_to_commit())
@@ -92,11 +92,19 @@ impl Store {
     }
 
     /// The repository's Git configuration (with the user's and system's).
-    pub fn git_config(&self) -> Result<git2::Config, StoreError> {
-        self.repo.config().map_err(|source| StoreError::Git {
-            what: "reading the Git configuration",
-            source,
-        })
+    pub fn git_config(&self) -> Result<GitConfig, StoreError> {
+        self.repo
+            .config()
+            .map(GitConfig)
+            .map_err(|source| StoreError::Git {
+                what: "reading the Git configuration",
+                source,
+            })
+    }
+
+    /// Who commits here: author and committer the way git picks them.
+    pub fn identity(&self) -> Result<Identity, StoreError> {
+        Identity::from_git(&self.repo)
     }
 
     /// A read-only view of the registry at `rev` (a commit-ish; HEAD when `None`).
@@ -116,7 +124,7 @@ impl Store {
 
     /// The last commit at or before `at` (seconds since the epoch, committer time)
     /// along first parents from `rev` (HEAD when `None`): the registry as it was then.
-    pub fn commit_at(&self, rev: Option<&str>, at: i64) -> Result<git2::Oid, StoreError> {
+    pub fn commit_at(&self, rev: Option<&str>, at: i64) -> Result<CommitId, StoreError> {
         let start = self.find_commit(rev.unwrap_or("HEAD"))?;
         let mut walk = self.repo.revwalk().git_context("walking the history")?;
         walk.push(start.id()).git_context("walking the history")?;
@@ -126,7 +134,7 @@ impl Store {
             let id = id.git_context("walking the history")?;
             let commit = self.repo.find_commit(id).git_context("reading a commit")?;
             if commit.committer().when().seconds() <= at {
-                return Ok(id);
+                return Ok(id.into());
             }
         }
         Err(StoreError::NothingBefore {
@@ -151,6 +159,18 @@ impl Store {
         Ok(TreeSnapshot::from_tree(&self.repo, tree, &self.prefix))
     }
 
+    /// The HEAD commit of the Git repository around `dir` and the URL of its `origin`
+    /// remote: where training code came from (`register --code-commit auto`).
+    pub fn code_head(dir: &Path) -> Option<(CommitId, Option<String>)> {
+        let repo = Repository::discover(dir).ok()?;
+        let head = repo.head().and_then(|head| head.peel_to_commit()).ok()?;
+        let origin = repo
+            .find_remote("origin")
+            .ok()
+            .and_then(|remote| remote.url().ok().map(str::to_owned));
+        Some((head.id().into(), origin))
+    }
+
     /// The registry root on disk (the working-tree folder), `None` in a bare repository.
     pub fn root_dir(&self) -> Option<PathBuf> {
         self.repo
@@ -172,8 +192,19 @@ impl Store {
         LfsStore::new(self.repo.commondir())
     }
 
-    pub fn repository(&self) -> &Repository {
-        &self.repo
+    /// The repository's working tree, `None` when it is bare.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// The repository's own folder (`.git`, or the bare repository).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The folder shared by all worktrees of the repository (hooks, LFS objects).
+    pub fn common_dir(&self) -> &Path {
+        self.repo.commondir()
     }
 }
 

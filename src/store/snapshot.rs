@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
-use super::StoreError;
 use super::error::GitContext;
+use super::{CommitId, StoreError};
 use crate::registry::{Snapshot, SnapshotError};
 
 /// The registry files at one commit (or the empty registry of an unborn branch).
@@ -56,8 +56,8 @@ impl<'r> TreeSnapshot<'r> {
     }
 
     /// The commit this snapshot was read from; `None` for an unborn branch.
-    pub fn commit(&self) -> Option<Oid> {
-        self.commit
+    pub fn commit(&self) -> Option<CommitId> {
+        self.commit.map(CommitId::from)
     }
 
     pub(crate) fn tree(&self) -> Option<&Tree<'r>> {

@@ -9,8 +9,8 @@ use crate::registry::Snapshot;
 use crate::render::{self, CheckFormat};
 use crate::store::{Store, TreeSnapshot};
 
-use super::audit::RangeAudit;
 use super::{CommandError, Ctx};
+use crate::ops::audit::RangeAudit;
 
 /// Check the registry against its schema and policy.
 ///
@@ -169,17 +169,11 @@ fn check_range(
     };
     let policy = policy::usable_config(base).unwrap_or_else(|_| head_config.clone());
     for commit in &audit.commits {
-        let found = store.find_commit(&commit.to_string())?;
-        if found.parent_count() != 1 {
+        let [parent] = store.parents(*commit)?[..] else {
             continue;
-        }
+        };
         let after = store.snapshot_at(*commit)?;
-        let before = store.snapshot_at(found.parent_id(0).map_err(|source| {
-            crate::store::StoreError::Git {
-                what: "reading a commit's parent",
-                source,
-            }
-        })?)?;
+        let before = store.snapshot_at(parent)?;
         let Ok(after_config) = policy::usable_config(&after) else {
             continue;
         };

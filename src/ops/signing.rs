@@ -2,36 +2,33 @@
 
 use crate::registry::{RegistryConfig, load_config};
 use crate::sign::{SigStatus, SignMode, SignSetup, Trust, verify_detached};
-use crate::store::{CommitSigner, Identity, Store};
+use crate::store::{CommitSigner, Identity, Store, Writer};
 
-use super::{CommandError, Ctx};
+use super::CommandError;
 
 /// Path of the registry's SSH allowed-signers file.
 pub const ALLOWED_SIGNERS: &str = ".omgreg/allowed_signers";
 
-/// The signing of one command: the signer (if any) and what it needs to know.
+/// What the signing of one command needs to know besides its signer.
 pub struct Signing {
-    pub signer: Option<Box<dyn CommitSigner>>,
     /// The registry configuration at HEAD, read once for the signing policies.
     head: Option<RegistryConfig>,
-}
-
-impl Signing {
-    pub fn signer(&self) -> Option<&dyn CommitSigner> {
-        self.signer.as_deref()
-    }
 }
 
 /// Reads git's signing configuration and the registry's `[signing]` policy (at
 /// HEAD) and builds the signer; fails before anything is written when the registry
 /// requires signatures and none can be made.
-pub fn prepare(ctx: &Ctx, store: &Store, identity: &Identity) -> Result<Signing, CommandError> {
+pub fn prepare(
+    mode: SignMode,
+    store: &Store,
+    identity: &Identity,
+) -> Result<(Option<Box<dyn CommitSigner>>, Signing), CommandError> {
     let config = store.git_config()?;
     let setup = SignSetup::from_config(&config, &identity.committer_line())?;
     let head = head_config(store);
     let required = head.as_ref().is_some_and(|c| c.signing_required);
-    let signer = setup.signer(ctx.sign_mode, required)?;
-    Ok(Signing { signer, head })
+    let signer = setup.signer(mode, required)?;
+    Ok((signer, Signing { head }))
 }
 
 /// What a probe signature says about this command's key: `None` when the commit will
@@ -41,9 +38,10 @@ pub fn prepare(ctx: &Ctx, store: &Store, identity: &Identity) -> Result<Signing,
 /// verified like a commit, so a `signers` policy sees the key that really signs (not
 /// whatever `user.signingkey` happens to match) and a broken key fails before
 /// anything is written.
-pub fn probe(store: &Store, signing: &Signing) -> Result<Option<Vec<String>>, CommandError> {
+pub fn probe(writer: &Writer<'_>) -> Result<Option<Vec<String>>, CommandError> {
     const PROBE: &str = "omgreg signing probe\n";
-    let Some(signer) = signing.signer() else {
+    let store = writer.store();
+    let Some(signer) = writer.signer() else {
         return Ok(None);
     };
     let signature = signer
@@ -64,10 +62,10 @@ pub fn probe(store: &Store, signing: &Signing) -> Result<Option<Vec<String>>, Co
 /// The principals to check `[policy.<Stage>] signers` against: probed only when the
 /// registry has such policies.
 pub fn principals_for_policy(
-    store: &Store,
+    writer: &Writer<'_>,
     signing: &Signing,
 ) -> Result<Option<Vec<String>>, CommandError> {
-    if signing.signer.is_none() {
+    if writer.signer().is_none() {
         return Ok(None);
     }
     let has_policy = signing
@@ -75,7 +73,7 @@ pub fn principals_for_policy(
         .as_ref()
         .is_some_and(|config| !config.stage_signers.is_empty());
     if has_policy {
-        probe(store, signing)
+        probe(writer)
     } else {
         Ok(Some(Vec::new()))
     }
@@ -93,15 +91,4 @@ pub fn head_allowed_signers(store: &Store) -> Option<String> {
     crate::registry::Snapshot::read_text(&snapshot, ALLOWED_SIGNERS)
         .ok()
         .flatten()
-}
-
-impl SignMode {
-    /// From `--sign` / `--no-sign`.
-    pub fn from_flags(sign: bool, no_sign: bool) -> Self {
-        match (sign, no_sign) {
-            (true, _) => Self::Always,
-            (_, true) => Self::Never,
-            _ => Self::Auto,
-        }
-    }
 }

@@ -1,11 +1,9 @@
 //! Judging the commits of a range: signatures and who moved which stage, against
 //! the trust and policy of the range's base. Shared by `verify` and `check`.
 
-use git2::Oid;
-
 use crate::registry::{EventKind, RegistryConfig, Slot, Snapshot, load_config};
 use crate::sign::{SigStatus, Trust, Verification, verify_commit};
-use crate::store::{Store, StoreError};
+use crate::store::{CommitId, Store};
 
 use super::CommandError;
 use super::signing::ALLOWED_SIGNERS;
@@ -13,9 +11,9 @@ use super::signing::ALLOWED_SIGNERS;
 /// The commits of a range and what they are judged against.
 pub struct RangeAudit {
     /// The trusted base (`None` when the range starts at a root commit).
-    pub base: Option<Oid>,
+    pub base: Option<CommitId>,
     /// The commits to judge, oldest first.
-    pub commits: Vec<Oid>,
+    pub commits: Vec<CommitId>,
     pub trust: Trust,
     /// The registry configuration of the base: its signing and signer policy.
     pub policy: Option<RegistryConfig>,
@@ -23,7 +21,7 @@ pub struct RangeAudit {
 
 /// The verdict on one commit.
 pub struct CommitAudit {
-    pub commit: Oid,
+    pub commit: CommitId,
     pub subject: String,
     pub verification: Verification,
     /// Why the signature is not good, if it is not.
@@ -59,13 +57,8 @@ impl RangeAudit {
             .is_some_and(|p| p.signing_required || !p.stage_signers.is_empty())
     }
 
-    pub fn audit(&self, store: &Store, commit: Oid) -> Result<CommitAudit, CommandError> {
-        let repo = store.repository();
-        let verification = verify_commit(repo, commit, &self.trust);
-        let found = repo.find_commit(commit).map_err(|source| StoreError::Git {
-            what: "reading a commit",
-            source,
-        })?;
+    pub fn audit(&self, store: &Store, commit: CommitId) -> Result<CommitAudit, CommandError> {
+        let verification = verify_commit(store, commit, &self.trust);
         let signature_problem = match &verification.status {
             SigStatus::Good => None,
             SigStatus::Unverifiable(reason) => {
@@ -115,12 +108,7 @@ impl RangeAudit {
         }
         Ok(CommitAudit {
             commit,
-            subject: found
-                .summary()
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .to_owned(),
+            subject: store.commit_summary(commit)?,
             verification,
             signature_problem,
             signer_problems,
@@ -129,35 +117,19 @@ impl RangeAudit {
 }
 
 /// The trusted base and the commits to check, oldest first.
-pub fn commits_in(store: &Store, range: &str) -> Result<(Option<Oid>, Vec<Oid>), CommandError> {
-    let repo = store.repository();
-    let resolve = |rev: &str| -> Result<Oid, CommandError> {
-        Ok(store
-            .find_commit(if rev.is_empty() { "HEAD" } else { rev })?
-            .id())
-    };
-    let git = |source| StoreError::Git {
-        what: "walking the range",
-        source,
-    };
+pub fn commits_in(
+    store: &Store,
+    range: &str,
+) -> Result<(Option<CommitId>, Vec<CommitId>), CommandError> {
+    let resolve = |rev: &str| store.resolve(if rev.is_empty() { "HEAD" } else { rev });
     match range.split_once("..") {
         Some((base, head)) => {
             let (base, head) = (resolve(base)?, resolve(head)?);
-            let mut walk = repo.revwalk().map_err(git)?;
-            walk.push(head).map_err(git)?;
-            walk.hide(base).map_err(git)?;
-            walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
-                .map_err(git)?;
-            let commits = walk.collect::<Result<Vec<_>, _>>().map_err(git)?;
-            Ok((Some(base), commits))
+            Ok((Some(base), store.commits_between(base, head)?))
         }
         None => {
             let commit = resolve(range)?;
-            let parent = repo
-                .find_commit(commit)
-                .ok()
-                .and_then(|c| c.parent_id(0).ok());
-            Ok((parent, vec![commit]))
+            Ok((store.parent_of(commit)?, vec![commit]))
         }
     }
 }

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
-use super::error::{GitContext, IoContext};
-use super::tx::PlannedFile;
-use super::{LfsPointer, StoreError, TreeSnapshot, hash_file};
+use super::super::error::{GitContext, IoContext};
+use super::super::{LfsPointer, StoreError, TreeSnapshot, hash_file};
+use super::PlannedFile;
 use crate::registry::Change;
 
 /// Refuses the change when a file it touches has uncommitted edits (staged, modified,

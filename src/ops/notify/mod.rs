@@ -1,4 +1,5 @@
-//! `omgreg notify` and the notification that follows each local action.
+//! Notifications: delivering registry events to webhooks and commands, after each
+//! local action and by `omgreg notify`.
 //!
 //! Events come from the commit graph (the same tree diffs as `history`), so a
 //! promotion merged by a pull request is delivered by the CI job that runs `omgreg
@@ -9,58 +10,30 @@
 mod deliver;
 mod payload;
 
-use git2::Oid;
-
 pub use deliver::Target;
 pub use payload::EventPayload;
 
 use crate::registry::CONFIG_FILE;
 use crate::schema::{ConfigDoc, UserConfigDoc};
-use crate::store::Store;
+use crate::store::{Store, Writer};
 
-use super::{CommandError, Ctx};
-
-/// Deliver registry events to the configured notification targets.
-///
-/// Targets are `[[notify]]` webhooks in `omgreg.toml` (POST, JSON, HMAC-SHA256
-/// signed with the secret in `secret_env`) and, from your own
-/// `~/.config/omgreg/config.toml` only, webhooks or shell commands — a cloned
-/// registry can never make omgreg run a command. Each target gets the events of the
-/// commits after its cursor (`refs/omgreg/notified/<name>`; a new target starts with
-/// the latest commit), and the cursor moves only past what was delivered.
-#[derive(Debug, clap::Args)]
-pub struct NotifyArgs {
-    /// Only this target.
-    #[arg(long, value_name = "NAME")]
-    target: Option<String>,
-}
-
-pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<(), CommandError> {
-    let store = ctx.open_store()?;
-    let mut targets = targets(&store)?;
-    if let Some(name) = &args.target {
-        targets.retain(|t| &t.name == name);
-    }
-    let failures = deliver_pending(ctx, &store, &targets)?;
-    if failures > 0 {
-        return Err(CommandError::User(NotifyFailed { failures }.into()));
-    }
-    Ok(())
-}
+use super::{CommandError, Progress};
 
 /// After an action's commit: deliver what is pending, reporting (never failing on)
 /// errors; the next `omgreg notify` retries them.
-pub fn after_action(ctx: &Ctx, store: &Store) {
-    let Ok(targets) = targets(store) else { return };
+pub fn after_action(writer: &Writer<'_>, progress: &dyn Progress) {
+    let Ok(targets) = targets(writer.store()) else {
+        return;
+    };
     if targets.is_empty() {
         return;
     }
-    match deliver_pending(ctx, store, &targets) {
+    match deliver_pending(writer, &targets, progress) {
         Ok(0) => {}
-        Ok(failures) => ctx.output.status(&format!(
+        Ok(failures) => progress.status(&format!(
             "warning: {failures} notification target(s) failed; `omgreg notify` will deliver the rest"
         )),
-        Err(_) => ctx.output.status("warning: notifications could not be sent; run `omgreg notify`"),
+        Err(_) => progress.status("warning: notifications could not be sent; run `omgreg notify`"),
     }
 }
 
@@ -97,7 +70,12 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Delivers the pending events of every target; returns how many targets failed.
-fn deliver_pending(ctx: &Ctx, store: &Store, targets: &[Target]) -> Result<usize, CommandError> {
+pub fn deliver_pending(
+    writer: &Writer<'_>,
+    targets: &[Target],
+    progress: &dyn Progress,
+) -> Result<usize, CommandError> {
+    let store = writer.store();
     let (_, Some(head)) = store.branch_tip()? else {
         return Ok(0);
     };
@@ -107,21 +85,16 @@ fn deliver_pending(ctx: &Ctx, store: &Store, targets: &[Target]) -> Result<usize
         .and_then(|s| crate::registry::load_config(&s).ok())
         .map(|c| c.name)
         .unwrap_or_default();
-    let repo = store.repository();
     let mut failures = 0;
     for target in targets {
-        let cursor_ref = format!("refs/omgreg/notified/{}", target.name);
-        let cursor = match repo.find_reference(&cursor_ref) {
-            Ok(reference) => reference.target(),
+        let cursor = match store.find_cursor(&target.name) {
+            Some(cursor) => Some(cursor),
             // A new target starts with the latest commit's events; its cursor is set
             // there first, so a failed first delivery is retried, not lost.
-            Err(_) => {
-                let start = repo
-                    .find_commit(head)
-                    .ok()
-                    .and_then(|c| c.parent_id(0).ok());
+            None => {
+                let start = store.parent_of(head).ok().flatten();
                 if let Some(start) = start {
-                    advance(store, &cursor_ref, start)?;
+                    writer.move_cursor(&target.name, start)?;
                 }
                 start
             }
@@ -144,43 +117,20 @@ fn deliver_pending(ctx: &Ctx, store: &Store, targets: &[Target]) -> Result<usize
                 let payload = EventPayload::new(&registry, entry, index);
                 let body = serde_json::to_string(&payload).expect("payloads serialize");
                 if let Err(err) = target.deliver(&body, &payload.id) {
-                    ctx.output
-                        .status(&format!("notify `{}`: {err}", target.name));
+                    progress.status(&format!("notify `{}`: {err}", target.name));
                     failures += 1;
                     break 'commits;
                 }
                 delivered += 1;
             }
-            advance(store, &cursor_ref, *commit)?;
+            writer.move_cursor(&target.name, *commit)?;
         }
         if delivered > 0 {
-            ctx.output.status(&format!(
+            progress.status(&format!(
                 "Notified `{}` of {delivered} event(s)",
                 target.name
             ));
         }
     }
     Ok(failures)
-}
-
-fn advance(store: &Store, cursor_ref: &str, commit: Oid) -> Result<(), CommandError> {
-    store
-        .repository()
-        .reference(cursor_ref, commit, true, "omgreg notify")
-        .map_err(|source| crate::store::StoreError::Git {
-            what: "moving a notification cursor",
-            source,
-        })?;
-    Ok(())
-}
-
-/// Some targets could not be reached.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{failures} notification target(s) could not be reached")]
-#[diagnostic(
-    code(omgreg::notify::failed),
-    help("their cursors did not move past the undelivered events; run `omgreg notify` again")
-)]
-pub struct NotifyFailed {
-    pub failures: usize,
 }

@@ -21,8 +21,7 @@ pub struct GitFailed {
 
 /// Runs `git args` in the repository of `store`.
 pub fn git(store: &Store, args: &[&str]) -> Result<String, CommandError> {
-    let repo = store.repository();
-    let dir = repo.workdir().unwrap_or_else(|| repo.path());
+    let dir = store.workdir().unwrap_or_else(|| store.git_dir());
     let output = Command::new("git")
         .args(args)
         .current_dir(dir)

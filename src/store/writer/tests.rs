@@ -4,7 +4,8 @@ use std::cell::Cell;
 
 use git2::{Repository, Signature};
 
-use super::{Identity, Store, StoreError, TreeSnapshot, TxOptions};
+use super::super::{Identity, Store, StoreError, TreeSnapshot};
+use super::{TxOptions, Writer};
 use crate::registry::{self, Change, Event, FileChange, RegistryError, Snapshot};
 
 fn registry() -> (tempfile::TempDir, Store, Identity) {
@@ -14,10 +15,10 @@ fn registry() -> (tempfile::TempDir, Store, Identity) {
     config.set_str("user.name", "Test").unwrap();
     config.set_str("user.email", "test@example.com").unwrap();
     let store = Store::for_init(dir.path()).unwrap();
-    let identity = Identity::from_git(store.repository()).unwrap();
+    let identity = store.identity().unwrap();
     let files = vec![("omgreg.toml".to_owned(), b"schema = 1\n".to_vec())];
-    store
-        .transact(&identity, &TxOptions::default(), &mut |snap| {
+    Writer::new(&store, identity.clone(), None)
+        .transact(&TxOptions::default(), &mut |snap| {
             registry::init(snap, "t", &files)
         })
         .unwrap();
@@ -50,26 +51,22 @@ fn write_change(path: &str) -> Change {
 fn a_branch_moved_under_the_action_makes_it_run_again_on_the_new_tip() {
     let (_dir, store, identity) = registry();
     let runs = Cell::new(0);
-    let committed = store
-        .transact(
-            &identity,
-            &TxOptions::default(),
-            &mut |snap: &TreeSnapshot<'_>| {
-                runs.set(runs.get() + 1);
-                if runs.get() == 1 {
-                    foreign_commit(store.repository(), "other.txt");
-                } else {
-                    // The re-run sees the other writer's file: preconditions are checked again.
-                    assert!(snap.exists("other.txt").unwrap());
-                }
-                Ok::<_, RegistryError>(write_change("mine.txt"))
-            },
-        )
+    let committed = Writer::new(&store, identity.clone(), None)
+        .transact(&TxOptions::default(), &mut |snap: &TreeSnapshot<'_>| {
+            runs.set(runs.get() + 1);
+            if runs.get() == 1 {
+                foreign_commit(&store.repo, "other.txt");
+            } else {
+                // The re-run sees the other writer's file: preconditions are checked again.
+                assert!(snap.exists("other.txt").unwrap());
+            }
+            Ok::<_, RegistryError>(write_change("mine.txt"))
+        })
         .unwrap();
     assert_eq!(committed.attempts, 2);
-    let repo = store.repository();
+    let repo = &store.repo;
     let head = repo.head().unwrap().peel_to_commit().unwrap();
-    assert_eq!(Some(head.id()), committed.commit);
+    assert_eq!(Some(head.id().into()), committed.commit);
     assert_eq!(head.parent(0).unwrap().summary().unwrap(), Some("foreign"));
     let tree = head.tree().unwrap();
     assert!(
@@ -81,18 +78,19 @@ fn a_branch_moved_under_the_action_makes_it_run_again_on_the_new_tip() {
 fn a_branch_that_never_stops_moving_gives_a_conflict_and_no_commit_of_ours() {
     let (_dir, store, identity) = registry();
     let runs = Cell::new(0);
-    let result = store.transact(&identity, &TxOptions::default(), &mut |_: &TreeSnapshot<
-        '_,
-    >| {
-        runs.set(runs.get() + 1);
-        foreign_commit(store.repository(), &format!("other{}.txt", runs.get()));
-        Ok::<_, RegistryError>(write_change("mine.txt"))
-    });
+    let result = Writer::new(&store, identity.clone(), None).transact(
+        &TxOptions::default(),
+        &mut |_: &TreeSnapshot<'_>| {
+            runs.set(runs.get() + 1);
+            foreign_commit(&store.repo, &format!("other{}.txt", runs.get()));
+            Ok::<_, RegistryError>(write_change("mine.txt"))
+        },
+    );
     assert!(
         matches!(result, Err(StoreError::Conflict { attempts: 8, .. })),
         "{result:?}"
     );
-    let head = store.repository().head().unwrap().peel_to_commit().unwrap();
+    let head = &store.repo.head().unwrap().peel_to_commit().unwrap();
     assert_eq!(head.summary().unwrap(), Some("foreign"));
     assert!(head.tree().unwrap().get_path("mine.txt".as_ref()).is_err());
 }
@@ -100,15 +98,14 @@ fn a_branch_that_never_stops_moving_gives_a_conflict_and_no_commit_of_ours() {
 #[test]
 fn a_failing_action_writes_nothing() {
     let (_dir, store, identity) = registry();
-    let before = store.repository().head().unwrap().target();
-    let result = store.transact(&identity, &TxOptions::default(), &mut |_: &TreeSnapshot<
-        '_,
-    >| {
-        Err(RegistryError::ModelNotFound { model: "m".into() })
-    });
+    let before = &store.repo.head().unwrap().target();
+    let result = Writer::new(&store, identity.clone(), None)
+        .transact(&TxOptions::default(), &mut |_: &TreeSnapshot<'_>| {
+            Err(RegistryError::ModelNotFound { model: "m".into() })
+        });
     assert!(matches!(
         result,
         Err(StoreError::Registry(RegistryError::ModelNotFound { .. }))
     ));
-    assert_eq!(store.repository().head().unwrap().target(), before);
+    assert_eq!(&store.repo.head().unwrap().target(), before);
 }

@@ -1,0 +1,205 @@
+//! Creating a registry from `registry-template/`, optionally with sample models
+//! registered through the real `register` path.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::registry::{self, RegisterRequest, VersionSpec};
+use crate::schema::{DataDoc, ParamValue, VersionDoc};
+use crate::sign::SignMode;
+use crate::store::{CommitId, Identity, Store, TxOptions, Writer, collect_artifacts};
+
+use super::register::{NoProgress, RegisterOptions, RegisterPlan, register};
+use super::{CommandError, Progress, signing};
+
+/// The files `init` lays down, embedded at build time from `registry-template/`.
+const TEMPLATE: [(&str, &str); 8] = [
+    (
+        "omgreg.toml",
+        include_str!("../../registry-template/omgreg.toml"),
+    ),
+    (
+        "templates/endpoint.yaml.j2",
+        include_str!("../../registry-template/templates/endpoint.yaml.j2"),
+    ),
+    (
+        "templates/kserve.yaml.j2",
+        include_str!("../../registry-template/templates/kserve.yaml.j2"),
+    ),
+    (
+        ".github/workflows/omgreg.yml",
+        include_str!("../../registry-template/.github/workflows/omgreg.yml"),
+    ),
+    (
+        ".gitlab-ci.yml",
+        include_str!("../../registry-template/.gitlab-ci.yml"),
+    ),
+    (
+        "CODEOWNERS",
+        include_str!("../../registry-template/CODEOWNERS"),
+    ),
+    (
+        ".gitattributes",
+        include_str!("../../registry-template/.gitattributes"),
+    ),
+    (
+        "README.md",
+        include_str!("../../registry-template/README.md"),
+    ),
+];
+
+/// What `init` made.
+pub struct InitReport {
+    pub name: String,
+    /// The registry root on disk.
+    pub root: PathBuf,
+    /// The commit that laid down the registry.
+    pub first: Option<CommitId>,
+    /// The last commit made (the last sample version with `example`).
+    pub last: Option<CommitId>,
+}
+
+/// Lays down the registry in `dir` (named `name`, default: the folder's name) as
+/// one commit, then the sample models when `example` is set.
+pub fn init(
+    dir: &Path,
+    name: Option<String>,
+    example: bool,
+    sign_mode: SignMode,
+    progress: &dyn Progress,
+) -> Result<InitReport, CommandError> {
+    let store = Store::for_init(dir)?;
+    let name = name.unwrap_or_else(|| {
+        dir.canonicalize()
+            .ok()
+            .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "registry".to_owned())
+    });
+    let files: Vec<(String, Vec<u8>)> = TEMPLATE
+        .iter()
+        .map(|(path, text)| {
+            let text = if *path == "omgreg.toml" {
+                text.replace("\"{{ name }}\"", &toml_string(&name))
+            } else {
+                (*text).to_owned()
+            };
+            ((*path).to_owned(), text.into_bytes())
+        })
+        .collect();
+    let identity = store.identity()?;
+    let (signer, _) = signing::prepare(sign_mode, &store, &identity)?;
+    let writer = Writer::new(&store, identity, signer);
+    let committed = writer.transact(&TxOptions::default(), &mut |snapshot| {
+        registry::init(snapshot, &name, &files)
+    })?;
+    if !install_lfs_hooks(&store) {
+        progress.status(
+            "note: git-lfs is not installed; local use works, `git lfs` transport needs it",
+        );
+    }
+    let root = store.root_dir().unwrap_or_else(|| dir.to_owned());
+    let root = root.canonicalize().unwrap_or(root);
+    let short = committed.commit.map(|c| c.short()).unwrap_or_default();
+    progress.status(&format!(
+        "Initialized registry `{name}` in `{}` (commit {short})",
+        root.display(),
+    ));
+    let mut last = committed.commit;
+    if example {
+        last = populate(&store, writer.identity(), sign_mode, progress)?.or(last);
+    }
+    Ok(InitReport {
+        name,
+        root,
+        first: committed.commit,
+        last,
+    })
+}
+
+/// `git lfs install --local`, when git-lfs is installed, so that `git lfs push`,
+/// clones and checkouts treat the artifacts as LFS objects. omgreg itself needs none
+/// of it for local work. Returns whether it ran.
+fn install_lfs_hooks(store: &Store) -> bool {
+    let Some(workdir) = store.workdir() else {
+        return true;
+    };
+    let result = Command::new("git")
+        .args(["lfs", "install", "--local"])
+        .current_dir(workdir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    matches!(result, Ok(status) if status.success())
+}
+
+/// A TOML basic string literal.
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+/// (model, version, accuracy, description) of the sample versions.
+const SAMPLES: [(&str, &str, f64, &str); 4] = [
+    ("churn", "1.0.0", 0.871, "baseline gradient-boosted trees"),
+    ("churn", "1.1.0", 0.902, "adds tenure features"),
+    ("churn", "2.0.0", 0.915, "transformer encoder"),
+    ("fraud", "0.1.0", 0.954, "isolation forest prototype"),
+];
+
+/// Registers the sample versions, one commit each; returns the last commit.
+fn populate(
+    store: &Store,
+    identity: &Identity,
+    sign_mode: SignMode,
+    progress: &dyn Progress,
+) -> Result<Option<CommitId>, CommandError> {
+    let mut last = None;
+    let scratch = tempfile::tempdir()?;
+    for (model, version, accuracy, description) in SAMPLES {
+        let file = scratch.path().join(format!("{model}-{version}.bin"));
+        let content: Vec<u8> = format!("{model} {version} weights\n")
+            .bytes()
+            .cycle()
+            .take(64 * 1024)
+            .collect();
+        std::fs::write(&file, content)?;
+        let mut sources = collect_artifacts(&file)?;
+        for source in &mut sources {
+            source.relative = "model.bin".to_owned();
+        }
+        let request = RegisterRequest {
+            model: model.parse()?,
+            version: VersionSpec::Exact(version.parse()?),
+            artifacts: Vec::new(),
+            parent: None,
+            details: VersionDoc {
+                description: description.to_owned(),
+                tags: BTreeMap::from([("team".to_owned(), "sample".to_owned())]),
+                metrics: BTreeMap::from([
+                    ("accuracy".to_owned(), accuracy),
+                    ("latency_ms".to_owned(), 12.5),
+                ]),
+                params: BTreeMap::from([("lr".to_owned(), ParamValue::Float(0.001))]),
+                data: Some(DataDoc {
+                    version: Some("2026-10".to_owned()),
+                    ..DataDoc::default()
+                }),
+                ..VersionDoc::default()
+            },
+            created: identity.author_time_rfc3339(),
+            created_by: identity.author_line(),
+            message: Some("sample version from `omgreg init --example`".to_owned()),
+        };
+        let options = RegisterOptions {
+            sign_mode,
+            dry_run: false,
+            git_tag: false,
+            progress: &NoProgress,
+        };
+        let plan = RegisterPlan { request, sources };
+        last = register(store, identity.clone(), plan, &options)?.commit;
+        progress.status(&format!("Registered sample `{model}@{version}`"));
+    }
+    Ok(last)
+}

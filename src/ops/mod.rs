@@ -1,0 +1,29 @@
+//! The work of each command: composes `registry` (the pure domain), `policy`, `sign`
+//! and `store` (the only door to Git), and the file renderers of `render` (model
+//! cards and endpoint manifests committed with an action).
+//!
+//! One module per command's work. An operation takes typed requests and returns
+//! typed reports; it never parses command-line arguments and never prints: status
+//! lines go through [`Progress`] (implemented by the command line), data back to
+//! the caller.
+
+mod action;
+pub mod audit;
+mod error;
+mod init;
+pub mod notify;
+mod register;
+pub mod signing;
+pub mod sync;
+pub mod transport;
+
+pub use action::{actor, commit_action, open_writer};
+pub use error::CommandError;
+pub use init::{InitReport, init};
+pub use register::{ProgressBytes, RegisterOptions, RegisterPlan, register};
+
+/// Where an operation reports what it is doing (status lines for people); the
+/// command line implements it on stderr, honouring `--quiet`.
+pub trait Progress {
+    fn status(&self, line: &str);
+}

@@ -1,0 +1,147 @@
+//! Registering a version: artifacts hashed into the LFS store, then one commit (and
+//! the optional `<model>@<version>` tag).
+
+use crate::registry::{self, ArtifactInput, Digest, Event, RegisterRequest, VersionSpec};
+use crate::render;
+use crate::sign::SignMode;
+use crate::store::{
+    ArtifactSource, Committed, Identity, Store, StoreError, TxOptions, Writer, hash_file,
+};
+
+use super::{CommandError, signing};
+
+/// A register request plus the files still to be hashed into it.
+pub struct RegisterPlan {
+    pub request: RegisterRequest,
+    pub sources: Vec<ArtifactSource>,
+}
+
+/// How a registration runs.
+pub struct RegisterOptions<'a> {
+    pub sign_mode: SignMode,
+    /// Compute the change but write nothing (artifacts are hashed, not stored).
+    pub dry_run: bool,
+    /// Also tag the commit `<model>@<version>`.
+    pub git_tag: bool,
+    /// Bytes stored so far, of `total`: called while artifacts are copied.
+    pub progress: &'a dyn ProgressBytes,
+}
+
+/// Receives the progress of storing artifacts.
+pub trait ProgressBytes {
+    fn set(&self, done: u64);
+    fn finish(&self);
+}
+
+/// Shows no progress.
+pub struct NoProgress;
+
+impl ProgressBytes for NoProgress {
+    fn set(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// Registers `plan` as `identity`: refuses an existing tag before anything is
+/// written, stores the artifacts, commits, then tags the commit when asked.
+pub fn register(
+    store: &Store,
+    identity: Identity,
+    plan: RegisterPlan,
+    options: &RegisterOptions<'_>,
+) -> Result<Committed, CommandError> {
+    if options.git_tag {
+        // Refuse before committing, not after: the tag names a version not known yet
+        // when bumping, so check the exact name only when it is.
+        if let VersionSpec::Exact(version) = &plan.request.version {
+            let name = format!("refs/tags/{}@{version}", plan.request.model);
+            if store.has_reference(&name) {
+                return Err(StoreError::BranchExists { branch: name }.into());
+            }
+        }
+    }
+    let (committed, writer) = execute(store, identity, plan, options)?;
+    if let (true, Some(commit), Event::Registered { model, version }) =
+        (options.git_tag, committed.commit, &committed.change.event)
+    {
+        writer.tag(&format!("{model}@{version}"), commit)?;
+    }
+    Ok(committed)
+}
+
+/// Stores the artifacts, then commits the registration.
+///
+/// The request is first checked against HEAD so that a doomed registration (existing
+/// version, unknown parent) fails before gigabytes are hashed.
+fn execute<'s>(
+    store: &'s Store,
+    identity: Identity,
+    plan: RegisterPlan,
+    options: &RegisterOptions<'_>,
+) -> Result<(Committed, Writer<'s>), CommandError> {
+    let RegisterPlan {
+        mut request,
+        sources,
+    } = plan;
+    let dry_run = options.dry_run;
+    // Dry-run the whole action on HEAD, artifacts included (their digests are not
+    // known yet, their paths are), so that every refusal comes before the copying.
+    let mut preview = request.clone();
+    preview
+        .artifacts
+        .extend(sources.iter().map(|source| ArtifactInput {
+            path: source.relative.clone(),
+            sha256: Digest::from_bytes(&[0; 32]),
+            size: Some(source.size),
+            uri: None,
+        }));
+    let snapshot = store.snapshot(None)?;
+    let change = render::with_derived_files(&snapshot, registry::register(&snapshot, &preview)?)?;
+    drop(snapshot);
+    if !dry_run {
+        store.preflight(&change)?;
+    }
+    // Before the copying too: a registry that requires signatures and a missing key.
+    let (signer, _) = signing::prepare(options.sign_mode, store, &identity)?;
+    let writer = Writer::new(store, identity, signer);
+    if !dry_run && !sources.is_empty() {
+        // A key that cannot sign should fail before gigabytes are copied.
+        signing::probe(&writer)?;
+    }
+    store_artifacts(store, sources, &mut request, options)?;
+    let tx = TxOptions {
+        dry_run,
+        new_branch: None,
+    };
+    let committed = writer.transact(&tx, &mut |snapshot| {
+        render::with_derived_files(snapshot, registry::register(snapshot, &request)?)
+    })?;
+    Ok((committed, writer))
+}
+
+/// Hashes (dry run) or stores each source in the LFS store and adds it to `request`.
+fn store_artifacts(
+    store: &Store,
+    sources: Vec<ArtifactSource>,
+    request: &mut RegisterRequest,
+    options: &RegisterOptions<'_>,
+) -> Result<(), CommandError> {
+    let progress = options.progress;
+    let lfs = store.lfs();
+    let mut done_before = 0;
+    for source in sources {
+        let (sha256, size) = if options.dry_run {
+            hash_file(&source.path)?
+        } else {
+            lfs.ingest(&source.path, &mut |done| progress.set(done_before + done))?
+        };
+        done_before += size;
+        request.artifacts.push(ArtifactInput {
+            path: source.relative,
+            sha256,
+            size: Some(size),
+            uri: None,
+        });
+    }
+    progress.finish();
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! The one writer: every commit, every reference update and every change to the
+//! index and working tree goes through [`Writer`] (or the lock it shares).
+//!
+//! An action is applied to the branch tip as exactly one commit, published with
+//! compare-and-swap and re-run when another writer got there first. Nothing else in
+//! omgreg writes commits, moves references or touches the index.
+
+mod refs;
+mod tree;
+mod worktree;
+
+use std::fs::File;
+use std::time::Duration;
+
+use git2::ErrorCode;
+
+use super::error::{GitContext, IoContext};
+use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
+use crate::registry::{Change, RegistryError};
+
+pub(crate) use tree::PlannedFile;
+
+/// Signs commit buffers the way git does (implemented by `sign`).
+pub trait CommitSigner {
+    /// The armored signature of `buffer`, stored in the commit's `gpgsig` header.
+    fn sign(&self, buffer: &str) -> Result<String, SigningFailed>;
+}
+
+/// A signature could not be made; nothing is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningFailed {
+    pub message: String,
+    pub help: String,
+}
+
+/// How a transaction runs.
+#[derive(Clone, Copy, Default)]
+pub struct TxOptions<'a> {
+    /// Compute the change but write nothing.
+    pub dry_run: bool,
+    /// Commit on this new branch (`refs/heads/...`), made from the registry branch,
+    /// instead of moving the registry branch: the working tree is left alone.
+    pub new_branch: Option<&'a str>,
+}
+
+/// What a transaction did.
+#[derive(Debug)]
+pub struct Committed {
+    /// The new commit; `None` on a dry run.
+    pub commit: Option<CommitId>,
+    /// The commit the change was applied to; `None` for the first commit of a branch.
+    pub parent: Option<CommitId>,
+    pub branch: String,
+    pub change: Change,
+    /// How many times the action ran (more than one when the branch moved meanwhile).
+    pub attempts: u32,
+}
+
+/// The registry, who writes and how commits are signed: the only way to change the
+/// repository.
+pub struct Writer<'s> {
+    store: &'s Store,
+    identity: Option<Identity>,
+    signer: Option<Box<dyn CommitSigner>>,
+}
+
+const MAX_ATTEMPTS: u32 = 8;
+
+impl<'s> Writer<'s> {
+    /// A writer that commits as `identity`, signing with `signer` when given.
+    pub fn new(
+        store: &'s Store,
+        identity: Identity,
+        signer: Option<Box<dyn CommitSigner>>,
+    ) -> Self {
+        Self {
+            store,
+            identity: Some(identity),
+            signer,
+        }
+    }
+
+    /// A writer that only moves omgreg's own references (notification cursors) and
+    /// never commits: it needs no identity.
+    pub fn for_refs(store: &'s Store) -> Self {
+        Self {
+            store,
+            identity: None,
+            signer: None,
+        }
+    }
+
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
+    /// Who commits; every writer that commits has one.
+    pub fn identity(&self) -> &Identity {
+        self.identity
+            .as_ref()
+            .expect("only writers made with an identity commit")
+    }
+
+    pub fn signer(&self) -> Option<&dyn CommitSigner> {
+        self.signer.as_deref()
+    }
+
+    /// Runs `action` on the branch tip and commits its change.
+    ///
+    /// The action is a pure function of the snapshot; when the branch moves between
+    /// reading the snapshot and publishing the commit, the action runs again on the
+    /// new tip (so its preconditions are checked again), up to a bound. Local omgreg
+    /// writers are also serialised by a lock file, so the retry is for writers that
+    /// do not take it (git itself, other tools). Only after the branch moved are the
+    /// touched working-tree files and index entries refreshed.
+    pub fn transact(
+        &self,
+        options: &TxOptions,
+        action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
+    ) -> Result<Committed, StoreError> {
+        let store = self.store;
+        let base_branch = store.branch()?;
+        let _lock = store.writer_lock()?;
+        let branch = match options.new_branch {
+            Some(target) => {
+                if store.repo.find_reference(target).is_ok() {
+                    return Err(StoreError::BranchExists {
+                        branch: target.to_owned(),
+                    });
+                }
+                target.to_owned()
+            }
+            None => base_branch.clone(),
+        };
+        let touch_worktree = options.new_branch.is_none() && store.repo.workdir().is_some();
+        for attempt in 1..=MAX_ATTEMPTS {
+            let parent = store.tip_commit(&base_branch)?;
+            let snapshot = TreeSnapshot::new(&store.repo, parent.as_ref(), &store.prefix)?;
+            let change = action(&snapshot)?;
+            let parent_id = parent.as_ref().map(|p| CommitId::from(p.id()));
+            let done = |commit, change| Committed {
+                commit,
+                parent: parent_id,
+                branch: branch.clone(),
+                change,
+                attempts: attempt,
+            };
+            if options.dry_run {
+                return Ok(done(None, change));
+            }
+            if touch_worktree {
+                worktree::ensure_clean(&store.repo, &store.prefix, &snapshot, &change)?;
+            }
+            let (tree, planned) = store.build_tree(&snapshot, &change)?;
+            if parent.as_ref().is_some_and(|p| p.tree_id() == tree) {
+                return Err(StoreError::NothingToCommit);
+            }
+            let commit = store.write_commit(
+                self.identity(),
+                self.signer(),
+                &change.commit_message(),
+                tree,
+                parent.as_ref(),
+            )?;
+            let reflog = format!("omgreg: {}", change.event.subject());
+            let moved = match (parent_id, options.new_branch) {
+                (_, Some(target)) => match store.repo.reference(target, commit, false, &reflog) {
+                    Err(err) if err.code() == ErrorCode::Exists => {
+                        return Err(StoreError::BranchExists {
+                            branch: target.to_owned(),
+                        });
+                    }
+                    other => other,
+                },
+                (Some(current), None) => {
+                    store
+                        .repo
+                        .reference_matching(&branch, commit, true, current.raw(), &reflog)
+                }
+                (None, None) => store.repo.reference(&branch, commit, false, &reflog),
+            };
+            match moved {
+                Ok(_) => {
+                    if touch_worktree {
+                        worktree::refresh(&store.repo, &planned)?;
+                    }
+                    return Ok(done(Some(commit.into()), change));
+                }
+                Err(err)
+                    if matches!(
+                        err.code(),
+                        ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
+                    ) =>
+                {
+                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                }
+                Err(err) => return Err(err).git_context("moving the branch"),
+            }
+        }
+        Err(StoreError::Conflict {
+            branch,
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+}
+
+impl Store {
+    /// Checks, before any slow work, what the transaction would refuse for `change`:
+    /// a detached HEAD, and uncommitted edits or links on the paths it writes.
+    pub fn preflight(&self, change: &Change) -> Result<(), StoreError> {
+        self.branch()?;
+        if self.repo.workdir().is_some() {
+            // Under the lock: another writer's commit and working-tree refresh are
+            // then either both visible or neither.
+            let _lock = self.writer_lock()?;
+            let head = self
+                .repo
+                .head()
+                .ok()
+                .and_then(|head| head.peel_to_commit().ok());
+            let snapshot = TreeSnapshot::new(&self.repo, head.as_ref(), &self.prefix)?;
+            worktree::ensure_clean(&self.repo, &self.prefix, &snapshot, change)?;
+        }
+        Ok(())
+    }
+
+    /// The commit `branch` points at; `None` when it is unborn.
+    fn tip_commit(&self, branch: &str) -> Result<Option<git2::Commit<'_>>, StoreError> {
+        match self.repo.find_reference(branch) {
+            Ok(reference) => Ok(Some(
+                reference
+                    .peel_to_commit()
+                    .git_context("reading the branch tip")?,
+            )),
+            Err(err) if err.code() == ErrorCode::NotFound => Ok(None),
+            Err(err) => Err(err).git_context("reading the branch"),
+        }
+    }
+
+    /// An exclusive lock shared by all omgreg writers of this repository; the OS
+    /// releases it when the process dies, so a killed writer never wedges the next.
+    pub(crate) fn writer_lock(&self) -> Result<File, StoreError> {
+        let path = self.repo.commondir().join("omgreg.lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .io_context("opening the writer lock", &path)?;
+        file.lock().io_context("taking the writer lock", &path)?;
+        Ok(file)
+    }
+}
+
+#[cfg(test)]
+mod tests;
