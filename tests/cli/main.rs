@@ -26,4 +26,6 @@ mod test_signing_policy;
 mod test_sync;
 mod test_sync_conflicts;
 mod test_sync_errors;
+mod test_transcript_help;
+mod test_transcript_read;
 mod test_verify;
