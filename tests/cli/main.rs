@@ -26,6 +26,8 @@ mod test_signing_policy;
 mod test_sync;
 mod test_sync_conflicts;
 mod test_sync_errors;
+mod test_transcript_diagnostics;
+mod test_transcript_diagnostics_store;
 mod test_transcript_help;
 mod test_transcript_read;
 mod test_verify;

@@ -95,11 +95,14 @@ pub fn settings(env: &TestEnv) -> insta::Settings {
     settings.add_filter(r"\b[0-9a-f]{7,12}\b", "[HASH]");
     // Dates other than the fixed one (filters run in order).
     settings.add_filter(&regex_escape(DATE), "<<FIXED-DATE>>");
+    // The example date of omgreg's own help texts stays too.
+    settings.add_filter(r"\b2026-05-01([T ])", "<<EXAMPLE-DATE>>$1");
     settings.add_filter(
         r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?( ?(Z|[+-]\d{2}:?\d{2}))?",
         "[DATE]",
     );
     settings.add_filter("<<FIXED-DATE>>", DATE);
+    settings.add_filter("<<EXAMPLE-DATE>>", "2026-05-01");
     settings
 }
 
