@@ -28,6 +28,7 @@ mod test_sync_conflicts;
 mod test_sync_errors;
 mod test_transcript_diagnostics;
 mod test_transcript_diagnostics_store;
+mod test_transcript_docs;
 mod test_transcript_help;
 mod test_transcript_read;
 mod test_verify;
