@@ -12,6 +12,7 @@ use assert_cmd::Command;
 pub mod lifecycle;
 pub mod refusal;
 pub mod signing;
+pub mod transcript;
 use sha2::{Digest, Sha256};
 
 pub const AUTHOR: &str = "Ada Lovelace";
