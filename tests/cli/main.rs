@@ -2,6 +2,7 @@
 //! folders, judged by real `git` (fsck, log, lfs ls-files / fsck).
 
 mod common;
+mod golden;
 
 mod test_bad_input;
 mod test_bad_state;
@@ -10,6 +11,7 @@ mod test_check_artifacts;
 mod test_check_range;
 mod test_concurrency;
 mod test_history;
+mod test_hook_scripts;
 mod test_hooks;
 mod test_hooks_pr;
 mod test_init;
@@ -26,4 +28,5 @@ mod test_signing_policy;
 mod test_sync;
 mod test_sync_conflicts;
 mod test_sync_errors;
+mod test_templates;
 mod test_verify;

@@ -1,0 +1,54 @@
+//! The hook scripts `omgreg hooks install` writes: byte-identical to the ones the
+//! hand-written `format!` strings wrote (golden files made with them, paths replaced
+//! by placeholders), and clean under `shellcheck` exactly as written.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::TestEnv;
+use crate::golden::assert_golden;
+
+/// A client registry and an empty bare server, each with omgreg's hooks installed;
+/// returns the written hook files.
+fn installed_hooks(env: &TestEnv) -> Vec<(&'static str, PathBuf)> {
+    let reg = env.init_registry("reg");
+    env.omgreg(&reg)
+        .args(["hooks", "install"])
+        .assert()
+        .success();
+    let server = env.path().join("server.git");
+    env.git(
+        env.path(),
+        &["init", "-q", "--bare", server.to_str().unwrap()],
+    );
+    env.omgreg(&server)
+        .args(["hooks", "install", "--server"])
+        .assert()
+        .success();
+    vec![
+        ("pre-commit", reg.join(".git/hooks/pre-commit")),
+        ("pre-push", reg.join(".git/hooks/pre-push")),
+        ("pre-receive", server.join("hooks/pre-receive")),
+    ]
+}
+
+/// The script with this machine's paths replaced by `@OMGREG@` and `@ENV@`.
+fn normalized(env: &TestEnv, path: &Path) -> String {
+    let script = std::fs::read_to_string(path).expect("hook written");
+    let program = Path::new(env!("CARGO_BIN_EXE_omgreg"))
+        .canonicalize()
+        .expect("binary path");
+    let root = env.path().canonicalize().expect("env path");
+    script
+        .replace(&program.display().to_string(), "@OMGREG@")
+        .replace(&root.display().to_string(), "@ENV@")
+}
+
+/// Guards the move of the hook scripts into `.sh` files: installed hooks must not
+/// change under users' feet (a reinstall would show a diff in every repository).
+#[test]
+fn installed_hooks_are_byte_identical_to_before() {
+    let env = TestEnv::new();
+    for (name, path) in installed_hooks(&env) {
+        assert_golden(&format!("hooks/{name}"), &normalized(&env, &path));
+    }
+}
