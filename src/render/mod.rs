@@ -10,6 +10,7 @@ mod check;
 mod derived;
 mod diff;
 mod endpoint;
+mod escape;
 mod history;
 mod init;
 mod json;
