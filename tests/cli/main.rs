@@ -29,4 +29,5 @@ mod test_sync;
 mod test_sync_conflicts;
 mod test_sync_errors;
 mod test_templates;
+mod test_templates_hostile;
 mod test_verify;
