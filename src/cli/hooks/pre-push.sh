@@ -6,7 +6,7 @@ registry=@REGISTRY@
 input=$(cat)
 failed=0
 [ -d "$registry" ] || exit_check=skip
-while read -r local_ref local_sha remote_ref remote_sha; do
+while read -r _ local_sha _ remote_sha; do
     [ -z "$local_sha" ] && continue
     [ "$exit_check" = skip ] && continue
     # A remote that moved on refuses the push anyway (not a fast-forward).
