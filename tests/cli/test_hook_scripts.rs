@@ -52,3 +52,36 @@ fn installed_hooks_are_byte_identical_to_before() {
         assert_golden(&format!("hooks/{name}"), &normalized(&env, &path));
     }
 }
+
+/// Guards the hooks against shell mistakes: `shellcheck` judges them exactly as
+/// installed (paths filled in). Skipped with a notice when shellcheck is missing,
+/// except in CI (`CI=true`), where .ci/run installs it and a skip would hide a failure.
+#[test]
+fn installed_hooks_pass_shellcheck() {
+    let available = std::process::Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        assert!(
+            std::env::var("CI").map_or(true, |ci| ci != "true"),
+            "shellcheck is missing, and CI=true: install it (apt-get install shellcheck)"
+        );
+        eprintln!("skipped: shellcheck is not installed (apt-get install shellcheck)");
+        return;
+    }
+    let env = TestEnv::new();
+    for (name, path) in installed_hooks(&env) {
+        let output = std::process::Command::new("shellcheck")
+            .arg("--shell=sh")
+            .arg(&path)
+            .output()
+            .expect("shellcheck runs");
+        assert!(
+            output.status.success(),
+            "shellcheck found problems in `{name}`:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
