@@ -33,58 +33,8 @@ fn realistic_registry(env: &TestEnv) -> PathBuf {
     env.git(&reg, &["add", "models/churn/model.yaml"]);
     env.git(&reg, &["commit", "-qm", "describe churn"]);
 
-    let (v1, _) = env.make_file("out/v1/model.pt", 1500);
-    act(
-        env,
-        &reg,
-        &[
-            "register",
-            "churn",
-            "--version",
-            "1.0.0",
-            "--artifact",
-            v1.to_str().unwrap(),
-            "--metric",
-            "val_loss=0.4321",
-            "--metric",
-            "accuracy=0.9",
-            "--param",
-            "lr=0.001",
-            "--param",
-            "epochs=12",
-            "--tag",
-            "framework=pytorch",
-            "--description",
-            "Baseline: logistic features, 12 epochs (no tuning).",
-        ],
-    );
-    env.make_file("out/v2/weights.bin", 2048);
-    env.make_file("out/v2/config.json", 64);
-    let folder = env.path().join("out/v2");
-    act(
-        env,
-        &reg,
-        &[
-            "register",
-            "churn",
-            "--version",
-            "1.1.0",
-            "--artifact",
-            folder.to_str().unwrap(),
-            "--metric",
-            "val_loss=0.30",
-            "--metric",
-            "accuracy=0.935",
-            "--metric",
-            "f1=0.8812",
-            "--parent",
-            "churn@1.0.0",
-            "--tag",
-            "framework=pytorch",
-            "--description",
-            "Tuned learning rate; fine-tuned from 1.0.0.",
-        ],
-    );
+    register_churn(env, &reg);
+    // 2.0.0 is linked by URI (parent 1.1.0), 2.1.0 has no artifact.
     act(
         env,
         &reg,
@@ -148,6 +98,62 @@ fn realistic_registry(env: &TestEnv) -> PathBuf {
         ],
     );
     reg
+}
+
+/// churn 1.0.0 (stored file) and 1.1.0 (folder, parent 1.0.0).
+fn register_churn(env: &TestEnv, reg: &Path) {
+    let (v1, _) = env.make_file("out/v1/model.pt", 1500);
+    act(
+        env,
+        reg,
+        &[
+            "register",
+            "churn",
+            "--version",
+            "1.0.0",
+            "--artifact",
+            v1.to_str().unwrap(),
+            "--metric",
+            "val_loss=0.4321",
+            "--metric",
+            "accuracy=0.9",
+            "--param",
+            "lr=0.001",
+            "--param",
+            "epochs=12",
+            "--tag",
+            "framework=pytorch",
+            "--description",
+            "Baseline: logistic features, 12 epochs (no tuning).",
+        ],
+    );
+    env.make_file("out/v2/weights.bin", 2048);
+    env.make_file("out/v2/config.json", 64);
+    let folder = env.path().join("out/v2");
+    act(
+        env,
+        reg,
+        &[
+            "register",
+            "churn",
+            "--version",
+            "1.1.0",
+            "--artifact",
+            folder.to_str().unwrap(),
+            "--metric",
+            "val_loss=0.30",
+            "--metric",
+            "accuracy=0.935",
+            "--metric",
+            "f1=0.8812",
+            "--parent",
+            "churn@1.0.0",
+            "--tag",
+            "framework=pytorch",
+            "--description",
+            "Tuned learning rate; fine-tuned from 1.0.0.",
+        ],
+    );
 }
 
 /// Every generated file of the realistic registry, as committed.
