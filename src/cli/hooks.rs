@@ -111,87 +111,33 @@ fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
+/// The hook scripts, with `@OMGREG@` and `@REGISTRY@` where the quoted program and
+/// registry paths go. CI runs `shellcheck` on them as installed.
+const PRE_COMMIT: &str = include_str!("hooks/pre-commit.sh");
+const PRE_PUSH: &str = include_str!("hooks/pre-push.sh");
+const PRE_RECEIVE: &str = include_str!("hooks/pre-receive.sh");
+
+/// `script` with its placeholders replaced by the quoted paths; a path holding a
+/// placeholder's text is inserted as is, never substituted again.
+fn fill(script: &str, program: &str, registry: &str) -> String {
+    let (program, registry) = (quote(program), quote(registry));
+    script
+        .split("@REGISTRY@")
+        .map(|part| part.replace("@OMGREG@", &program))
+        .collect::<Vec<_>>()
+        .join(&registry)
+}
+
 fn pre_commit(program: &str, registry: &str) -> String {
-    format!(
-        "#!/bin/sh\n{MARKER}\n# Checks the staged registry (schema, references, generated files) before a commit.\n\
-         [ -d {} ] || exit 0\nexec {} -C {} check --staged\n",
-        quote(registry),
-        quote(program),
-        quote(registry)
-    )
+    fill(PRE_COMMIT, program, registry)
 }
 
 fn pre_push(program: &str, registry: &str) -> String {
-    format!(
-        r#"#!/bin/sh
-{MARKER}
-# Checks every pushed range with `omgreg check --range`, then lets Git LFS upload.
-omgreg={program}
-registry={registry}
-input=$(cat)
-failed=0
-[ -d "$registry" ] || exit_check=skip
-while read -r local_ref local_sha remote_ref remote_sha; do
-    [ -z "$local_sha" ] && continue
-    [ "$exit_check" = skip ] && continue
-    # A remote that moved on refuses the push anyway (not a fast-forward).
-    case "$remote_sha" in *[!0]*) git cat-file -e "$remote_sha^{{commit}}" 2>/dev/null || continue ;; esac
-    case "$local_sha" in *[!0]*) ;; *) continue ;; esac
-    case "$remote_sha" in
-        *[!0]*) range="$remote_sha..$local_sha" ;;
-        *)  # A new branch: judge everything it adds to what the remote has.
-            base=$(git merge-base "refs/remotes/$1/HEAD" "$local_sha" 2>/dev/null || git merge-base HEAD "$local_sha" 2>/dev/null)
-            if [ -n "$base" ] && [ "$base" != "$local_sha" ]; then range="$base..$local_sha"; else range="$local_sha"; fi ;;
-    esac
-    "$omgreg" -C "$registry" check --range "$range" >&2 || failed=1
-done <<OMGREG_REFS
-$input
-OMGREG_REFS
-if [ "$failed" != 0 ]; then
-    echo "omgreg: push refused: the registry breaks its policy (see above)" >&2
-    exit 1
-fi
-if command -v git-lfs >/dev/null 2>&1; then
-    printf '%s\n' "$input" | git lfs pre-push "$@"
-fi
-"#,
-        program = quote(program),
-        registry = quote(registry)
-    )
+    fill(PRE_PUSH, program, registry)
 }
 
 fn pre_receive(program: &str, registry: &str) -> String {
-    format!(
-        r#"#!/bin/sh
-{MARKER}
-# Refuses pushes that break the registry's policy, as judged by `omgreg check`
-# against the policy of the commit being replaced (never the one being pushed).
-omgreg={program}
-registry={registry}
-failed=0
-while read -r old new ref; do
-    # Only commits that hold the registry are judged (other branches pass).
-    git cat-file -e "$new:omgreg.toml" 2>/dev/null || continue
-    case "$new" in *[!0]*) ;; *) continue ;; esac
-    case "$old" in
-        *[!0]*) range="$old..$new" ;;
-        *)  # A new branch: judge everything it adds to the default branch.
-            base=$(git merge-base HEAD "$new" 2>/dev/null)
-            if [ -n "$base" ] && [ "$base" != "$new" ]; then range="$base..$new"; else range="$new"; fi ;;
-    esac
-    echo "omgreg: checking $ref ($range)" >&2
-    if ! "$omgreg" -C "$registry" check --range "$range" >&2; then
-        failed=1
-    fi
-done
-if [ "$failed" != 0 ]; then
-    echo "omgreg: push refused: the registry breaks its policy (see above)" >&2
-    exit 1
-fi
-"#,
-        program = quote(program),
-        registry = quote(registry)
-    )
+    fill(PRE_RECEIVE, program, registry)
 }
 
 fn write_executable(path: &Path, script: &str) -> Result<(), CommandError> {

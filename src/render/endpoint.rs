@@ -1,7 +1,9 @@
 //! Endpoint manifests: minijinja templates rendered for the version a stage or alias
-//! points at.
+//! points at. Values are escaped for the manifest's format, chosen from the template's
+//! name (`*.json.j2` JSON, anything else YAML; see `escape.rs`), so a file name or a
+//! URI cannot add keys.
 
-use super::VersionJson;
+use super::{VersionJson, escape};
 use crate::registry::{
     Endpoint, Follows, ModelRef, RefTarget, RegistryConfig, RegistryError, Snapshot, resolve,
 };
@@ -49,8 +51,7 @@ pub fn endpoint_manifest(
         Follows::Stage(stage) => (Some(stage.clone()), None, format!("stage `{stage}`")),
         Follows::Alias(alias) => (None, Some(alias.clone()), format!("alias `{alias}`")),
     };
-    let mut env = minijinja::Environment::new();
-    env.set_keep_trailing_newline(true);
+    let env = escape::environment();
     let context = minijinja::context! {
         endpoint => minijinja::context! {
             name => endpoint.name.clone(),
@@ -72,7 +73,7 @@ pub fn endpoint_manifest(
 }
 
 /// The error and its chain on one line.
-fn describe(err: &minijinja::Error) -> String {
+pub(crate) fn describe(err: &minijinja::Error) -> String {
     let mut message = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {

@@ -10,6 +10,7 @@ mod check;
 mod derived;
 mod diff;
 mod endpoint;
+mod escape;
 mod history;
 mod init;
 mod json;
@@ -24,7 +25,7 @@ mod table;
 mod verify;
 
 pub use action::{ActionReport, action};
-pub use card::{metric_names, model_card};
+pub use card::{CARD_TEMPLATE_PATH, DEFAULT_CARD_TEMPLATE, metric_names, model_card};
 pub use check::{CheckFormat, check};
 pub use derived::with_derived_files;
 pub use diff::diff;

@@ -2,6 +2,7 @@
 //! folders, judged by real `git` (fsck, log, lfs ls-files / fsck).
 
 mod common;
+mod golden;
 
 mod test_bad_input;
 mod test_bad_state;
@@ -10,6 +11,7 @@ mod test_check_artifacts;
 mod test_check_range;
 mod test_concurrency;
 mod test_history;
+mod test_hook_scripts;
 mod test_hooks;
 mod test_hooks_pr;
 mod test_init;
@@ -31,4 +33,6 @@ mod test_transcript_diagnostics_store;
 mod test_transcript_docs;
 mod test_transcript_help;
 mod test_transcript_read;
+mod test_templates;
+mod test_templates_hostile;
 mod test_verify;
