@@ -140,13 +140,13 @@ fn previous_version(
     let history = store
         .slot_history(head, model, slot)
         .map_err(|err| SnapshotError {
-            path: format!("models/{model}/stages.yaml"),
+            path: registry::stages_file(model),
             source: Box::new(err),
         })?;
     let lfs = store.lfs();
     let usable = |version: &VersionId| -> Result<bool, SnapshotError> {
         let loaded = load_version(snapshot, model, version).map_err(|err| SnapshotError {
-            path: format!("models/{model}/versions/{version}.yaml"),
+            path: registry::version_file(model, version),
             source: Box::new(err),
         })?;
         // Skipped: archived versions, versions whose artifacts are gone, and versions

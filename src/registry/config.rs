@@ -188,7 +188,7 @@ fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, Registry
         .unwrap_or_else(|| format!("deploy/{}.yaml", doc.name));
     validate_relative_path(&output).map_err(|err| invalid(&err.to_string()))?;
     // Generated files must never overwrite what the registry itself is made of.
-    let reserved = ["models/", ".omgreg/", "templates/"];
+    let reserved = [super::MODELS_PREFIX, ".omgreg/", "templates/"];
     let owned = [super::CONFIG_FILE, ".gitattributes"];
     if reserved.iter().any(|dir| output.starts_with(dir)) || owned.contains(&output.as_str()) {
         return Err(invalid(

@@ -41,7 +41,7 @@ pub fn list_models(
     config: &RegistryConfig,
 ) -> Result<Vec<ModelSummary>, RegistryError> {
     let mut models = Vec::new();
-    for name in snapshot.list("models")? {
+    for name in snapshot.list(super::MODELS_DIR)? {
         let Ok(model) = name.parse::<ModelName>() else {
             continue;
         };
@@ -175,28 +175,21 @@ fn not_found(model: &ModelName, id: &VersionId) -> RegistryError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{MemorySnapshot, load_config};
+    use crate::registry::{MemorySnapshot, load_config, stages_file, version_file};
 
     fn snapshot() -> MemorySnapshot {
         let version = |v: &str, status: &str| {
             format!("model: churn\nversion: {v}\ncreated: 2026-01-01T00:00:00Z\nstatus: {status}\n")
         };
+        let churn: ModelName = "churn".parse().unwrap();
+        let path = |v: &str| version_file(&churn, &v.parse().unwrap());
         MemorySnapshot::default()
             .with("omgreg.toml", "")
+            .with(&path("1.0.0"), &version("1.0.0", "active"))
+            .with(&path("1.1.0"), &version("1.1.0", "active"))
+            .with(&path("2.0.0"), &version("2.0.0", "archived"))
             .with(
-                "models/churn/versions/1.0.0.yaml",
-                &version("1.0.0", "active"),
-            )
-            .with(
-                "models/churn/versions/1.1.0.yaml",
-                &version("1.1.0", "active"),
-            )
-            .with(
-                "models/churn/versions/2.0.0.yaml",
-                &version("2.0.0", "archived"),
-            )
-            .with(
-                "models/churn/stages.yaml",
+                &stages_file(&churn),
                 "stages:\n  Production: 1.0.0\naliases:\n  champion: 1.1.0\n",
             )
     }
