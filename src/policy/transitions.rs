@@ -3,8 +3,8 @@
 //! base (a change cannot loosen the policy it is judged by).
 
 use crate::registry::{
-    Assignments, RegistryConfig, Snapshot, describe_gate_failures, failed_gates, load_assignments,
-    load_version, stages_file,
+    Assignments, RegistryConfig, Snapshot, VersionStage, describe_gate_failures, failed_gates,
+    load_assignments, load_version, stages_file,
 };
 
 use super::references::line_of;
@@ -48,7 +48,7 @@ pub fn check_transitions(
             }
             for version in held.iter().filter(|v| !before.holders(stage).contains(v)) {
                 let line = line_of(head, &stages_file, &version.to_string());
-                let source = before.stage_of(version).unwrap_or("None").to_owned();
+                let source = VersionStage::held(before.stage_of(version));
                 let definition = policy
                     .ladder
                     .find(stage)

@@ -2,7 +2,10 @@
 
 use crate::schema::{ConfigDoc, EndpointDoc, SCHEMA_VERSION};
 
-use super::{ModelName, OnReplace, RegistryError, StageDef, StageLadder, validate_relative_path};
+use super::{
+    ModelName, OnReplace, RegistryError, StageDef, StageLadder, VersionStage,
+    validate_relative_path,
+};
 
 /// `omgreg.toml`, validated.
 #[derive(Debug, Clone)]
@@ -83,8 +86,10 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
                 Some(list) => Some(
                     list.iter()
                         .map(|source| match names.find(source) {
-                            Some(stage) => Ok(stage.name.clone()),
-                            None if source.eq_ignore_ascii_case("none") => Ok("None".to_owned()),
+                            Some(stage) => Ok(VersionStage::Named(stage.name.clone())),
+                            None if source.parse() == Ok(VersionStage::Unassigned) => {
+                                Ok(VersionStage::Unassigned)
+                            }
                             None => Err(invalid(format!(
                                 "`from` of stage `{}` names `{source}`, which is not a stage",
                                 def.name
@@ -236,7 +241,10 @@ mod tests {
         let production = config.ladder.find("Production").unwrap();
         assert_eq!(
             production.from,
-            Some(vec!["Staging".to_owned(), "None".to_owned()])
+            Some(vec![
+                VersionStage::Named("Staging".to_owned()),
+                VersionStage::Unassigned
+            ])
         );
         assert_eq!(production.on_replace, OnReplace::Archive);
         assert_eq!(

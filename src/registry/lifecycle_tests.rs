@@ -106,7 +106,7 @@ fn allowed_sources_and_archive_on_replace_follow_the_config() {
     let mut snap = registry(&["1.0.0", "2.0.0"]).with("omgreg.toml", config);
     let err = promote_to(&mut snap, "m@1.0.0", Some("Production")).unwrap_err();
     assert!(
-        matches!(err, RegistryError::TransitionNotAllowed { ref from, .. } if from == "None"),
+        matches!(err, RegistryError::TransitionNotAllowed { ref from, .. } if *from == VersionStage::Unassigned.to_string()),
         "{err:?}"
     );
     promote_to(&mut snap, "m@1.0.0", None).unwrap();

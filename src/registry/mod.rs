@@ -54,5 +54,5 @@ pub use snapshot::{
     CONFIG_FILE, MemorySnapshot, Snapshot, SnapshotError, load_assignments, load_config,
     load_version, model_exists, model_names, version_ids,
 };
-pub use stage::{Assignments, OnReplace, StageDef, StageLadder, validate_alias};
+pub use stage::{Assignments, OnReplace, StageDef, StageLadder, VersionStage, validate_alias};
 pub use version::{ModelVersion, Status};

@@ -2,7 +2,8 @@
 
 use super::{
     Assignments, ModelName, ModelRef, ModelVersion, RefTarget, RegistryConfig, RegistryError,
-    Snapshot, Status, VersionId, load_assignments, load_version, model_exists, version_ids,
+    Snapshot, Status, VersionId, VersionStage, load_assignments, load_version, model_exists,
+    version_ids,
 };
 
 /// One row of `omgreg list`.
@@ -26,12 +27,8 @@ pub struct VersionRow {
 
 impl VersionRow {
     /// The stage to show: a configured stage, or the implicit `Archived` / `None`.
-    pub fn display_stage(&self) -> &str {
-        match (&self.stage, self.version.status) {
-            (Some(stage), _) => stage,
-            (None, Status::Archived) => "Archived",
-            (None, Status::Active) => "None",
-        }
+    pub fn display_stage(&self) -> VersionStage {
+        VersionStage::of(self.stage.as_deref(), self.version.status)
     }
 }
 
@@ -229,7 +226,14 @@ mod tests {
         let config = load_config(&snap).unwrap();
         let rows = list_versions(&snap, &config, &"churn".parse().unwrap()).unwrap();
         let stages: Vec<_> = rows.iter().map(VersionRow::display_stage).collect();
-        assert_eq!(stages, ["Production", "None", "Archived"]);
+        assert_eq!(
+            stages,
+            [
+                VersionStage::Named("Production".into()),
+                VersionStage::Unassigned,
+                VersionStage::Archived
+            ]
+        );
         let models = list_models(&snap, &config).unwrap();
         assert_eq!(models[0].version_count, 3);
         assert_eq!(models[0].latest.as_ref().unwrap().to_string(), "1.1.0");
