@@ -55,4 +55,4 @@ pub use snapshot::{
     load_version, model_exists, model_names, version_ids,
 };
 pub use stage::{Assignments, OnReplace, StageDef, StageLadder, VersionStage, validate_alias};
-pub use version::{ModelVersion, Status};
+pub use version::{Artifact, ModelVersion, Status};
