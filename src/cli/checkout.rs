@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::registry::{self, Digest, ModelRef, artifact_path, load_config};
+use crate::registry::{self, ModelRef, artifact_path, load_config};
 use crate::store::hash_file;
 
 use super::read::RevArgs;
@@ -58,25 +58,16 @@ pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
             .unwrap_or_else(|| PathBuf::from(format!("{}-{}", version.model, version.version))),
     );
     let lfs = store.lfs();
-    let stored: Vec<_> = version
-        .doc
-        .artifacts
-        .iter()
-        .filter(|a| a.uri.is_none())
-        .collect();
+    let stored: Vec<_> = version.artifacts.iter().filter(|a| a.is_stored()).collect();
 
     let missing: Vec<String> = stored
         .iter()
-        .filter(|a| {
-            a.sha256
-                .parse::<Digest>()
-                .is_ok_and(|oid| !lfs.has_object(&oid, a.size.unwrap_or_default()))
-        })
+        .filter(|a| !lfs.has_object(&a.digest, a.record.size.unwrap_or_default()))
         .map(|a| {
             format!(
                 "{}{}",
                 store.prefix(),
-                artifact_path(&version.model, &version.version, &a.path)
+                artifact_path(&version.model, &version.version, &a.record.path)
             )
         })
         .collect();
@@ -102,20 +93,25 @@ pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
     // Every object is verified before any file is written: a corrupt or missing one
     // leaves the destination untouched.
     let mut verified = Vec::new();
-    for artifact in version.doc.artifacts.iter().filter(|a| a.uri.is_none()) {
-        let oid: Digest = artifact.sha256.parse()?;
-        let object = lfs.object_path(&oid);
+    for artifact in stored {
+        let oid = &artifact.digest;
+        let object = lfs.object_path(oid);
         let (digest, size) = hash_file(&object).map_err(|_| ArgError::ObjectMissing {
             oid: oid.to_string(),
         })?;
-        if digest != oid || artifact.size.is_some_and(|expected| expected != size) {
+        if digest != *oid
+            || artifact
+                .record
+                .size
+                .is_some_and(|expected| expected != size)
+        {
             return Err(crate::store::StoreError::LfsObjectCorrupt {
                 oid: oid.to_string(),
                 actual: digest.to_string(),
             }
             .into());
         }
-        verified.push((artifact, object, size));
+        verified.push((&artifact.record, object, size));
     }
     let io = |what: &'static str, path: &std::path::Path| {
         let path = path.to_owned();

@@ -97,7 +97,7 @@ fn children_of(
 ) -> Result<Vec<VersionRow>, RegistryError> {
     let me = format!("{}@{}", row.version.model, row.version.version);
     let mut children = Vec::new();
-    for name in snapshot.list("models")? {
+    for name in snapshot.list(registry::MODELS_DIR)? {
         let Ok(model) = name.parse::<ModelName>() else {
             continue;
         };

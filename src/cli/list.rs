@@ -1,7 +1,8 @@
 //! `omgreg list`: models with their stages, or versions with stage, metrics and tags.
 
 use crate::registry::{
-    self, ModelName, RegistryConfig, RegistryError, Snapshot, Status, VersionRow, load_config,
+    self, ModelName, RegistryConfig, RegistryError, Snapshot, Status, VersionRow, VersionStage,
+    load_config,
 };
 use crate::render;
 
@@ -45,7 +46,7 @@ pub struct ListArgs {
 
 /// Which versions to keep.
 struct Filter {
-    stage: Option<String>,
+    stage: Option<VersionStage>,
     tags: Vec<(String, String)>,
     all: bool,
 }
@@ -116,7 +117,7 @@ fn matching_versions(
     Ok(rows
         .into_iter()
         .filter(|row| match &filter.stage {
-            Some(stage) => row.display_stage() == stage,
+            Some(stage) => row.display_stage() == *stage,
             None => filter.all || row.version.status == Status::Active,
         })
         .filter(|row| {
@@ -129,14 +130,10 @@ fn matching_versions(
 }
 
 /// The configured spelling of a stage typed in any case, or the implicit stages.
-fn canonical_stage(config: &RegistryConfig, input: &str) -> Result<String, RegistryError> {
-    if let Some(stage) = config.ladder.find(input) {
-        return Ok(stage.name.clone());
-    }
-    ["None", "Archived"]
-        .into_iter()
-        .find(|implicit| implicit.eq_ignore_ascii_case(input))
-        .map(str::to_owned)
+fn canonical_stage(config: &RegistryConfig, input: &str) -> Result<VersionStage, RegistryError> {
+    config
+        .ladder
+        .standing(input)
         .ok_or_else(|| registry::unknown_stage(config, input))
 }
 

@@ -1,6 +1,6 @@
 //! `omgreg resolve`: what a reference points at, for deploy scripts.
 
-use crate::registry::{self, Digest, ModelRef, load_config};
+use crate::registry::{self, ModelRef, load_config};
 use crate::render::{self, ResolveMode};
 
 use super::{ArgError, CommandError, Ctx};
@@ -36,12 +36,13 @@ pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<(), CommandError> {
     let row = registry::resolve(&snapshot, &config, &reference)?;
     let lfs = store.lfs();
     let mut object_paths = Vec::new();
-    for artifact in &row.version.doc.artifacts {
-        let local = match (&artifact.uri, artifact.sha256.parse::<Digest>()) {
-            (None, Ok(oid)) if lfs.has_object(&oid, artifact.size.unwrap_or_default()) => {
-                Some(lfs.object_path(&oid).display().to_string())
+    for artifact in &row.version.artifacts {
+        let oid = &artifact.digest;
+        let local = match &artifact.record.uri {
+            None if lfs.has_object(oid, artifact.record.size.unwrap_or_default()) => {
+                Some(lfs.object_path(oid).display().to_string())
             }
-            (None, Ok(oid)) if args.path || args.uri => {
+            None if args.path || args.uri => {
                 return Err(ArgError::ObjectMissing {
                     oid: oid.to_string(),
                 }

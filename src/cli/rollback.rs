@@ -1,7 +1,7 @@
 //! `omgreg rollback`: back to the previous version of a stage or alias.
 
 use crate::registry::{
-    self, Digest, ModelName, ModelVersion, RegistryError, Slot, SnapshotError, Status, VersionId,
+    self, ModelName, ModelVersion, RegistryError, Slot, SnapshotError, Status, VersionId,
     load_assignments, load_config, load_version,
 };
 use crate::store::{Store, TreeSnapshot};
@@ -134,13 +134,13 @@ fn previous_version(
     let history = store
         .slot_history(head, model, slot)
         .map_err(|err| SnapshotError {
-            path: format!("models/{model}/stages.yaml"),
+            path: registry::stages_file(model),
             source: Box::new(err),
         })?;
     let lfs = store.lfs();
     let usable = |version: &VersionId| -> Result<bool, SnapshotError> {
         let loaded = load_version(snapshot, model, version).map_err(|err| SnapshotError {
-            path: format!("models/{model}/versions/{version}.yaml"),
+            path: registry::version_file(model, version),
             source: Box::new(err),
         })?;
         // Skipped: archived versions, versions whose artifacts are gone, and versions
@@ -167,14 +167,8 @@ fn previous_version(
 /// Whether every stored artifact's LFS object is in the local store.
 fn artifacts_present(lfs: &crate::store::LfsStore, version: &ModelVersion) -> bool {
     version
-        .doc
         .artifacts
         .iter()
-        .filter(|a| a.uri.is_none())
-        .all(|artifact| {
-            artifact
-                .sha256
-                .parse::<Digest>()
-                .is_ok_and(|oid| lfs.has_object(&oid, artifact.size.unwrap_or_default()))
-        })
+        .filter(|a| a.is_stored())
+        .all(|artifact| lfs.has_object(&artifact.digest, artifact.record.size.unwrap_or_default()))
 }

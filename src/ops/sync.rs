@@ -3,6 +3,7 @@
 
 use crate::registry::{
     Change, Event, FileChange, ModelName, SlotConflict, card_file, load_config, merge_stages,
+    model_of_path,
 };
 use crate::render;
 use crate::sign::SignMode;
@@ -124,10 +125,7 @@ fn replay(
     let mut models: Vec<ModelName> = Vec::new();
     let mut conflicts: Vec<String> = Vec::new();
     for (path, new) in store.changed_files(parent, commit)? {
-        let model = path
-            .strip_prefix("models/")
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|m| m.parse().ok());
+        let model = model_of_path(&path).map(|(model, _)| model);
         if let Some(model) = &model {
             if !models.contains(model) {
                 models.push(model.clone());

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::registry::Snapshot;
+use crate::registry::{Snapshot, versions_dir};
 use crate::schema::{self, VersionDoc};
 
 use super::references::line_of;
@@ -14,7 +14,7 @@ pub fn check_immutability(base: &dyn Snapshot, head: &dyn Snapshot) -> Vec<Findi
     let mut findings = Vec::new();
     let models = crate::registry::model_names(base);
     for model in models {
-        let dir = format!("models/{model}/versions");
+        let dir = versions_dir(&model);
         // A versions folder with the same id in both is unchanged: nothing to parse.
         if base
             .content_id(&dir)
@@ -104,15 +104,15 @@ mod tests {
 
     #[test]
     fn only_status_archive_and_description_may_change() {
-        let base = MemorySnapshot::default().with("models/m/versions/1.0.0.yaml", V);
+        let path = crate::registry::version_file(&"m".parse().unwrap(), &"1.0.0".parse().unwrap());
+        let base = MemorySnapshot::default().with(&path, V);
         let archived = V.replace(
             "status: active",
             "description: x\nstatus: archived\narchived:\n  at: t\n  by: b\n",
         );
-        let ok = MemorySnapshot::default().with("models/m/versions/1.0.0.yaml", &archived);
+        let ok = MemorySnapshot::default().with(&path, &archived);
         assert!(check_immutability(&base, &ok).is_empty());
-        let tampered = MemorySnapshot::default()
-            .with("models/m/versions/1.0.0.yaml", &V.replace("0.9", "0.99"));
+        let tampered = MemorySnapshot::default().with(&path, &V.replace("0.9", "0.99"));
         let findings = check_immutability(&base, &tampered);
         assert_eq!(findings.len(), 1);
         assert_eq!(

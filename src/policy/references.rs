@@ -3,7 +3,7 @@
 
 use crate::registry::{
     ModelRef, RefTarget, RegistryConfig, Snapshot, Status, load_assignments, load_version,
-    model_exists, version_ids,
+    model_exists, stages_file, version_file, version_ids,
 };
 
 use super::{Finding, Rule};
@@ -13,7 +13,7 @@ pub fn check_references(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec
     let mut findings = Vec::new();
     let models = crate::registry::model_names(snapshot);
     for model in &models {
-        let stages_file = format!("models/{model}/stages.yaml");
+        let stages_file = stages_file(model);
         let Ok(assignments) = load_assignments(snapshot, config, model) else {
             continue;
         };
@@ -57,7 +57,7 @@ pub fn check_references(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec
             let Some(parent) = found.doc.lineage.as_ref().and_then(|l| l.parent.clone()) else {
                 continue;
             };
-            let path = format!("models/{model}/versions/{version}.yaml");
+            let path = version_file(model, &version);
             let exists = match parent.parse::<ModelRef>() {
                 Ok(ModelRef {
                     model: parent_model,

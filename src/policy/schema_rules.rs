@@ -2,7 +2,8 @@
 //! only known keys.
 
 use crate::registry::{
-    Assignments, CONFIG_FILE, ModelName, ModelVersion, RegistryConfig, Snapshot, VersionId,
+    Assignments, CONFIG_FILE, MODELS_DIR, ModelName, ModelVersion, RegistryConfig, Snapshot,
+    VersionId, model_file, stages_file, versions_dir,
 };
 use crate::schema::{self, ModelDoc, StagesDoc, VersionDoc};
 
@@ -33,12 +34,12 @@ pub fn check_schema(snapshot: &dyn Snapshot, config: Option<&RegistryConfig>) ->
     let Some(config) = config else {
         return findings;
     };
-    let models = match snapshot.list("models") {
+    let models = match snapshot.list(MODELS_DIR) {
         Ok(models) => models,
         Err(err) => return vec![Finding::new(Rule::Schema, err.to_string())],
     };
     for name in models {
-        let dir = format!("models/{name}");
+        let dir = format!("{MODELS_DIR}/{name}");
         match name.parse::<ModelName>() {
             Ok(model) => check_model(snapshot, config, &model, &mut findings),
             Err(err) => findings.push(Finding::new(Rule::Schema, err.to_string()).at(dir, None)),
@@ -53,8 +54,7 @@ fn check_model(
     model: &ModelName,
     findings: &mut Vec<Finding>,
 ) {
-    let dir = format!("models/{model}");
-    let model_file = format!("{dir}/model.yaml");
+    let model_file = model_file(model);
     if let Some(text) = read(snapshot, &model_file, findings) {
         match schema::from_yaml_checked::<ModelDoc>(&model_file, &text) {
             Ok((doc, unknown)) => {
@@ -73,7 +73,7 @@ fn check_model(
                 .push(Finding::new(Rule::Schema, err.message.clone()).at(&model_file, err.line)),
         }
     }
-    let stages_file = format!("{dir}/stages.yaml");
+    let stages_file = stages_file(model);
     if let Some(text) = read(snapshot, &stages_file, findings) {
         let parsed = if text.trim().is_empty() {
             Ok((StagesDoc::default(), Vec::new()))
@@ -91,11 +91,10 @@ fn check_model(
                 .push(Finding::new(Rule::Schema, err.message.clone()).at(&stages_file, err.line)),
         }
     }
-    let versions = snapshot
-        .list(&format!("{dir}/versions"))
-        .unwrap_or_default();
+    let dir = versions_dir(model);
+    let versions = snapshot.list(&dir).unwrap_or_default();
     for file in versions {
-        let path = format!("{dir}/versions/{file}");
+        let path = format!("{dir}/{file}");
         let Some(stem) = file.strip_suffix(".yaml") else {
             findings.push(
                 Finding::new(Rule::Schema, "not a version file (`<version>.yaml`)").at(&path, None),

@@ -3,8 +3,8 @@
 //! base (a change cannot loosen the policy it is judged by).
 
 use crate::registry::{
-    Assignments, RegistryConfig, Snapshot, describe_gate_failures, failed_gates, load_assignments,
-    load_version,
+    Assignments, RegistryConfig, Snapshot, VersionStage, describe_gate_failures, failed_gates,
+    load_assignments, load_version, stages_file,
 };
 
 use super::references::line_of;
@@ -24,7 +24,7 @@ pub fn check_transitions(
     let models = crate::registry::model_names(head);
     for model in models {
         // Stage pointers live in one file: unchanged file, no move to judge.
-        let stages_path = format!("models/{model}/stages.yaml");
+        let stages_path = stages_file(&model);
         if head
             .content_id(&stages_path)
             .is_some_and(|id| base.content_id(&stages_path) == Some(id))
@@ -36,7 +36,7 @@ pub fn check_transitions(
         };
         let before =
             load_assignments(base, policy, &model).unwrap_or_else(|_| Assignments::default());
-        let stages_file = format!("models/{model}/stages.yaml");
+        let stages_file = stages_file(&model);
         for (stage, held) in &after.stages {
             // A rollback returns a version to a stage it held: not a promotion, so
             // neither `from` nor the gates apply (as for `omgreg rollback` itself).
@@ -48,7 +48,7 @@ pub fn check_transitions(
             }
             for version in held.iter().filter(|v| !before.holders(stage).contains(v)) {
                 let line = line_of(head, &stages_file, &version.to_string());
-                let source = before.stage_of(version).unwrap_or("None").to_owned();
+                let source = VersionStage::held(before.stage_of(version));
                 let definition = policy
                     .ladder
                     .find(stage)

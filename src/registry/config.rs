@@ -2,7 +2,10 @@
 
 use crate::schema::{ConfigDoc, EndpointDoc, SCHEMA_VERSION};
 
-use super::{ModelName, OnReplace, RegistryError, StageDef, StageLadder, validate_relative_path};
+use super::{
+    ModelName, OnReplace, RegistryError, StageDef, StageLadder, VersionStage,
+    validate_relative_path,
+};
 
 /// `omgreg.toml`, validated.
 #[derive(Debug, Clone)]
@@ -83,8 +86,10 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
                 Some(list) => Some(
                     list.iter()
                         .map(|source| match names.find(source) {
-                            Some(stage) => Ok(stage.name.clone()),
-                            None if source.eq_ignore_ascii_case("none") => Ok("None".to_owned()),
+                            Some(stage) => Ok(VersionStage::Named(stage.name.clone())),
+                            None if source.parse() == Ok(VersionStage::Unassigned) => {
+                                Ok(VersionStage::Unassigned)
+                            }
                             None => Err(invalid(format!(
                                 "`from` of stage `{}` names `{source}`, which is not a stage",
                                 def.name
@@ -188,7 +193,7 @@ fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, Registry
         .unwrap_or_else(|| format!("deploy/{}.yaml", doc.name));
     validate_relative_path(&output).map_err(|err| invalid(&err.to_string()))?;
     // Generated files must never overwrite what the registry itself is made of.
-    let reserved = ["models/", ".omgreg/", "templates/"];
+    let reserved = [super::MODELS_PREFIX, ".omgreg/", "templates/"];
     let owned = [super::CONFIG_FILE, ".gitattributes"];
     if reserved.iter().any(|dir| output.starts_with(dir)) || owned.contains(&output.as_str()) {
         return Err(invalid(
@@ -236,7 +241,10 @@ mod tests {
         let production = config.ladder.find("Production").unwrap();
         assert_eq!(
             production.from,
-            Some(vec!["Staging".to_owned(), "None".to_owned()])
+            Some(vec![
+                VersionStage::Named("Staging".to_owned()),
+                VersionStage::Unassigned
+            ])
         );
         assert_eq!(production.on_replace, OnReplace::Archive);
         assert_eq!(

@@ -98,7 +98,8 @@ mod tests {
             change.files[0].1,
             FileChange::Write(b"*.png binary\n# omgreg: model artifacts are Git LFS objects\nmodels/** filter=lfs\n".to_vec())
         );
-        let again = MemorySnapshot::default().with(".gitattributes", "models/** filter=lfs\n");
+        let lfs_line = format!("{}** filter=lfs\n", crate::registry::MODELS_PREFIX);
+        let again = MemorySnapshot::default().with(".gitattributes", &lfs_line);
         assert!(init(&again, "r", &files[1..2]).unwrap().files.is_empty());
     }
 }

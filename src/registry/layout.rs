@@ -1,36 +1,57 @@
 //! Where things live inside a registry root (DESIGN §2). All paths use `/`.
+//!
+//! This is the one module that spells repository paths: every other layer asks it.
 
 use super::{ModelName, RegistryError, VersionId};
 
+/// The folder every model lives under.
+pub const MODELS_DIR: &str = "models";
+
+/// [`MODELS_DIR`] with its trailing `/`, for prefix tests on registry paths.
+pub const MODELS_PREFIX: &str = "models/";
+
 /// `models/<model>`.
 pub fn model_dir(model: &ModelName) -> String {
-    format!("models/{model}")
+    format!("{MODELS_PREFIX}{model}")
 }
 
 /// `models/<model>/README.md`, the generated model card.
 pub fn card_file(model: &ModelName) -> String {
-    format!("models/{model}/README.md")
+    format!("{}/README.md", model_dir(model))
 }
 
-pub(crate) fn model_file(model: &ModelName) -> String {
-    format!("models/{model}/model.yaml")
+/// `models/<model>/model.yaml`.
+pub fn model_file(model: &ModelName) -> String {
+    format!("{}/model.yaml", model_dir(model))
 }
 
-pub(crate) fn stages_file(model: &ModelName) -> String {
-    format!("models/{model}/stages.yaml")
+/// `models/<model>/stages.yaml`.
+pub fn stages_file(model: &ModelName) -> String {
+    format!("{}/stages.yaml", model_dir(model))
 }
 
-pub(crate) fn versions_dir(model: &ModelName) -> String {
-    format!("models/{model}/versions")
+/// `models/<model>/versions`.
+pub fn versions_dir(model: &ModelName) -> String {
+    format!("{}/versions", model_dir(model))
 }
 
-pub(crate) fn version_file(model: &ModelName, version: &VersionId) -> String {
-    format!("models/{model}/versions/{version}.yaml")
+/// `models/<model>/versions/<version>.yaml`.
+pub fn version_file(model: &ModelName, version: &VersionId) -> String {
+    format!("{}/{version}.yaml", versions_dir(model))
 }
 
 /// `models/<model>/artifacts/<version>/<relative>`.
 pub fn artifact_path(model: &ModelName, version: &VersionId, relative: &str) -> String {
-    format!("models/{model}/artifacts/{version}/{relative}")
+    format!("{}/artifacts/{version}/{relative}", model_dir(model))
+}
+
+/// The model a registry path belongs to, and the rest of the path inside the
+/// model's folder (empty for the folder itself): `models/churn/stages.yaml` gives
+/// `(churn, "stages.yaml")`. `None` outside `models/` or for an invalid model name.
+pub fn model_of_path(path: &str) -> Option<(ModelName, &str)> {
+    let inside = path.strip_prefix(MODELS_PREFIX)?;
+    let (name, rest) = inside.split_once('/').unwrap_or((inside, ""));
+    Some((name.parse().ok()?, rest))
 }
 
 /// Checks that `path` is a plain relative path: no empty, `.` or `..` parts, no
@@ -82,5 +103,28 @@ mod tests {
         for good in ["model.pt", "tok/vocab.txt", ".hidden", "a..b"] {
             assert!(validate_relative_path(good).is_ok(), "{good:?}");
         }
+    }
+
+    #[test]
+    fn paths_name_their_model() {
+        let model: ModelName = "churn".parse().unwrap();
+        let version: VersionId = "1.2.0".parse().unwrap();
+        assert_eq!(
+            version_file(&model, &version),
+            "models/churn/versions/1.2.0.yaml"
+        );
+        assert_eq!(
+            artifact_path(&model, &version, "tok/v.txt"),
+            "models/churn/artifacts/1.2.0/tok/v.txt"
+        );
+        let of = |path: String| model_of_path(&path).map(|(m, rest)| (m, rest.to_owned()));
+        assert_eq!(of(model_dir(&model)), Some((model.clone(), String::new())));
+        assert_eq!(
+            of(version_file(&model, &version)),
+            Some((model.clone(), "versions/1.2.0.yaml".to_owned()))
+        );
+        assert!(model_of_path("omgreg.toml").is_none());
+        assert!(model_of_path("models/Bad/x").is_none());
+        assert!(model_of_path("modelsx/churn").is_none());
     }
 }

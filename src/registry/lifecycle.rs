@@ -6,8 +6,8 @@ use crate::schema::{self, ArchivedDoc};
 use super::layout::{stages_file, version_file};
 use super::{
     Assignments, Change, Event, FileChange, ModelName, ModelRef, ModelVersion, OnReplace,
-    RegistryConfig, RegistryError, Snapshot, StageMove, Status, VersionId, load_assignments,
-    load_config, query, validate_alias,
+    RegistryConfig, RegistryError, Snapshot, StageMove, Status, VersionId, VersionStage,
+    load_assignments, load_config, query, validate_alias,
 };
 
 /// Who acts, and when: stamped into `archived` blocks.
@@ -84,14 +84,14 @@ pub fn promote(snapshot: &dyn Snapshot, request: &PromoteRequest) -> Result<Chan
                 });
             }
         }
-        let source = from.clone().unwrap_or_else(|| "None".to_owned());
+        let source = VersionStage::held(from.as_deref());
         if let Some(allowed) = &stage.from
             && !allowed.contains(&source)
         {
             return Err(RegistryError::TransitionNotAllowed {
                 model: model.to_string(),
                 version: version.to_string(),
-                from: source,
+                from: source.to_string(),
                 to: stage.name.clone(),
                 allowed: allowed
                     .iter()

@@ -10,9 +10,17 @@ fn registry(versions: &[&str]) -> MemorySnapshot {
     for v in versions {
         let doc =
             format!("model: m\nversion: {v}\ncreated: 2026-01-01T00:00:00Z\nstatus: active\n");
-        snap = snap.with(&format!("models/m/versions/{v}.yaml"), &doc);
+        snap = snap.with(&version_path("m", v), &doc);
     }
-    snap.with("models/m/stages.yaml", "stages: {}\naliases: {}\n")
+    snap.with(&stages_path("m"), "stages: {}\naliases: {}\n")
+}
+
+fn version_path(model: &str, version: &str) -> String {
+    version_file(&model.parse().unwrap(), &version.parse().unwrap())
+}
+
+fn stages_path(model: &str) -> String {
+    stages_file(&model.parse().unwrap())
 }
 
 fn apply(snap: &mut MemorySnapshot, change: &Change) {
@@ -48,7 +56,7 @@ fn promote_to(
 }
 
 fn stages_of(snap: &MemorySnapshot) -> String {
-    String::from_utf8(snap.files["models/m/stages.yaml"].clone()).unwrap()
+    String::from_utf8(snap.files[&stages_path("m")].clone()).unwrap()
 }
 
 #[test]
@@ -98,7 +106,7 @@ fn allowed_sources_and_archive_on_replace_follow_the_config() {
     let mut snap = registry(&["1.0.0", "2.0.0"]).with("omgreg.toml", config);
     let err = promote_to(&mut snap, "m@1.0.0", Some("Production")).unwrap_err();
     assert!(
-        matches!(err, RegistryError::TransitionNotAllowed { ref from, .. } if from == "None"),
+        matches!(err, RegistryError::TransitionNotAllowed { ref from, .. } if *from == VersionStage::Unassigned.to_string()),
         "{err:?}"
     );
     promote_to(&mut snap, "m@1.0.0", None).unwrap();
@@ -119,7 +127,7 @@ fn allowed_sources_and_archive_on_replace_follow_the_config() {
 fn several_models_move_in_one_change() {
     let mut snap = registry(&["1.0.0"]);
     let doc = "model: n\nversion: 3.0.0\ncreated: 2026-01-01T00:00:00Z\nstatus: active\n";
-    snap = snap.with("models/n/versions/3.0.0.yaml", doc);
+    snap = snap.with(&version_path("n", "3.0.0"), doc);
     let request = PromoteRequest {
         targets: vec!["m@1.0.0".parse().unwrap(), "n@3.0.0".parse().unwrap()],
         stage: Some("Production".into()),
@@ -129,7 +137,7 @@ fn several_models_move_in_one_change() {
     };
     let change = promote(&snap, &request).unwrap();
     let paths: Vec<_> = change.files.iter().map(|(p, _)| p.as_str()).collect();
-    assert_eq!(paths, ["models/m/stages.yaml", "models/n/stages.yaml"]);
+    assert_eq!(paths, [stages_path("m"), stages_path("n")]);
     let twice = PromoteRequest {
         targets: vec!["m@1.0.0".parse().unwrap(); 2],
         ..request
@@ -217,7 +225,7 @@ fn metric_gates_guard_the_stage() {
         "{err:?}"
     );
     let doc = "model: m\nversion: 2.0.0\ncreated: 2026-01-01T00:00:00Z\nstatus: active\nmetrics:\n  acc: 0.95\n";
-    snap = snap.with("models/m/versions/2.0.0.yaml", doc);
+    snap = snap.with(&version_path("m", "2.0.0"), doc);
     promote_to(&mut snap, "m@2.0.0", Some("Production")).unwrap();
     promote_to(&mut snap, "m@1.0.0", Some("Staging")).unwrap();
 }

@@ -32,7 +32,10 @@ pub use error::RegistryError;
 pub use events::{EventKind, ModelEvent, stage_events, version_events};
 pub use gate::{GateOp, MetricGate, describe_gate_failures, failed_gates};
 pub use init::init;
-pub use layout::{artifact_path, card_file, model_dir, validate_relative_path};
+pub use layout::{
+    MODELS_DIR, MODELS_PREFIX, artifact_path, card_file, model_dir, model_file, model_of_path,
+    stages_file, validate_relative_path, version_file, versions_dir,
+};
 pub use lifecycle::{
     Actor, ArchiveRequest, PromoteRequest, archive, promote, remove_alias, set_alias, unarchive,
     unknown_stage,
@@ -51,5 +54,5 @@ pub use snapshot::{
     CONFIG_FILE, MemorySnapshot, Snapshot, SnapshotError, load_assignments, load_config,
     load_version, model_exists, model_names, version_ids,
 };
-pub use stage::{Assignments, OnReplace, StageDef, StageLadder, validate_alias};
-pub use version::{ModelVersion, Status};
+pub use stage::{Assignments, OnReplace, StageDef, StageLadder, VersionStage, validate_alias};
+pub use version::{Artifact, ModelVersion, Status};

@@ -2,7 +2,8 @@
 
 use super::{
     Assignments, ModelName, ModelRef, ModelVersion, RefTarget, RegistryConfig, RegistryError,
-    Snapshot, Status, VersionId, load_assignments, load_version, model_exists, version_ids,
+    Snapshot, Status, VersionId, VersionStage, load_assignments, load_version, model_exists,
+    version_ids,
 };
 
 /// One row of `omgreg list`.
@@ -26,12 +27,8 @@ pub struct VersionRow {
 
 impl VersionRow {
     /// The stage to show: a configured stage, or the implicit `Archived` / `None`.
-    pub fn display_stage(&self) -> &str {
-        match (&self.stage, self.version.status) {
-            (Some(stage), _) => stage,
-            (None, Status::Archived) => "Archived",
-            (None, Status::Active) => "None",
-        }
+    pub fn display_stage(&self) -> VersionStage {
+        VersionStage::of(self.stage.as_deref(), self.version.status)
     }
 }
 
@@ -41,7 +38,7 @@ pub fn list_models(
     config: &RegistryConfig,
 ) -> Result<Vec<ModelSummary>, RegistryError> {
     let mut models = Vec::new();
-    for name in snapshot.list("models")? {
+    for name in snapshot.list(super::MODELS_DIR)? {
         let Ok(model) = name.parse::<ModelName>() else {
             continue;
         };
@@ -175,28 +172,21 @@ fn not_found(model: &ModelName, id: &VersionId) -> RegistryError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{MemorySnapshot, load_config};
+    use crate::registry::{MemorySnapshot, load_config, stages_file, version_file};
 
     fn snapshot() -> MemorySnapshot {
         let version = |v: &str, status: &str| {
             format!("model: churn\nversion: {v}\ncreated: 2026-01-01T00:00:00Z\nstatus: {status}\n")
         };
+        let churn: ModelName = "churn".parse().unwrap();
+        let path = |v: &str| version_file(&churn, &v.parse().unwrap());
         MemorySnapshot::default()
             .with("omgreg.toml", "")
+            .with(&path("1.0.0"), &version("1.0.0", "active"))
+            .with(&path("1.1.0"), &version("1.1.0", "active"))
+            .with(&path("2.0.0"), &version("2.0.0", "archived"))
             .with(
-                "models/churn/versions/1.0.0.yaml",
-                &version("1.0.0", "active"),
-            )
-            .with(
-                "models/churn/versions/1.1.0.yaml",
-                &version("1.1.0", "active"),
-            )
-            .with(
-                "models/churn/versions/2.0.0.yaml",
-                &version("2.0.0", "archived"),
-            )
-            .with(
-                "models/churn/stages.yaml",
+                &stages_file(&churn),
                 "stages:\n  Production: 1.0.0\naliases:\n  champion: 1.1.0\n",
             )
     }
@@ -236,7 +226,14 @@ mod tests {
         let config = load_config(&snap).unwrap();
         let rows = list_versions(&snap, &config, &"churn".parse().unwrap()).unwrap();
         let stages: Vec<_> = rows.iter().map(VersionRow::display_stage).collect();
-        assert_eq!(stages, ["Production", "None", "Archived"]);
+        assert_eq!(
+            stages,
+            [
+                VersionStage::Named("Production".into()),
+                VersionStage::Unassigned,
+                VersionStage::Archived
+            ]
+        );
         let models = list_models(&snap, &config).unwrap();
         assert_eq!(models[0].version_count, 3);
         assert_eq!(models[0].latest.as_ref().unwrap().to_string(), "1.1.0");

@@ -111,7 +111,7 @@ pub fn load_config(snapshot: &dyn Snapshot) -> Result<RegistryConfig, RegistryEr
 /// order; unreadable or invalid entries are left to `check` to report.
 pub fn model_names(snapshot: &dyn Snapshot) -> Vec<ModelName> {
     snapshot
-        .list("models")
+        .list(super::MODELS_DIR)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|name| name.parse().ok())

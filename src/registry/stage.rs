@@ -1,10 +1,80 @@
 //! Stages: the configured ladder, and the stage/alias pointers of one model.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::fmt;
+use std::str::FromStr;
 
 use crate::schema::{SchemaError, StageSlot, StagesDoc};
 
-use super::{RegistryError, Slot, VersionId};
+use super::{RegistryError, Slot, Status, VersionId};
+
+/// Where a version stands: a configured stage, or one of the two implicit stages.
+///
+/// This is the one place that spells the implicit stages `None` and `Archived`.
+///
+/// ```
+/// use omgreg::registry::VersionStage;
+///
+/// assert_eq!("none".parse(), Ok(VersionStage::Unassigned));
+/// assert_eq!(VersionStage::Archived.to_string(), "Archived");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VersionStage {
+    /// The implicit `None` stage: an active version in no configured stage.
+    Unassigned,
+    /// A configured stage, in its configured spelling.
+    Named(String),
+    /// The implicit `Archived` stage: an archived version.
+    Archived,
+}
+
+impl VersionStage {
+    /// The stage a version stands in: the configured stage it holds, else the
+    /// implicit stage its status gives.
+    pub fn of(held: Option<&str>, status: Status) -> Self {
+        match (held, status) {
+            (Some(stage), _) => Self::Named(stage.to_owned()),
+            (None, Status::Archived) => Self::Archived,
+            (None, Status::Active) => Self::Unassigned,
+        }
+    }
+
+    /// The stage an active version comes from when it moves: the configured stage
+    /// it holds, or `None`.
+    pub fn held(stage: Option<&str>) -> Self {
+        stage.map_or(Self::Unassigned, |stage| Self::Named(stage.to_owned()))
+    }
+
+    /// The configured spelling, or the name of the implicit stage.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unassigned => "None",
+            Self::Named(stage) => stage,
+            Self::Archived => "Archived",
+        }
+    }
+}
+
+impl fmt::Display for VersionStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for VersionStage {
+    type Err = Infallible;
+
+    /// `None` and `Archived` in any case are the implicit stages; anything else is
+    /// taken as a stage name as typed (match it against a [`StageLadder`] with
+    /// [`StageLadder::standing`] for the configured spelling).
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        Ok([Self::Unassigned, Self::Archived]
+            .into_iter()
+            .find(|implicit| implicit.as_str().eq_ignore_ascii_case(input))
+            .unwrap_or_else(|| Self::Named(input.to_owned())))
+    }
+}
 
 /// One rung of the ladder.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -13,9 +83,9 @@ pub struct StageDef {
     pub name: String,
     /// A shared stage may hold several versions.
     pub shared: bool,
-    /// The stages (configured spelling, or `None`) a version may come from; any when
-    /// `None`.
-    pub from: Option<Vec<String>>,
+    /// The stages (configured ones, or the implicit `None`) a version may come from;
+    /// any when `None`.
+    pub from: Option<Vec<VersionStage>>,
     /// What happens to the version an exclusive stage replaces.
     pub on_replace: OnReplace,
 }
@@ -76,6 +146,18 @@ impl StageLadder {
         self.stages
             .iter()
             .find(|stage| stage.name.eq_ignore_ascii_case(input))
+    }
+
+    /// The stage `input` names, matched case-insensitively: a configured stage in
+    /// its configured spelling, or an implicit one.
+    pub fn standing(&self, input: &str) -> Option<VersionStage> {
+        if let Some(stage) = self.find(input) {
+            return Some(VersionStage::Named(stage.name.clone()));
+        }
+        match input.parse() {
+            Ok(VersionStage::Named(_)) | Err(_) => None,
+            Ok(implicit) => Some(implicit),
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &StageDef> {
@@ -334,6 +416,25 @@ mod tests {
     fn stage_names_match_case_insensitively() {
         assert_eq!(ladder().find("production").unwrap().name, "Production");
         assert!(ladder().find("prod").is_none());
+    }
+
+    #[test]
+    fn implicit_stages_parse_in_any_case_and_display_capitalised() {
+        let ladder = ladder();
+        let standing = |input: &str| ladder.standing(input).map(|s| s.to_string());
+        assert_eq!(standing("NONE").as_deref(), Some("None"));
+        assert_eq!(standing("archived").as_deref(), Some("Archived"));
+        assert_eq!(standing("production").as_deref(), Some("Production"));
+        assert_eq!(standing("prod"), None);
+        assert_eq!("Dev".parse(), Ok(VersionStage::Named("Dev".into())));
+        assert_eq!(
+            VersionStage::of(None, Status::Active),
+            VersionStage::held(None)
+        );
+        assert_eq!(
+            VersionStage::of(None, Status::Archived),
+            VersionStage::Archived
+        );
     }
 
     #[test]

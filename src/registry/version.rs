@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use crate::schema::{SchemaError, VersionDoc};
+use crate::schema::{ArtifactDoc, SchemaError, VersionDoc};
 
 use super::{Digest, ModelName, ModelRef, RegistryError, VersionId, validate_relative_path};
 
@@ -22,12 +22,31 @@ impl Status {
     }
 }
 
+/// One artifact of a version: its record as stored, and the digest that record
+/// names, validated once when the version is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    /// The sha256 of the artifact's content (`record.sha256`, normalised).
+    pub digest: Digest,
+    /// The record as stored; its `sha256` is spelled as written.
+    pub record: ArtifactDoc,
+}
+
+impl Artifact {
+    /// Whether the artifact is stored in Git LFS (rather than linked by `uri`).
+    pub fn is_stored(&self) -> bool {
+        self.record.uri.is_none()
+    }
+}
+
 /// One version file, checked against its location and the schema rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelVersion {
     pub model: ModelName,
     pub version: VersionId,
     pub status: Status,
+    /// The artifacts of `doc`, in its order, with validated digests.
+    pub artifacts: Vec<Artifact>,
     /// The document as stored; its `model`, `version` and `status` agree with the
     /// typed fields above.
     pub doc: VersionDoc,
@@ -83,11 +102,16 @@ impl ModelVersion {
                 format!("`created` is not an RFC 3339 time: `{}`", doc.created),
             ));
         }
+        let mut artifacts = Vec::with_capacity(doc.artifacts.len());
         for artifact in &doc.artifacts {
             validate_relative_path(&artifact.path)
                 .map_err(|err| fail(&artifact.path, err.to_string()))?;
-            Digest::from_str(&artifact.sha256)
+            let digest = Digest::from_str(&artifact.sha256)
                 .map_err(|err| fail(&artifact.sha256, err.to_string()))?;
+            artifacts.push(Artifact {
+                digest,
+                record: artifact.clone(),
+            });
         }
         if let Some(parent) = doc
             .lineage
@@ -100,6 +124,7 @@ impl ModelVersion {
             model: model.clone(),
             version: version.clone(),
             status,
+            artifacts,
             doc,
         })
     }
@@ -122,6 +147,21 @@ mod tests {
     fn a_minimal_version_loads() {
         let version = load(GOOD).unwrap();
         assert_eq!(version.status, Status::Active);
+    }
+
+    #[test]
+    fn artifact_digests_are_validated_once_on_load() {
+        let digest = "AB".repeat(32);
+        let text = format!("{GOOD}artifacts:\n- path: m.pt\n  sha256: sha256:{digest}\n");
+        let version = load(&text).unwrap();
+        assert_eq!(version.artifacts[0].digest.as_str(), "ab".repeat(32));
+        assert_eq!(version.artifacts[0].record, version.doc.artifacts[0]);
+        assert!(version.artifacts[0].is_stored());
+        let bad = format!("{GOOD}artifacts:\n- path: m.pt\n  sha256: abc\n");
+        match load(&bad).unwrap_err() {
+            RegistryError::Schema(err) => assert_eq!(err.line, Some(7)),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn version_context(row: &VersionRow) -> Value {
         .collect();
     minijinja::context! {
         version => row.version.version.to_string(),
-        stage => row.display_stage(),
+        stage => row.display_stage().to_string(),
         created => doc.created.clone(),
         created_by => doc.created_by.clone(),
         metrics => metrics,

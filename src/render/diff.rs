@@ -32,7 +32,7 @@ fn side(row: &VersionRow) -> Side {
     Side {
         model: row.version.model.to_string(),
         version: row.version.version.to_string(),
-        stage: row.display_stage().to_owned(),
+        stage: row.display_stage().to_string(),
     }
 }
 

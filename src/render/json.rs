@@ -74,7 +74,7 @@ impl VersionJson {
         Self {
             model: version.model.to_string(),
             version: version.version.to_string(),
-            stage: row.display_stage().to_owned(),
+            stage: row.display_stage().to_string(),
             aliases: row.aliases.clone(),
             status: version.status.as_str(),
             created: doc.created.clone(),

@@ -144,7 +144,7 @@ pub fn list_versions(
                 cells.push(row.version.model.to_string());
             }
             cells.push(row.version.version.to_string());
-            cells.push(row.display_stage().to_owned());
+            cells.push(row.display_stage().to_string());
             cells.push(aliases_cell(row.aliases.iter().cloned()));
             cells.push(doc.created.clone());
             for metric in metrics {

@@ -24,7 +24,7 @@ pub fn show(output: &Output, commit: Option<String>, row: &VersionRow) -> std::i
         }
     };
     field("version", &format!("{}@{}", version.model, version.version));
-    field("stage", row.display_stage());
+    field("stage", row.display_stage().as_str());
     field("aliases", &row.aliases.join(", "));
     field("status", version.status.as_str());
     field("created", &format!("{} by {}", doc.created, doc.created_by));

@@ -8,7 +8,7 @@ use git2::{Oid, Repository};
 use super::error::GitContext;
 use super::walk::{PathChange, PathChanges};
 use super::{CommitId, Store, StoreError};
-use crate::registry::{ModelEvent, ModelName, stage_events, version_events};
+use crate::registry::{MODELS_DIR, ModelEvent, ModelName, model_dir, stage_events, version_events};
 use crate::schema::{self, StagesDoc, VersionDoc};
 
 /// One event with the commit it comes from.
@@ -43,8 +43,8 @@ impl Store {
     ) -> Result<History<'_>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;
         let path = match model {
-            Some(model) => format!("{}models/{model}", self.prefix),
-            None => format!("{}models", self.prefix),
+            Some(model) => format!("{}{}", self.prefix, model_dir(model)),
+            None => format!("{}{MODELS_DIR}", self.prefix),
         };
         Ok(History {
             repo: &self.repo,

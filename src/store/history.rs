@@ -7,7 +7,7 @@ use git2::{Oid, Repository};
 use super::error::GitContext;
 use super::walk::PathChanges;
 use super::{CommitId, Store, StoreError};
-use crate::registry::{ModelName, Slot, SlotChange, SnapshotError, VersionId};
+use crate::registry::{ModelName, Slot, SlotChange, SnapshotError, VersionId, stages_file};
 use crate::schema::{self, StageSlot, StagesDoc};
 
 /// The changes of one slot's holder, newest first.
@@ -28,7 +28,7 @@ impl Store {
         slot: &Slot,
     ) -> Result<SlotHistory<'_>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;
-        let path = format!("{}models/{model}/stages.yaml", self.prefix);
+        let path = format!("{}{}", self.prefix, stages_file(model));
         Ok(SlotHistory {
             repo: &self.repo,
             changes: PathChanges::new(odb, from.raw(), path.clone()),

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, TreeSnapshot};
 use crate::registry::{
-    Assignments, CONFIG_FILE, ModelName, ModelSummary, RegistryConfig, RegistryError, Snapshot,
-    sort_models, summarize_model,
+    Assignments, CONFIG_FILE, MODELS_DIR, MODELS_PREFIX, ModelName, ModelSummary, RegistryConfig,
+    RegistryError, Snapshot, model_dir, sort_models, summarize_model,
 };
 
 const FORMAT: u32 = 1;
@@ -57,12 +57,12 @@ impl Store {
             .unwrap_or_default();
         let mut models = Vec::new();
         let mut missed = false;
-        for name in snapshot.list("models")? {
+        for name in snapshot.list(MODELS_DIR)? {
             let Ok(model) = name.parse::<ModelName>() else {
                 continue;
             };
             let key = snapshot
-                .entry_id(&format!("models/{model}"))
+                .entry_id(&model_dir(&model))
                 .map(|(id, _)| id.to_string());
             let cached = key
                 .as_ref()
@@ -86,11 +86,11 @@ impl Store {
             cache.config = config_id;
             // Keep the file bounded: only the rows of this listing.
             let live: std::collections::HashSet<String> = snapshot
-                .list("models")?
+                .list(MODELS_DIR)?
                 .into_iter()
                 .filter_map(|name| {
                     snapshot
-                        .entry_id(&format!("models/{name}"))
+                        .entry_id(&format!("{MODELS_PREFIX}{name}"))
                         .map(|(id, _)| id.to_string())
                 })
                 .collect();

@@ -2,7 +2,7 @@
 //! digest and size, and the object is in the local store with that content.
 
 use crate::policy::{Finding, Rule};
-use crate::registry::{Digest, RegistryConfig, Snapshot, artifact_path, load_version, version_ids};
+use crate::registry::{RegistryConfig, Snapshot, artifact_path, load_version, version_ids};
 use crate::store::{LfsPointer, Store, hash_file};
 
 /// Checks the artifacts of every version, hashing each local object.
@@ -19,11 +19,9 @@ pub fn check_artifacts(
             let Ok(Some(found)) = load_version(snapshot, model, &version) else {
                 continue;
             };
-            for artifact in found.doc.artifacts.iter().filter(|a| a.uri.is_none()) {
-                let path = artifact_path(model, &version, &artifact.path);
-                let Ok(oid) = artifact.sha256.parse::<Digest>() else {
-                    continue;
-                };
+            for artifact in found.artifacts.iter().filter(|a| a.is_stored()) {
+                let path = artifact_path(model, &version, &artifact.record.path);
+                let oid = &artifact.digest;
                 let pointer = snapshot
                     .read(&path)
                     .ok()
@@ -36,7 +34,12 @@ pub fn check_artifacts(
                     );
                     continue;
                 };
-                if pointer.oid != oid || artifact.size.is_some_and(|size| size != pointer.size) {
+                if pointer.oid != *oid
+                    || artifact
+                        .record
+                        .size
+                        .is_some_and(|size| size != pointer.size)
+                {
                     findings.push(
                         Finding::new(
                             Rule::Artifact,
@@ -46,7 +49,7 @@ pub fn check_artifacts(
                     );
                     continue;
                 }
-                let object = lfs.object_path(&oid);
+                let object = lfs.object_path(oid);
                 match hash_file(&object) {
                     Err(_) => findings.push(
                         Finding::new(
@@ -55,7 +58,7 @@ pub fn check_artifacts(
                         )
                         .at(&path, None),
                     ),
-                    Ok((digest, size)) if digest != oid || size != pointer.size => findings.push(
+                    Ok((digest, size)) if digest != *oid || size != pointer.size => findings.push(
                         Finding::new(
                             Rule::Artifact,
                             format!("Git LFS object {oid} is corrupt: its content hashes to {digest} ({size} bytes)"),
