@@ -151,22 +151,11 @@ pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
 /// Turns the arguments into a request; reads metric, param and environment files.
 fn resolve(
     ctx: &Ctx,
-    args: RegisterArgs,
+    mut args: RegisterArgs,
     identity: &Identity,
 ) -> Result<RegisterPlan, CommandError> {
-    let model = match (args.model, args.model_flag) {
-        (Some(positional), Some(flag)) if positional != flag => {
-            return Err(ArgError::ModelTwice { positional, flag }.into());
-        }
-        (Some(model), _) | (None, Some(model)) => model.parse()?,
-        (None, None) => {
-            return Err(ArgError::ModelMissing {
-                command: "register",
-            }
-            .into());
-        }
-    };
-    let version = match args.exact_version {
+    let model = model_arg(args.model.take(), args.model_flag.take())?;
+    let version = match args.exact_version.take() {
         Some(version) => VersionSpec::Exact(version.parse()?),
         None => VersionSpec::Bump(match args.bump {
             BumpArg::Major => Bump::Major,
@@ -180,44 +169,9 @@ fn resolve(
         .map(str::parse::<ModelRef>)
         .transpose()?;
 
-    let mut metrics = match &args.metrics_file {
-        Some(path) => schema::parse_metrics_file(
-            &path.display().to_string(),
-            &input::read_text(&ctx.path(path))?,
-        )?,
-        None => Default::default(),
-    };
-    metrics.extend(input::metric_map(&args.metrics)?);
-    let mut params = match &args.params_file {
-        Some(path) => schema::parse_params_file(
-            &path.display().to_string(),
-            &input::read_text(&ctx.path(path))?,
-        )?,
-        None => Default::default(),
-    };
-    for flag in &args.params {
-        let (key, value) = input::key_value("--param", flag)?;
-        params.insert(key.to_owned(), ParamValue::from_flag(value));
-    }
-    let environment = {
-        let vars = input::string_map("--env", &args.env)?;
-        let file = match &args.env_file {
-            Some(path) => {
-                input::ensure_readable(&ctx.path(path))?;
-                let (digest, _) = hash_file(&ctx.path(path))?;
-                let name = path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                );
-                Some(EnvFileDoc {
-                    path: name,
-                    sha256: digest.to_string(),
-                })
-            }
-            None => None,
-        };
-        (!vars.is_empty() || file.is_some()).then_some(EnvironmentDoc { vars, file })
-    };
+    let metrics = metrics_arg(ctx, &args)?;
+    let params = params_arg(ctx, &args)?;
+    let environment = environment_arg(ctx, &args)?;
     let data = (args.data_version.is_some() || args.data_uri.is_some() || args.data_hash.is_some())
         .then_some(DataDoc {
             version: args.data_version,
@@ -254,6 +208,81 @@ fn resolve(
         },
         sources,
     })
+}
+
+/// The model, given positionally or as `--model` (not both, differently).
+fn model_arg(
+    positional: Option<String>,
+    flag: Option<String>,
+) -> Result<crate::registry::ModelName, CommandError> {
+    Ok(match (positional, flag) {
+        (Some(positional), Some(flag)) if positional != flag => {
+            return Err(ArgError::ModelTwice { positional, flag }.into());
+        }
+        (Some(model), _) | (None, Some(model)) => model.parse()?,
+        (None, None) => {
+            return Err(ArgError::ModelMissing {
+                command: "register",
+            }
+            .into());
+        }
+    })
+}
+
+/// `--metrics-file`, then each `--metric` over it.
+fn metrics_arg(
+    ctx: &Ctx,
+    args: &RegisterArgs,
+) -> Result<std::collections::BTreeMap<String, f64>, CommandError> {
+    let mut metrics = match &args.metrics_file {
+        Some(path) => schema::parse_metrics_file(
+            &path.display().to_string(),
+            &input::read_text(&ctx.path(path))?,
+        )?,
+        None => Default::default(),
+    };
+    metrics.extend(input::metric_map(&args.metrics)?);
+    Ok(metrics)
+}
+
+/// `--params-file`, then each `--param` over it.
+fn params_arg(
+    ctx: &Ctx,
+    args: &RegisterArgs,
+) -> Result<std::collections::BTreeMap<String, ParamValue>, CommandError> {
+    let mut params = match &args.params_file {
+        Some(path) => schema::parse_params_file(
+            &path.display().to_string(),
+            &input::read_text(&ctx.path(path))?,
+        )?,
+        None => Default::default(),
+    };
+    for flag in &args.params {
+        let (key, value) = input::key_value("--param", flag)?;
+        params.insert(key.to_owned(), ParamValue::from_flag(value));
+    }
+    Ok(params)
+}
+
+/// `--env` variables and the sha256 of `--env-file`.
+fn environment_arg(ctx: &Ctx, args: &RegisterArgs) -> Result<Option<EnvironmentDoc>, CommandError> {
+    let vars = input::string_map("--env", &args.env)?;
+    let file = match &args.env_file {
+        Some(path) => {
+            input::ensure_readable(&ctx.path(path))?;
+            let (digest, _) = hash_file(&ctx.path(path))?;
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            Some(EnvFileDoc {
+                path: name,
+                sha256: digest.to_string(),
+            })
+        }
+        None => None,
+    };
+    Ok((!vars.is_empty() || file.is_some()).then_some(EnvironmentDoc { vars, file }))
 }
 
 fn linked_artifacts(

@@ -59,7 +59,7 @@ impl Store {
     /// The (model, stage or alias) pairs `omgreg rollback` moved in `commit`, per its
     /// trailers.
     pub fn rollback_slots(&self, commit: CommitId) -> Result<Vec<(String, String)>, StoreError> {
-        let found = self.commit(commit)?;
+        let found = self.commit_object(commit)?;
         let trailers = trailers(&String::from_utf8_lossy(found.message_bytes()));
         let models: Vec<&String> = trailers
             .iter()
@@ -80,7 +80,7 @@ impl Store {
     pub fn commit_events(&self, commit: CommitId) -> Result<Vec<HistoryEntry>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;
         let path = format!("{}models", self.prefix);
-        let found = self.commit(commit)?;
+        let found = self.commit_object(commit)?;
         let id_at = |c: &git2::Commit<'_>| super::walk::id_at(&odb, c.tree_id(), &path);
         let new = id_at(&found).git_context("reading a commit's tree")?;
         let old = match found.parents().next() {

@@ -76,7 +76,7 @@ impl Store {
     /// The parents of `commit`, first parent first.
     pub fn parents(&self, commit: CommitId) -> Result<Vec<CommitId>, StoreError> {
         Ok(self
-            .commit(commit)?
+            .commit_object(commit)?
             .parent_ids()
             .map(CommitId::from)
             .collect())
@@ -84,7 +84,7 @@ impl Store {
 
     /// The first parent of `commit`, if it has one.
     pub fn parent_of(&self, commit: CommitId) -> Result<Option<CommitId>, StoreError> {
-        let found = self.commit(commit)?;
+        let found = self.commit_object(commit)?;
         Ok(found.parent_id(0).ok().map(CommitId::from))
     }
 
@@ -170,19 +170,19 @@ impl Store {
 
     /// A snapshot of the registry at `commit` (which need not hold a registry).
     pub fn snapshot_at(&self, commit: CommitId) -> Result<TreeSnapshot<'_>, StoreError> {
-        let commit = self.commit(commit)?;
+        let commit = self.commit_object(commit)?;
         TreeSnapshot::new(&self.repo, Some(&commit), &self.prefix)
     }
 
     /// The message of `commit`.
     pub fn commit_message(&self, commit: CommitId) -> Result<String, StoreError> {
-        let commit = self.commit(commit)?;
+        let commit = self.commit_object(commit)?;
         Ok(String::from_utf8_lossy(commit.message_bytes()).into_owned())
     }
 
     /// The first line of the message of `commit`.
     pub fn commit_summary(&self, commit: CommitId) -> Result<String, StoreError> {
-        let commit = self.commit(commit)?;
+        let commit = self.commit_object(commit)?;
         Ok(commit
             .summary()
             .ok()
@@ -214,7 +214,7 @@ impl Store {
         self.repo.find_reference(name).is_ok()
     }
 
-    pub(crate) fn commit(&self, id: CommitId) -> Result<git2::Commit<'_>, StoreError> {
+    pub(crate) fn commit_object(&self, id: CommitId) -> Result<git2::Commit<'_>, StoreError> {
         self.repo
             .find_commit(id.raw())
             .git_context("reading a commit")

@@ -110,78 +110,11 @@ impl LfsStore {
             .tempfile_in(&tmp_dir)
             .io_context("creating a temporary file in", &tmp_dir)?;
         let temp_path = temp.path().to_owned();
-        let (digest, size) = std::thread::scope(|scope| {
-            // Three stages overlap: a reader thread, this thread hashing (and reporting
-            // progress), a writer thread. Each chunk goes to both consumers and comes
-            // back to the reader from each; the second return recycles the buffer.
-            let (hash_tx, hash_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(IN_FLIGHT);
-            let (write_tx, write_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(IN_FLIGHT);
-            let (back_tx, back_rx) = mpsc::channel::<Arc<Vec<u8>>>();
-            let writer_back = back_tx.clone();
-            let output = temp.as_file_mut();
-            let writer = scope.spawn(move || -> std::io::Result<()> {
-                for chunk in write_rx {
-                    output.write_all(&chunk)?;
-                    // The reader may be gone after an error; the buffer is then dropped.
-                    let _ = writer_back.send(chunk);
-                }
-                Ok(())
-            });
-            let reader = scope.spawn(move || -> std::io::Result<()> {
-                let mut pool: Vec<Vec<u8>> = Vec::new();
-                let mut allocated = 0;
-                loop {
-                    let mut buffer = match pool.pop() {
-                        Some(buffer) => buffer,
-                        None if allocated < 2 * IN_FLIGHT + 2 => {
-                            allocated += 1;
-                            vec![0; CHUNK]
-                        }
-                        None => loop {
-                            match back_rx.recv() {
-                                Ok(chunk) => match Arc::try_unwrap(chunk) {
-                                    Ok(buffer) => break buffer,
-                                    Err(_) => continue, // the other consumer still holds it
-                                },
-                                Err(_) => return Ok(()),
-                            }
-                        },
-                    };
-                    buffer.resize(CHUNK, 0);
-                    let filled = read_full(&mut input, &mut buffer)?;
-                    if filled == 0 {
-                        return Ok(());
-                    }
-                    buffer.truncate(filled);
-                    let chunk = Arc::new(buffer);
-                    if hash_tx.send(Arc::clone(&chunk)).is_err() || write_tx.send(chunk).is_err() {
-                        return Ok(()); // a consumer failed; its error is reported
-                    }
-                    while let Ok(returned) = back_rx.try_recv() {
-                        if let Ok(buffer) = Arc::try_unwrap(returned) {
-                            pool.push(buffer);
-                        }
-                    }
-                    if filled < CHUNK {
-                        return Ok(());
-                    }
-                }
-            });
-            let mut hasher = Sha256::new();
-            let mut total = 0u64;
-            for chunk in hash_rx {
-                hasher.update(chunk.as_slice());
-                total += chunk.len() as u64;
-                progress(total);
-                let _ = back_tx.send(chunk);
-            }
-            drop(back_tx);
-            let read_result = reader.join().expect("the LFS reader thread does not panic");
-            let write_result = writer.join().expect("the LFS writer thread does not panic");
-            read_result.io_context("reading", source)?;
-            write_result.io_context("writing", &temp_path)?;
-            Ok::<_, StoreError>((Digest::from_bytes(&hasher.finalize().into()), total))
-        })?;
+        let (digest, size) = match copy_and_hash(&mut input, temp.as_file_mut(), progress) {
+            Ok(done) => done,
+            Err(Failed::Reading(err)) => return Err(err).io_context("reading", source),
+            Err(Failed::Writing(err)) => return Err(err).io_context("writing", &temp_path),
+        };
         let final_path = self.object_path(&digest);
         let parent = final_path.parent().expect("object paths have a parent");
         std::fs::create_dir_all(parent).io_context("creating", parent)?;
@@ -192,6 +125,99 @@ impl LfsStore {
             source: err.error,
         })?;
         Ok((digest, size))
+    }
+}
+
+/// Which side of a copy failed.
+enum Failed {
+    Reading(std::io::Error),
+    Writing(std::io::Error),
+}
+
+/// Copies `input` to `output` while hashing it: a reader thread, this thread hashing
+/// (and reporting progress), a writer thread. Each chunk goes to both consumers and
+/// comes back to the reader from each; the second return recycles the buffer.
+fn copy_and_hash(
+    input: &mut File,
+    output: &mut File,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Digest, u64), Failed> {
+    std::thread::scope(|scope| {
+        let (hash_tx, hash_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(IN_FLIGHT);
+        let (write_tx, write_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(IN_FLIGHT);
+        let (back_tx, back_rx) = mpsc::channel::<Arc<Vec<u8>>>();
+        let writer_back = back_tx.clone();
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for chunk in write_rx {
+                output.write_all(&chunk)?;
+                // The reader may be gone after an error; the buffer is then dropped.
+                let _ = writer_back.send(chunk);
+            }
+            Ok(())
+        });
+        let reader = scope.spawn(move || read_chunks(input, &hash_tx, &write_tx, &back_rx));
+        let mut hasher = Sha256::new();
+        let mut total = 0u64;
+        for chunk in hash_rx {
+            hasher.update(chunk.as_slice());
+            total += chunk.len() as u64;
+            progress(total);
+            let _ = back_tx.send(chunk);
+        }
+        drop(back_tx);
+        let read_result = reader.join().expect("the LFS reader thread does not panic");
+        let write_result = writer.join().expect("the LFS writer thread does not panic");
+        read_result.map_err(Failed::Reading)?;
+        write_result.map_err(Failed::Writing)?;
+        Ok((Digest::from_bytes(&hasher.finalize().into()), total))
+    })
+}
+
+/// The reader of [`copy_and_hash`]: sends each chunk to both consumers, reusing
+/// buffers once both have returned them.
+fn read_chunks(
+    input: &mut File,
+    hash_tx: &mpsc::SyncSender<Arc<Vec<u8>>>,
+    write_tx: &mpsc::SyncSender<Arc<Vec<u8>>>,
+    back_rx: &mpsc::Receiver<Arc<Vec<u8>>>,
+) -> std::io::Result<()> {
+    let mut pool: Vec<Vec<u8>> = Vec::new();
+    let mut allocated = 0;
+    loop {
+        let mut buffer = match pool.pop() {
+            Some(buffer) => buffer,
+            None if allocated < 2 * IN_FLIGHT + 2 => {
+                allocated += 1;
+                vec![0; CHUNK]
+            }
+            None => loop {
+                match back_rx.recv() {
+                    Ok(chunk) => match Arc::try_unwrap(chunk) {
+                        Ok(buffer) => break buffer,
+                        Err(_) => continue, // the other consumer still holds it
+                    },
+                    Err(_) => return Ok(()),
+                }
+            },
+        };
+        buffer.resize(CHUNK, 0);
+        let filled = read_full(input, &mut buffer)?;
+        if filled == 0 {
+            return Ok(());
+        }
+        buffer.truncate(filled);
+        let chunk = Arc::new(buffer);
+        if hash_tx.send(Arc::clone(&chunk)).is_err() || write_tx.send(chunk).is_err() {
+            return Ok(()); // a consumer failed; its error is reported
+        }
+        while let Ok(returned) = back_rx.try_recv() {
+            if let Ok(buffer) = Arc::try_unwrap(returned) {
+                pool.push(buffer);
+            }
+        }
+        if filled < CHUNK {
+            return Ok(());
+        }
     }
 }
 

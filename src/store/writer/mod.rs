@@ -163,44 +163,70 @@ impl<'s> Writer<'s> {
                 parent.as_ref(),
             )?;
             let reflog = format!("omgreg: {}", change.event.subject());
-            let moved = match (parent_id, options.new_branch) {
-                (_, Some(target)) => match store.repo.reference(target, commit, false, &reflog) {
-                    Err(err) if err.code() == ErrorCode::Exists => {
-                        return Err(StoreError::BranchExists {
-                            branch: target.to_owned(),
-                        });
-                    }
-                    other => other,
-                },
-                (Some(current), None) => {
-                    store
-                        .repo
-                        .reference_matching(&branch, commit, true, current.raw(), &reflog)
+            let target = options
+                .new_branch
+                .map_or(Target::Move(parent_id), Target::Create);
+            if self.publish(&branch, target, commit, &reflog)? {
+                if touch_worktree {
+                    worktree::refresh(&store.repo, &planned)?;
                 }
-                (None, None) => store.repo.reference(&branch, commit, false, &reflog),
-            };
-            match moved {
-                Ok(_) => {
-                    if touch_worktree {
-                        worktree::refresh(&store.repo, &planned)?;
-                    }
-                    return Ok(done(Some(commit.into()), change));
-                }
-                Err(err)
-                    if matches!(
-                        err.code(),
-                        ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
-                    ) =>
-                {
-                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
-                }
-                Err(err) => return Err(err).git_context("moving the branch"),
+                return Ok(done(Some(commit.into()), change));
             }
+            std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
         }
         Err(StoreError::Conflict {
             branch,
             attempts: MAX_ATTEMPTS,
         })
+    }
+}
+
+/// Where a transaction's commit goes.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// Move the registry branch from this tip (`None`: the branch is unborn).
+    Move(Option<CommitId>),
+    /// Create this new branch.
+    Create(&'a str),
+}
+
+impl Writer<'_> {
+    /// Points `branch` (or the new branch of `target`) at `commit` with
+    /// compare-and-swap; `false` when another writer got there first (retry).
+    fn publish(
+        &self,
+        branch: &str,
+        target: Target<'_>,
+        commit: git2::Oid,
+        reflog: &str,
+    ) -> Result<bool, StoreError> {
+        let repo = &self.store.repo;
+        let moved = match target {
+            Target::Create(new) => match repo.reference(new, commit, false, reflog) {
+                Err(err) if err.code() == ErrorCode::Exists => {
+                    return Err(StoreError::BranchExists {
+                        branch: new.to_owned(),
+                    });
+                }
+                other => other,
+            },
+            Target::Move(Some(current)) => {
+                repo.reference_matching(branch, commit, true, current.raw(), reflog)
+            }
+            Target::Move(None) => repo.reference(branch, commit, false, reflog),
+        };
+        match moved {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.code(),
+                    ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(err).git_context("moving the branch"),
+        }
     }
 }
 
