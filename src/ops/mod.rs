@@ -9,6 +9,7 @@
 
 mod action;
 pub mod audit;
+pub mod check;
 mod error;
 mod init;
 pub mod notify;
