@@ -11,12 +11,14 @@ mod action;
 pub mod audit;
 pub mod check;
 mod error;
+pub mod events;
 mod init;
 pub mod notify;
 mod register;
 pub mod signing;
 pub mod sync;
 pub mod transport;
+pub mod verify;
 
 pub use action::{actor, commit_action, open_writer};
 pub use error::CommandError;
