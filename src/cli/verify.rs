@@ -1,9 +1,9 @@
 //! `omgreg verify`: signatures and signer policy over a range of commits.
 
-use crate::render::{self, CommitVerdict};
+use crate::ops;
+use crate::render;
 
 use super::{CommandError, Ctx};
-use crate::ops::audit::RangeAudit;
 
 /// Verify commit signatures and who moved which stage.
 ///
@@ -22,21 +22,7 @@ pub struct VerifyArgs {
 
 pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<(), CommandError> {
     let store = ctx.open_store()?;
-    let range = RangeAudit::new(&store, &args.range)?;
-    let mut verdicts = Vec::new();
-    for commit in &range.commits {
-        let audit = range.audit(&store, *commit)?;
-        let mut problems: Vec<String> = audit.signature_problem.into_iter().collect();
-        problems.extend(audit.signer_problems);
-        verdicts.push(CommitVerdict {
-            commit: audit.commit.to_string(),
-            subject: audit.subject,
-            status: audit.verification.status.as_str(),
-            format: audit.verification.format.map(|f| f.as_str()),
-            signer: audit.verification.signer,
-            problems,
-        });
-    }
+    let verdicts = ops::verify::verify(&store, &args.range)?;
     render::verify(&ctx.output, &verdicts)?;
     if verdicts.iter().any(|v| !v.problems.is_empty()) {
         return Err(CommandError::Violations);

@@ -9,13 +9,18 @@
 
 mod action;
 pub mod audit;
+pub mod check;
 mod error;
+pub mod events;
+pub mod history;
 mod init;
+pub mod lineage;
 pub mod notify;
 mod register;
 pub mod signing;
 pub mod sync;
 pub mod transport;
+pub mod verify;
 
 pub use action::{actor, commit_action, open_writer};
 pub use error::CommandError;

@@ -1,5 +1,5 @@
-//! Rule `artifact`: every stored artifact has a well-formed LFS pointer naming its
-//! digest and size, and the object is in the local store with that content.
+//! Rule `artifact` of `check`: every stored artifact has a well-formed LFS pointer
+//! naming its digest and size, and the object is in the local store with that content.
 
 use crate::policy::{Finding, Rule};
 use crate::registry::{RegistryConfig, Snapshot, artifact_path, load_version, version_ids};

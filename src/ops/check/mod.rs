@@ -1,119 +1,85 @@
-//! `omgreg check`: the one judge, run the same way on a laptop, in CI, in a pre-push
-//! hook and on a Git server.
+//! The work of `omgreg check`: the one judge, run the same way on a laptop, in CI,
+//! in a pre-push hook and on a Git server. Picks the registry state to judge (a
+//! revision, the staged index, or a range's head), runs the policy rules on it and
+//! on what changed, and returns the findings, sorted; it never prints.
 
 mod artifacts;
 mod generated;
 
 use crate::policy::{self, Finding, Rule};
 use crate::registry::Snapshot;
-use crate::render::{self, CheckFormat};
-use crate::store::{Store, TreeSnapshot};
+use crate::store::{CommitId, Store, TreeSnapshot};
 
-use super::{CommandError, Ctx};
-use crate::ops::audit::RangeAudit;
+use super::CommandError;
+use super::audit::RangeAudit;
 
-/// Check the registry against its schema and policy.
-///
-/// Reports every finding in one run and exits 3 when there is any. Always: schema
-/// (with file and line), unknown keys, references (stages, aliases, endpoints,
-/// lineage), generated files (model cards, endpoints). With `--range BASE..HEAD`,
-/// also what the commits did, judged by the policy of BASE (a change cannot grant
-/// itself rights): registered versions never change, stages are entered only from
-/// allowed stages and through their metric gates, and, when the base requires
-/// signing or has signer policies, every commit is signed by an allowed signer.
-/// `--artifacts` also checks every LFS pointer and object, hashing the objects.
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
-    /// Judge the commits `BASE..HEAD` too (what a pull request or push adds).
-    #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["rev", "staged"])]
-    range: Option<String>,
-
-    /// Check this revision instead of HEAD.
-    #[arg(long, value_name = "REV", conflicts_with = "staged")]
-    rev: Option<String>,
-
-    /// Check what is staged in the index (for pre-commit hooks), against HEAD.
-    #[arg(long)]
-    staged: bool,
-
-    /// Also verify artifacts: pointers well-formed, LFS objects present, sha256 and
-    /// size right.
-    #[arg(long)]
-    artifacts: bool,
-
-    /// Output: `human`, `json`, or `github` (workflow annotations).
-    #[arg(long, value_enum, default_value = "human")]
-    format: FormatArg,
+/// What to judge.
+#[derive(Debug, Clone)]
+pub enum CheckTarget {
+    /// One revision (default HEAD).
+    Rev(Option<String>),
+    /// What is staged in the index, against HEAD (pre-commit hooks).
+    Staged,
+    /// `BASE..HEAD`: the head's state and what the commits did, by BASE's policy.
+    Range(String),
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
-    Human,
-    Json,
-    Github,
+/// A typed `check` request.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    pub target: CheckTarget,
+    /// Also verify every LFS pointer and object, hashing the objects.
+    pub artifacts: bool,
 }
 
-pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
-    let store = match &args.range {
-        // The pushed head may be the first registry commit (an empty server).
-        Some(range) => {
-            let head = range
-                .split_once("..")
-                .map_or(range.as_str(), |(_, head)| head);
-            crate::store::Store::discover_at(
-                &ctx.registry_dir,
-                if head.is_empty() { "HEAD" } else { head },
-            )?
-        }
-        None => ctx.open_store()?,
-    };
-    let format = match (args.format, ctx.output.json) {
-        (_, true) | (FormatArg::Json, _) => CheckFormat::Json,
-        (FormatArg::Github, _) => CheckFormat::Github,
-        (FormatArg::Human, _) => CheckFormat::Human,
-    };
+/// What `check` found.
+pub struct CheckReport {
+    /// The commit judged (`None` for a staged tree on an unborn branch).
+    pub commit: Option<CommitId>,
+    /// Sorted by file, line and rule.
+    pub findings: Vec<Finding>,
+}
+
+/// The head revision of `BASE..HEAD` (or of one revision); `HEAD` when empty.
+pub fn range_head(range: &str) -> &str {
+    let head = range.split_once("..").map_or(range, |(_, head)| head);
+    if head.is_empty() { "HEAD" } else { head }
+}
+
+/// Runs every rule that applies to the request.
+pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, CommandError> {
     let mut findings = Vec::new();
-    let (head, base, audit) = match &args.range {
-        Some(range) => {
-            let audit = RangeAudit::new(&store, range)?;
-            let head_rev = range
-                .split_once("..")
-                .map_or(range.as_str(), |(_, head)| head);
-            let head = store.snapshot(Some(if head_rev.is_empty() {
-                "HEAD"
-            } else {
-                head_rev
-            }))?;
+    let (head, base, audit) = match &request.target {
+        CheckTarget::Range(range) => {
+            let audit = RangeAudit::new(store, range)?;
+            let head = store.snapshot(Some(range_head(range)))?;
             let base = audit
                 .base
                 .and_then(|base| store.snapshot(Some(&base.to_string())).ok());
             (head, base, Some(audit))
         }
-        None if args.staged => {
+        CheckTarget::Staged => {
             let base = store.snapshot(None).ok();
             (store.staged_snapshot()?, base, None)
         }
-        None => (store.snapshot(args.rev.as_deref())?, None, None),
+        CheckTarget::Rev(rev) => (store.snapshot(rev.as_deref())?, None, None),
     };
-    check_state(&store, &head, args.artifacts, &mut findings)?;
+    check_state(store, &head, request.artifacts, &mut findings);
     match (&base, &audit) {
-        (Some(base), Some(audit)) => check_range(&store, audit, base, &head, &mut findings)?,
+        (Some(base), Some(audit)) => check_range(store, audit, base, &head, &mut findings)?,
         (Some(base), None) => check_changes(base, &head, &mut findings),
         _ => {}
     }
     if let Some(audit) = &audit {
-        check_commits(&store, audit, &mut findings)?;
+        check_commits(store, audit, &mut findings)?;
     }
     findings.sort_by(|a, b| {
         (a.file.as_deref(), a.line, a.rule).cmp(&(b.file.as_deref(), b.line, b.rule))
     });
-    let commit = head.commit().map(|c| c.to_string());
-    render::check(&ctx.output, format, commit, store.prefix(), &findings)?;
-    if findings.is_empty() {
-        Ok(())
-    } else {
-        Err(CommandError::Violations)
-    }
+    Ok(CheckReport {
+        commit: head.commit(),
+        findings,
+    })
 }
 
 /// Rules on one registry state.
@@ -122,16 +88,15 @@ fn check_state(
     head: &TreeSnapshot<'_>,
     artifacts: bool,
     findings: &mut Vec<Finding>,
-) -> Result<(), CommandError> {
+) {
     let config = policy::usable_config(head);
     findings.extend(policy::check_schema(head, config.as_ref().ok()));
-    let Ok(config) = config else { return Ok(()) };
+    let Ok(config) = config else { return };
     findings.extend(policy::check_references(head, &config));
     findings.extend(generated::check_generated(head, &config));
     if artifacts {
         findings.extend(artifacts::check_artifacts(store, head, &config));
     }
-    Ok(())
 }
 
 /// Rules on what changed from `base` to `head`, judged by `base`'s policy: for a

@@ -1,0 +1,85 @@
+//! `omgreg check`: the one judge, run the same way on a laptop, in CI, in a pre-push
+//! hook and on a Git server.
+
+use crate::ops::check::{self, CheckRequest, CheckTarget};
+use crate::render::{self, CheckFormat};
+use crate::store::Store;
+
+use super::{CommandError, Ctx};
+
+/// Check the registry against its schema and policy.
+///
+/// Reports every finding in one run and exits 3 when there is any. Always: schema
+/// (with file and line), unknown keys, references (stages, aliases, endpoints,
+/// lineage), generated files (model cards, endpoints). With `--range BASE..HEAD`,
+/// also what the commits did, judged by the policy of BASE (a change cannot grant
+/// itself rights): registered versions never change, stages are entered only from
+/// allowed stages and through their metric gates, and, when the base requires
+/// signing or has signer policies, every commit is signed by an allowed signer.
+/// `--artifacts` also checks every LFS pointer and object, hashing the objects.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Judge the commits `BASE..HEAD` too (what a pull request or push adds).
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["rev", "staged"])]
+    range: Option<String>,
+
+    /// Check this revision instead of HEAD.
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    rev: Option<String>,
+
+    /// Check what is staged in the index (for pre-commit hooks), against HEAD.
+    #[arg(long)]
+    staged: bool,
+
+    /// Also verify artifacts: pointers well-formed, LFS objects present, sha256 and
+    /// size right.
+    #[arg(long)]
+    artifacts: bool,
+
+    /// Output: `human`, `json`, or `github` (workflow annotations).
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Github,
+}
+
+pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
+    let store = match &args.range {
+        // The pushed head may be the first registry commit (an empty server).
+        Some(range) => Store::discover_at(&ctx.registry_dir, check::range_head(range))?,
+        None => ctx.open_store()?,
+    };
+    let format = match (args.format, ctx.output.json) {
+        (_, true) | (FormatArg::Json, _) => CheckFormat::Json,
+        (FormatArg::Github, _) => CheckFormat::Github,
+        (FormatArg::Human, _) => CheckFormat::Human,
+    };
+    let target = match (args.range, args.staged) {
+        (Some(range), _) => CheckTarget::Range(range),
+        (None, true) => CheckTarget::Staged,
+        (None, false) => CheckTarget::Rev(args.rev),
+    };
+    let request = CheckRequest {
+        target,
+        artifacts: args.artifacts,
+    };
+    let report = check::check(&store, &request)?;
+    let commit = report.commit.map(|c| c.to_string());
+    render::check(
+        &ctx.output,
+        format,
+        commit,
+        store.prefix(),
+        &report.findings,
+    )?;
+    if report.findings.is_empty() {
+        Ok(())
+    } else {
+        Err(CommandError::Violations)
+    }
+}
