@@ -9,6 +9,7 @@
 
 mod action;
 pub mod audit;
+pub mod checkout;
 mod error;
 mod init;
 pub mod notify;
