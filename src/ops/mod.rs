@@ -11,6 +11,7 @@ mod action;
 pub mod audit;
 pub mod checkout;
 mod error;
+pub mod hooks;
 mod init;
 pub mod notify;
 mod register;
