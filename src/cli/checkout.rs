@@ -4,12 +4,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::registry::{self, ModelRef, artifact_path, load_config};
-use crate::store::hash_file;
+use crate::ops::checkout::{CheckoutReport, CheckoutRequest, checkout};
+use crate::registry::ModelRef;
 
 use super::read::RevArgs;
-use super::{ArgError, CommandError, Ctx};
-use crate::ops::transport::git;
+use super::{CommandError, Ctx};
 
 /// Materialize a version's artifacts.
 ///
@@ -36,123 +35,57 @@ pub struct CheckoutArgs {
 }
 
 #[derive(Serialize)]
-struct CheckedOut {
-    path: String,
-    sha256: String,
+struct CheckedOut<'a> {
+    path: &'a str,
+    sha256: &'a str,
     size: Option<u64>,
     /// `written`, or `linked` for artifacts that live at a URI.
     status: &'static str,
-    uri: Option<String>,
+    uri: Option<&'a str>,
 }
 
 pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
     let reference: ModelRef = args.reference.parse()?;
     let store = ctx.open_store()?;
     let snapshot = args.rev.snapshot(&store)?;
-    let config = load_config(&snapshot)?;
-    let row = registry::resolve(&snapshot, &config, &reference)?;
-    let version = &row.version;
-    let dest = ctx.path(
-        &args
-            .dest
-            .unwrap_or_else(|| PathBuf::from(format!("{}-{}", version.model, version.version))),
-    );
-    let lfs = store.lfs();
-    let stored: Vec<_> = version.artifacts.iter().filter(|a| a.is_stored()).collect();
-
-    let missing: Vec<String> = stored
-        .iter()
-        .filter(|a| !lfs.has_object(&a.digest, a.record.size.unwrap_or_default()))
-        .map(|a| {
-            format!(
-                "{}{}",
-                store.prefix(),
-                artifact_path(&version.model, &version.version, &a.record.path)
-            )
-        })
-        .collect();
-    if !missing.is_empty() {
-        ctx.output.status(&format!(
-            "Fetching {} artifact(s) from `{}`",
-            missing.len(),
-            args.remote
-        ));
-        crate::ops::transport::require_git_lfs()?;
-        git(
-            &store,
-            &[
-                "lfs",
-                "fetch",
-                &args.remote,
-                "--include",
-                &missing.join(","),
-            ],
-        )?;
-    }
-
-    // Every object is verified before any file is written: a corrupt or missing one
-    // leaves the destination untouched.
-    let mut verified = Vec::new();
-    for artifact in stored {
-        let oid = &artifact.digest;
-        let object = lfs.object_path(oid);
-        let (digest, size) = hash_file(&object).map_err(|_| ArgError::ObjectMissing {
-            oid: oid.to_string(),
-        })?;
-        if digest != *oid
-            || artifact
-                .record
-                .size
-                .is_some_and(|expected| expected != size)
-        {
-            return Err(crate::store::StoreError::LfsObjectCorrupt {
-                oid: oid.to_string(),
-                actual: digest.to_string(),
-            }
-            .into());
-        }
-        verified.push((&artifact.record, object, size));
-    }
-    let io = |what: &'static str, path: &std::path::Path| {
-        let path = path.to_owned();
-        move |source| crate::store::StoreError::Io { what, path, source }
+    let request = CheckoutRequest {
+        reference,
+        dest: args.dest,
+        base: ctx.cwd.clone(),
+        remote: args.remote,
     };
-    let mut report = Vec::new();
-    for (artifact, object, size) in verified {
-        let target = dest.join(&artifact.path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io("creating", parent))?;
-        }
-        std::fs::copy(&object, &target).map_err(io("writing", &target))?;
-        report.push(CheckedOut {
-            path: target.display().to_string(),
-            sha256: artifact.sha256.clone(),
-            size: Some(size),
-            status: "written",
-            uri: None,
-        });
-    }
-    for artifact in version.doc.artifacts.iter().filter(|a| a.uri.is_some()) {
-        report.push(CheckedOut {
-            path: artifact.path.clone(),
-            sha256: artifact.sha256.clone(),
-            size: artifact.size,
-            status: "linked",
-            uri: artifact.uri.clone(),
-        });
-    }
+    let report = checkout(&store, &snapshot, &request, &ctx.output)?;
+    render(ctx, &report)
+}
+
+fn render(ctx: &Ctx, report: &CheckoutReport) -> Result<(), CommandError> {
     if ctx.output.json {
+        let artifacts: Vec<CheckedOut> = report
+            .artifacts
+            .iter()
+            .map(|item| CheckedOut {
+                path: &item.path,
+                sha256: &item.sha256,
+                size: item.size,
+                status: if item.uri.is_some() {
+                    "linked"
+                } else {
+                    "written"
+                },
+                uri: item.uri.as_deref(),
+            })
+            .collect();
         ctx.output.json(&serde_json::json!({
             "kind": "checkout",
             "schema_version": crate::render::JSON_SCHEMA_VERSION,
-            "model": version.model.to_string(),
-            "version": version.version.to_string(),
-            "dest": dest,
-            "artifacts": report,
+            "model": report.model.to_string(),
+            "version": report.version.to_string(),
+            "dest": report.dest,
+            "artifacts": artifacts,
         }))?;
     } else {
         let mut text = String::new();
-        for item in &report {
+        for item in &report.artifacts {
             match &item.uri {
                 Some(uri) => text.push_str(&format!("{}  (linked: {uri})\n", item.path)),
                 None => text.push_str(&format!("{}\n", item.path)),
@@ -161,9 +94,9 @@ pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
         ctx.output.data(&text)?;
         ctx.output.status(&format!(
             "Checked out `{}@{}` into `{}`",
-            version.model,
-            version.version,
-            dest.display()
+            report.model,
+            report.version,
+            report.dest.display()
         ));
     }
     Ok(())

@@ -10,9 +10,11 @@
 mod action;
 pub mod audit;
 pub mod check;
+pub mod checkout;
 mod error;
 pub mod events;
 pub mod history;
+pub mod hooks;
 mod init;
 pub mod lineage;
 pub mod notify;
