@@ -2,8 +2,8 @@
 //! name existing models; lineage parents exist.
 
 use crate::registry::{
-    ModelRef, RefTarget, RegistryConfig, Snapshot, Status, load_assignments, load_version,
-    model_exists, stages_file, version_file, version_ids,
+    Assignments, ModelName, ModelRef, RefTarget, RegistryConfig, Snapshot, Status,
+    load_assignments, load_version, model_exists, stages_file, version_file, version_ids,
 };
 
 use super::{Finding, Rule};
@@ -13,74 +13,99 @@ pub fn check_references(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec
     let mut findings = Vec::new();
     let models = crate::registry::model_names(snapshot);
     for model in &models {
-        let stages_file = stages_file(model);
         let Ok(assignments) = load_assignments(snapshot, config, model) else {
             continue;
         };
-        let slots = assignments
-            .stages
-            .iter()
-            .flat_map(|(stage, held)| {
-                held.iter()
-                    .map(move |v| (format!("stage `{stage}`"), v.clone()))
-            })
-            .chain(
-                assignments
-                    .aliases
-                    .iter()
-                    .map(|(alias, v)| (format!("alias `{alias}`"), v.clone())),
-            );
-        for (slot, version) in slots {
-            let line = line_of(snapshot, &stages_file, &version.to_string());
-            match load_version(snapshot, model, &version) {
-                Ok(Some(found)) if found.status == Status::Archived => findings.push(
-                    Finding::new(
-                        Rule::Reference,
-                        format!("{slot} holds `{model}@{version}`, which is archived"),
-                    )
-                    .at(&stages_file, line),
-                ),
-                Ok(Some(_)) | Err(_) => {}
-                Ok(None) => findings.push(
-                    Finding::new(
-                        Rule::Reference,
-                        format!("{slot} holds `{model}@{version}`, which is not registered"),
-                    )
-                    .at(&stages_file, line),
-                ),
-            }
-        }
-        for version in version_ids(snapshot, model).unwrap_or_default() {
-            let Ok(Some(found)) = load_version(snapshot, model, &version) else {
-                continue;
-            };
-            let Some(parent) = found.doc.lineage.as_ref().and_then(|l| l.parent.clone()) else {
-                continue;
-            };
-            let path = version_file(model, &version);
-            let exists = match parent.parse::<ModelRef>() {
-                Ok(ModelRef {
-                    model: parent_model,
-                    target: RefTarget::Version(parent_version),
-                }) => {
-                    matches!(
-                        load_version(snapshot, &parent_model, &parent_version),
-                        Ok(Some(_))
-                    )
-                }
-                _ => false,
-            };
-            if !exists {
-                findings.push(
-                    Finding::new(
-                        Rule::Reference,
-                        format!("lineage parent `{parent}` is not registered"),
-                    )
-                    .at(&path, line_of(snapshot, &path, &parent)),
-                );
-            }
+        findings.extend(check_slots(snapshot, model, &assignments));
+        findings.extend(check_lineage_parents(snapshot, model));
+    }
+    findings.extend(check_endpoints(snapshot, config));
+    findings
+}
+
+/// Flags stages and aliases of `model` that hold archived or unregistered versions.
+fn check_slots(
+    snapshot: &dyn Snapshot,
+    model: &ModelName,
+    assignments: &Assignments,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let stages_file = stages_file(model);
+    let slots = assignments
+        .stages
+        .iter()
+        .flat_map(|(stage, held)| {
+            held.iter()
+                .map(move |v| (format!("stage `{stage}`"), v.clone()))
+        })
+        .chain(
+            assignments
+                .aliases
+                .iter()
+                .map(|(alias, v)| (format!("alias `{alias}`"), v.clone())),
+        );
+    for (slot, version) in slots {
+        let line = line_of(snapshot, &stages_file, &version.to_string());
+        match load_version(snapshot, model, &version) {
+            Ok(Some(found)) if found.status == Status::Archived => findings.push(
+                Finding::new(
+                    Rule::Reference,
+                    format!("{slot} holds `{model}@{version}`, which is archived"),
+                )
+                .at(&stages_file, line),
+            ),
+            Ok(Some(_)) | Err(_) => {}
+            Ok(None) => findings.push(
+                Finding::new(
+                    Rule::Reference,
+                    format!("{slot} holds `{model}@{version}`, which is not registered"),
+                )
+                .at(&stages_file, line),
+            ),
         }
     }
+    findings
+}
+
+/// Flags versions of `model` whose lineage parent is not registered.
+fn check_lineage_parents(snapshot: &dyn Snapshot, model: &ModelName) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for version in version_ids(snapshot, model).unwrap_or_default() {
+        let Ok(Some(found)) = load_version(snapshot, model, &version) else {
+            continue;
+        };
+        let Some(parent) = found.doc.lineage.as_ref().and_then(|l| l.parent.clone()) else {
+            continue;
+        };
+        let path = version_file(model, &version);
+        let exists = match parent.parse::<ModelRef>() {
+            Ok(ModelRef {
+                model: parent_model,
+                target: RefTarget::Version(parent_version),
+            }) => {
+                matches!(
+                    load_version(snapshot, &parent_model, &parent_version),
+                    Ok(Some(_))
+                )
+            }
+            _ => false,
+        };
+        if !exists {
+            findings.push(
+                Finding::new(
+                    Rule::Reference,
+                    format!("lineage parent `{parent}` is not registered"),
+                )
+                .at(&path, line_of(snapshot, &path, &parent)),
+            );
+        }
+    }
+    findings
+}
+
+/// Flags endpoints that follow a model which is not registered.
+fn check_endpoints(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for endpoint in &config.endpoints {
         if !model_exists(snapshot, &endpoint.model).unwrap_or(false) {
             findings.push(

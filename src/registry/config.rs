@@ -1,6 +1,8 @@
 //! The validated registry configuration.
 
-use crate::schema::{ConfigDoc, EndpointDoc, SCHEMA_VERSION};
+use crate::schema::{
+    ConfigDoc, EndpointDoc, PolicyDoc, SCHEMA_VERSION, StageOptionsDoc, StagesSection,
+};
 
 use super::{
     ModelName, OnReplace, RegistryError, StageDef, StageLadder, VersionStage,
@@ -51,118 +53,159 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
         if doc.schema != SCHEMA_VERSION {
             return Err(RegistryError::UnsupportedSchema { found: doc.schema });
         }
-        let invalid = |reason: String| RegistryError::InvalidStageConfig { reason };
-        let names = StageLadder::new(
-            doc.stages
-                .ladder
-                .iter()
-                .map(|name| StageDef {
-                    name: name.clone(),
-                    ..StageDef::default()
-                })
-                .collect(),
-        )?;
-        if let Some(unknown) = doc
-            .stages
-            .options
-            .keys()
-            .find(|name| names.find(name).is_none())
-        {
-            return Err(invalid(format!(
-                "`[stages.options.{unknown}]` names a stage that is not in the ladder"
-            )));
-        }
-        let mut stages = Vec::new();
-        for def in names.iter() {
-            let options = doc
-                .stages
-                .options
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(&def.name))
-                .map(|(_, options)| options.clone())
-                .unwrap_or_default();
-            let from = match options.from {
-                None => None,
-                Some(list) => Some(
-                    list.iter()
-                        .map(|source| match names.find(source) {
-                            Some(stage) => Ok(VersionStage::Named(stage.name.clone())),
-                            None if source.parse() == Ok(VersionStage::Unassigned) => {
-                                Ok(VersionStage::Unassigned)
-                            }
-                            None => Err(invalid(format!(
-                                "`from` of stage `{}` names `{source}`, which is not a stage",
-                                def.name
-                            ))),
-                        })
-                        .collect::<Result<Vec<_>, _>>()?,
-                ),
-            };
-            let on_replace = match options.on_replace.as_deref() {
-                None | Some("none") => OnReplace::Unassign,
-                Some("archive") => OnReplace::Archive,
-                Some(other) => {
-                    return Err(invalid(format!(
-                        "`on_replace` of stage `{}` is `{other}`; use `none` or `archive`",
-                        def.name
-                    )));
-                }
-            };
-            stages.push(StageDef {
-                name: def.name.clone(),
-                shared: options.shared,
-                from,
-                on_replace,
-            });
-        }
-        let ladder = StageLadder::new(stages)?;
-        let endpoints = doc
-            .endpoints
-            .into_iter()
-            .map(|e| endpoint(e, &ladder))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (index, endpoint) in endpoints.iter().enumerate() {
-            if endpoints[..index]
-                .iter()
-                .any(|other| other.name == endpoint.name || other.output == endpoint.output)
-            {
-                return Err(RegistryError::InvalidEndpoint {
-                    name: endpoint.name.clone(),
-                    reason: "another endpoint has the same name or output".to_owned(),
-                });
-            }
-        }
-        let mut stage_signers = std::collections::BTreeMap::new();
-        let mut metric_gates = std::collections::BTreeMap::new();
-        for (name, policy) in doc.policy {
-            let stage = ladder
-                .find(&name)
-                .ok_or_else(|| RegistryError::InvalidStageConfig {
-                    reason: format!("`[policy.{name}]` names a stage that is not in the ladder"),
-                })?;
-            if !policy.signers.is_empty() {
-                stage_signers.insert(stage.name.clone(), policy.signers);
-            }
-            if !policy.require.is_empty() {
-                let gates = policy
-                    .require
-                    .iter()
-                    .map(|(metric, gate)| Ok((metric.clone(), gate.parse()?)))
-                    .collect::<Result<_, RegistryError>>()?;
-                metric_gates.insert(stage.name.clone(), gates);
-            }
-        }
+        let ladder = stage_ladder(&doc.stages)?;
+        let endpoints = endpoints(doc.endpoints, &ladder)?;
+        let policies = stage_policies(doc.policy, &ladder)?;
         Ok(Self {
             name: doc.name,
             ladder,
             endpoints,
             signing_required: doc.signing.require,
-            stage_signers,
-            metric_gates,
+            stage_signers: policies.signers,
+            metric_gates: policies.gates,
         })
     }
 }
 
+/// `[policy.<Stage>]` tables, keyed by the stage's configured spelling.
+struct StagePolicies {
+    signers: std::collections::BTreeMap<String, Vec<String>>,
+    gates:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, super::MetricGate>>,
+}
+
+/// Builds the ladder from `[stages]`, refusing options for stages it does not name.
+fn stage_ladder(section: &StagesSection) -> Result<StageLadder, RegistryError> {
+    let names = StageLadder::new(
+        section
+            .ladder
+            .iter()
+            .map(|name| StageDef {
+                name: name.clone(),
+                ..StageDef::default()
+            })
+            .collect(),
+    )?;
+    if let Some(unknown) = section
+        .options
+        .keys()
+        .find(|name| names.find(name).is_none())
+    {
+        return Err(invalid_stage(format!(
+            "`[stages.options.{unknown}]` names a stage that is not in the ladder"
+        )));
+    }
+    let mut stages = Vec::new();
+    for def in names.iter() {
+        let options = section
+            .options
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(&def.name))
+            .map(|(_, options)| options.clone())
+            .unwrap_or_default();
+        stages.push(configured_stage(&names, def, options)?);
+    }
+    StageLadder::new(stages)
+}
+
+/// Applies `[stages.options.<Stage>]` to the bare stage `def` of the ladder `names`.
+fn configured_stage(
+    names: &StageLadder,
+    def: &StageDef,
+    options: StageOptionsDoc,
+) -> Result<StageDef, RegistryError> {
+    let from = match options.from {
+        None => None,
+        Some(list) => Some(
+            list.iter()
+                .map(|source| match names.find(source) {
+                    Some(stage) => Ok(VersionStage::Named(stage.name.clone())),
+                    None if source.parse() == Ok(VersionStage::Unassigned) => {
+                        Ok(VersionStage::Unassigned)
+                    }
+                    None => Err(invalid_stage(format!(
+                        "`from` of stage `{}` names `{source}`, which is not a stage",
+                        def.name
+                    ))),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    let on_replace = match options.on_replace.as_deref() {
+        None | Some("none") => OnReplace::Unassign,
+        Some("archive") => OnReplace::Archive,
+        Some(other) => {
+            return Err(invalid_stage(format!(
+                "`on_replace` of stage `{}` is `{other}`; use `none` or `archive`",
+                def.name
+            )));
+        }
+    };
+    Ok(StageDef {
+        name: def.name.clone(),
+        shared: options.shared,
+        from,
+        on_replace,
+    })
+}
+
+/// An `InvalidStageConfig` error with `reason`.
+fn invalid_stage(reason: String) -> RegistryError {
+    RegistryError::InvalidStageConfig { reason }
+}
+
+/// Validates every `[[endpoint]]`, refusing two with the same name or output.
+fn endpoints(docs: Vec<EndpointDoc>, ladder: &StageLadder) -> Result<Vec<Endpoint>, RegistryError> {
+    let endpoints = docs
+        .into_iter()
+        .map(|e| endpoint(e, ladder))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (index, endpoint) in endpoints.iter().enumerate() {
+        if endpoints[..index]
+            .iter()
+            .any(|other| other.name == endpoint.name || other.output == endpoint.output)
+        {
+            return Err(RegistryError::InvalidEndpoint {
+                name: endpoint.name.clone(),
+                reason: "another endpoint has the same name or output".to_owned(),
+            });
+        }
+    }
+    Ok(endpoints)
+}
+
+/// Validates the `[policy.<Stage>]` tables: signers and metric gates per stage.
+fn stage_policies(
+    policy: std::collections::BTreeMap<String, PolicyDoc>,
+    ladder: &StageLadder,
+) -> Result<StagePolicies, RegistryError> {
+    let mut stage_signers = std::collections::BTreeMap::new();
+    let mut metric_gates = std::collections::BTreeMap::new();
+    for (name, policy) in policy {
+        let stage = ladder
+            .find(&name)
+            .ok_or_else(|| RegistryError::InvalidStageConfig {
+                reason: format!("`[policy.{name}]` names a stage that is not in the ladder"),
+            })?;
+        if !policy.signers.is_empty() {
+            stage_signers.insert(stage.name.clone(), policy.signers);
+        }
+        if !policy.require.is_empty() {
+            let gates = policy
+                .require
+                .iter()
+                .map(|(metric, gate)| Ok((metric.clone(), gate.parse()?)))
+                .collect::<Result<_, RegistryError>>()?;
+            metric_gates.insert(stage.name.clone(), gates);
+        }
+    }
+    Ok(StagePolicies {
+        signers: stage_signers,
+        gates: metric_gates,
+    })
+}
+
+/// Validates one `[[endpoint]]` against the ladder.
 fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, RegistryError> {
     let invalid = |reason: &str| RegistryError::InvalidEndpoint {
         name: doc.name.clone(),

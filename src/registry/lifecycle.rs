@@ -6,7 +6,7 @@ use crate::schema::{self, ArchivedDoc};
 use super::layout::{stages_file, version_file};
 use super::{
     Assignments, Change, Event, FileChange, ModelName, ModelRef, ModelVersion, OnReplace,
-    RegistryConfig, RegistryError, Snapshot, StageMove, Status, VersionId, VersionStage,
+    RegistryConfig, RegistryError, Snapshot, StageDef, StageMove, Status, VersionId, VersionStage,
     load_assignments, load_config, query, validate_alias,
 };
 
@@ -47,101 +47,160 @@ pub fn promote(snapshot: &dyn Snapshot, request: &PromoteRequest) -> Result<Chan
                 model: target.model.to_string(),
             });
         }
-        let row = query::resolve(snapshot, &config, target)?;
-        let version = active(&row.version)?;
-        let model = &target.model;
-        let mut assignments = load_assignments(snapshot, &config, model)?;
-        let from = assignments.stage_of(version).map(str::to_owned);
-        let stage = match &request.stage {
-            Some(input) => config
-                .ladder
-                .find(input)
-                .ok_or_else(|| unknown_stage(&config, input))?,
-            None => config.ladder.next_after(from.as_deref()).ok_or_else(|| {
-                RegistryError::TopOfLadder {
-                    model: model.to_string(),
-                    version: version.to_string(),
-                    stage: from.clone().unwrap_or_default(),
-                }
-            })?,
-        };
-        if from.as_deref() == Some(stage.name.as_str()) {
-            return Err(RegistryError::AlreadyInStage {
-                model: model.to_string(),
-                version: version.to_string(),
-                stage: stage.name.clone(),
-            });
-        }
-        check_signers(&config, &stage.name, request.signer_principals.as_deref())?;
-        if let Some(gates) = config.metric_gates.get(&stage.name) {
-            let failed = super::failed_gates(gates, &row.version.doc.metrics);
-            if !failed.is_empty() {
-                return Err(RegistryError::GateFailed {
-                    model: model.to_string(),
-                    version: version.to_string(),
-                    stage: stage.name.clone(),
-                    failures: super::describe_gate_failures(&failed),
-                });
-            }
-        }
-        let source = VersionStage::held(from.as_deref());
-        if let Some(allowed) = &stage.from
-            && !allowed.contains(&source)
-        {
-            return Err(RegistryError::TransitionNotAllowed {
-                model: model.to_string(),
-                version: version.to_string(),
-                from: source.to_string(),
-                to: stage.name.clone(),
-                allowed: allowed
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
-        }
-        if let Some(from) = &from {
-            let remaining = assignments
-                .holders(from)
-                .iter()
-                .filter(|v| *v != version)
-                .cloned()
-                .collect();
-            assignments.set_stage(from, &config.ladder, remaining);
-        }
-        let (held, replaced) = if stage.shared {
-            let mut held = assignments.holders(&stage.name).to_vec();
-            held.push(version.clone());
-            (held, None)
-        } else {
-            (
-                vec![version.clone()],
-                assignments.holders(&stage.name).first().cloned(),
-            )
-        };
-        assignments.set_stage(&stage.name, &config.ladder, held);
-        let replaced_archived = replaced.is_some() && stage.on_replace == OnReplace::Archive;
-        if let (Some(old), true) = (&replaced, replaced_archived) {
-            let reason = format!("replaced by {version} in {}", stage.name);
-            let old_version =
-                super::load_version(snapshot, model, old)?.ok_or_else(|| not_found(model, old))?;
-            // An archived version holds nothing: its aliases go with it (as with
-            // `archive --force`), so no alias is left pointing at an archived version.
-            assignments.clear_version(old, &config.ladder);
-            write_archived(&mut change, old_version, &request.actor, &reason);
-        }
-        write_stages(&mut change, &config, model, &assignments);
-        moves.push(StageMove {
-            model: model.clone(),
-            version: version.clone(),
-            stage: stage.name.clone(),
-            from,
-            replaced,
-            replaced_archived,
-        });
+        moves.push(promote_one(
+            snapshot,
+            &config,
+            request,
+            target,
+            &mut change,
+        )?);
     }
     change.event = Event::Promoted { moves };
     Ok(change)
+}
+
+/// Moves one target version into its stage, adding the files it touches to `change`.
+fn promote_one(
+    snapshot: &dyn Snapshot,
+    config: &RegistryConfig,
+    request: &PromoteRequest,
+    target: &ModelRef,
+    change: &mut Change,
+) -> Result<StageMove, RegistryError> {
+    let row = query::resolve(snapshot, config, target)?;
+    let version = active(&row.version)?;
+    let model = &target.model;
+    let mut assignments = load_assignments(snapshot, config, model)?;
+    let from = assignments.stage_of(version).map(str::to_owned);
+    let stage = target_stage(
+        config,
+        request.stage.as_deref(),
+        model,
+        version,
+        from.as_deref(),
+    )?;
+    check_signers(config, &stage.name, request.signer_principals.as_deref())?;
+    check_gates(config, stage, model, version, &row.version.doc.metrics)?;
+    check_transition(stage, model, version, from.as_deref())?;
+    if let Some(from) = &from {
+        let remaining = assignments
+            .holders(from)
+            .iter()
+            .filter(|v| *v != version)
+            .cloned()
+            .collect();
+        assignments.set_stage(from, &config.ladder, remaining);
+    }
+    let (held, replaced) = if stage.shared {
+        let mut held = assignments.holders(&stage.name).to_vec();
+        held.push(version.clone());
+        (held, None)
+    } else {
+        (
+            vec![version.clone()],
+            assignments.holders(&stage.name).first().cloned(),
+        )
+    };
+    assignments.set_stage(&stage.name, &config.ladder, held);
+    let replaced_archived = replaced.is_some() && stage.on_replace == OnReplace::Archive;
+    if let (Some(old), true) = (&replaced, replaced_archived) {
+        let reason = format!("replaced by {version} in {}", stage.name);
+        let old_version =
+            super::load_version(snapshot, model, old)?.ok_or_else(|| not_found(model, old))?;
+        // An archived version holds nothing: its aliases go with it (as with
+        // `archive --force`), so no alias is left pointing at an archived version.
+        assignments.clear_version(old, &config.ladder);
+        write_archived(change, old_version, &request.actor, &reason);
+    }
+    write_stages(change, config, model, &assignments);
+    Ok(StageMove {
+        model: model.clone(),
+        version: version.clone(),
+        stage: stage.name.clone(),
+        from,
+        replaced,
+        replaced_archived,
+    })
+}
+
+/// The stage a version moves into: the one typed, or the next rung above `from`.
+fn target_stage<'a>(
+    config: &'a RegistryConfig,
+    input: Option<&str>,
+    model: &ModelName,
+    version: &VersionId,
+    from: Option<&str>,
+) -> Result<&'a StageDef, RegistryError> {
+    let stage = match input {
+        Some(input) => config
+            .ladder
+            .find(input)
+            .ok_or_else(|| unknown_stage(config, input))?,
+        None => config
+            .ladder
+            .next_after(from)
+            .ok_or_else(|| RegistryError::TopOfLadder {
+                model: model.to_string(),
+                version: version.to_string(),
+                stage: from.map(str::to_owned).unwrap_or_default(),
+            })?,
+    };
+    if from == Some(stage.name.as_str()) {
+        return Err(RegistryError::AlreadyInStage {
+            model: model.to_string(),
+            version: version.to_string(),
+            stage: stage.name.clone(),
+        });
+    }
+    Ok(stage)
+}
+
+/// Refuses a version whose metrics fail the `[policy.<Stage>] require` gates of `stage`.
+fn check_gates(
+    config: &RegistryConfig,
+    stage: &StageDef,
+    model: &ModelName,
+    version: &VersionId,
+    metrics: &std::collections::BTreeMap<String, f64>,
+) -> Result<(), RegistryError> {
+    if let Some(gates) = config.metric_gates.get(&stage.name) {
+        let failed = super::failed_gates(gates, metrics);
+        if !failed.is_empty() {
+            return Err(RegistryError::GateFailed {
+                model: model.to_string(),
+                version: version.to_string(),
+                stage: stage.name.clone(),
+                failures: super::describe_gate_failures(&failed),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a move into `stage` from a stage its `from` option does not allow.
+fn check_transition(
+    stage: &StageDef,
+    model: &ModelName,
+    version: &VersionId,
+    from: Option<&str>,
+) -> Result<(), RegistryError> {
+    let source = VersionStage::held(from);
+    if let Some(allowed) = &stage.from
+        && !allowed.contains(&source)
+    {
+        return Err(RegistryError::TransitionNotAllowed {
+            model: model.to_string(),
+            version: version.to_string(),
+            from: source.to_string(),
+            to: stage.name.clone(),
+            allowed: allowed
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(())
 }
 
 /// Points `alias` of `target.model` at the version `target` names.

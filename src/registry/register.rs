@@ -53,19 +53,7 @@ pub fn register(
 ) -> Result<Change, RegistryError> {
     let config = load_config(snapshot)?;
     let model = &request.model;
-    let existing = version_ids(snapshot, model)?;
-    let version = match &request.version {
-        VersionSpec::Exact(version) => version.clone(),
-        VersionSpec::Bump(level) => existing
-            .last()
-            .map_or_else(VersionId::first, |greatest| greatest.bump(*level)),
-    };
-    if let Some(clash) = existing.iter().find(|v| **v == version) {
-        return Err(RegistryError::VersionExists {
-            model: model.to_string(),
-            version: clash.to_string(),
-        });
-    }
+    let version = new_version(snapshot, model, &request.version)?;
     let parent = match &request.parent {
         Some(parent) => {
             let resolved = query::resolve(snapshot, &config, parent)?;
@@ -76,43 +64,10 @@ pub fn register(
         }
         None => None,
     };
-
-    let mut files = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut artifacts = Vec::new();
-    let mut inputs: Vec<&ArtifactInput> = request.artifacts.iter().collect();
-    inputs.sort_by(|a, b| a.path.cmp(&b.path));
-    for input in inputs {
-        validate_relative_path(&input.path)?;
-        // A file and a folder of the same name, or the same name twice, would collide.
-        let clashes = seen.iter().any(|other: &String| {
-            other == &input.path
-                || input.path.starts_with(&format!("{other}/"))
-                || other.starts_with(&format!("{}/", input.path))
-        });
-        if clashes {
-            return Err(RegistryError::DuplicateArtifact {
-                path: input.path.clone(),
-            });
-        }
-        seen.insert(input.path.clone());
-        if input.uri.is_none() {
-            let size = input.size.unwrap_or_default();
-            files.push((
-                artifact_path(model, &version, &input.path),
-                FileChange::LfsPointer {
-                    sha256: input.sha256.clone(),
-                    size,
-                },
-            ));
-        }
-        artifacts.push(ArtifactDoc {
-            path: input.path.clone(),
-            sha256: input.sha256.to_string(),
-            size: input.size,
-            uri: input.uri.clone(),
-        });
-    }
+    let ArtifactEntries {
+        mut files,
+        docs: artifacts,
+    } = artifact_entries(model, &version, &request.artifacts)?;
 
     let doc = VersionDoc {
         model: model.to_string(),
@@ -131,6 +86,98 @@ pub fn register(
         version_file(model, &version),
         FileChange::Write(schema::to_yaml(&doc).into_bytes()),
     ));
+    files.extend(missing_model_files(snapshot, model)?);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Change {
+        files,
+        event: Event::Registered {
+            model: model.clone(),
+            version,
+        },
+        message: request.message.clone(),
+    })
+}
+
+/// The version `spec` names for `model`, refused when it is already registered.
+fn new_version(
+    snapshot: &dyn Snapshot,
+    model: &ModelName,
+    spec: &VersionSpec,
+) -> Result<VersionId, RegistryError> {
+    let existing = version_ids(snapshot, model)?;
+    let version = match spec {
+        VersionSpec::Exact(version) => version.clone(),
+        VersionSpec::Bump(level) => existing
+            .last()
+            .map_or_else(VersionId::first, |greatest| greatest.bump(*level)),
+    };
+    if let Some(clash) = existing.iter().find(|v| **v == version) {
+        return Err(RegistryError::VersionExists {
+            model: model.to_string(),
+            version: clash.to_string(),
+        });
+    }
+    Ok(version)
+}
+
+/// What the artifacts of a new version add: pointer files and `artifacts` entries.
+struct ArtifactEntries {
+    /// LFS pointers of the stored artifacts (linked ones have none).
+    files: Vec<(String, FileChange)>,
+    docs: Vec<ArtifactDoc>,
+}
+
+/// The LFS pointer files and `artifacts` entries of the new version, sorted by path.
+fn artifact_entries(
+    model: &ModelName,
+    version: &VersionId,
+    artifacts: &[ArtifactInput],
+) -> Result<ArtifactEntries, RegistryError> {
+    let mut files = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut docs = Vec::new();
+    let mut inputs: Vec<&ArtifactInput> = artifacts.iter().collect();
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    for input in inputs {
+        validate_relative_path(&input.path)?;
+        // A file and a folder of the same name, or the same name twice, would collide.
+        let clashes = seen.iter().any(|other: &String| {
+            other == &input.path
+                || input.path.starts_with(&format!("{other}/"))
+                || other.starts_with(&format!("{}/", input.path))
+        });
+        if clashes {
+            return Err(RegistryError::DuplicateArtifact {
+                path: input.path.clone(),
+            });
+        }
+        seen.insert(input.path.clone());
+        if input.uri.is_none() {
+            let size = input.size.unwrap_or_default();
+            files.push((
+                artifact_path(model, version, &input.path),
+                FileChange::LfsPointer {
+                    sha256: input.sha256.clone(),
+                    size,
+                },
+            ));
+        }
+        docs.push(ArtifactDoc {
+            path: input.path.clone(),
+            sha256: input.sha256.to_string(),
+            size: input.size,
+            uri: input.uri.clone(),
+        });
+    }
+    Ok(ArtifactEntries { files, docs })
+}
+
+/// `model.yaml` and `stages.yaml` for a model that does not have them yet.
+fn missing_model_files(
+    snapshot: &dyn Snapshot,
+    model: &ModelName,
+) -> Result<Vec<(String, FileChange)>, RegistryError> {
+    let mut files = Vec::new();
     if !snapshot.exists(&model_file(model))? {
         let model_doc = ModelDoc {
             model: model.to_string(),
@@ -145,15 +192,7 @@ pub fn register(
         let stages = schema::to_yaml(&StagesDoc::default());
         files.push((stages_file(model), FileChange::Write(stages.into_bytes())));
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Change {
-        files,
-        event: Event::Registered {
-            model: model.clone(),
-            version,
-        },
-        message: request.message.clone(),
-    })
+    Ok(files)
 }
 
 #[cfg(test)]

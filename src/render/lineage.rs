@@ -65,52 +65,62 @@ pub fn lineage(
     report: &LineageReport,
 ) -> std::io::Result<()> {
     if output.json {
-        let body = LineageBody {
-            version: VersionJson::from_row(&report.version),
-            parents: report
-                .parents
-                .iter()
-                .map(|parent| match parent {
-                    Ok(row) => Ancestor {
-                        model: Some(row.version.model.to_string()),
-                        version: Some(row.version.version.to_string()),
-                        reference: reference(row),
-                        found: true,
-                        data: row.version.doc.data.clone(),
-                        code: row.version.doc.code.clone(),
-                    },
-                    Err(missing) => Ancestor {
-                        model: None,
-                        version: None,
-                        reference: missing.clone(),
-                        found: false,
-                        data: None,
-                        code: None,
-                    },
-                })
-                .collect(),
-            children: report
-                .children
-                .iter()
-                .map(|row| Child {
-                    model: row.version.model.to_string(),
-                    version: row.version.version.to_string(),
-                })
-                .collect(),
-            commits: report
-                .commits
-                .iter()
-                .map(|entry| Touch {
-                    commit: entry.commit.to_string(),
-                    time: rfc3339(entry.time),
-                    author: entry.author.clone(),
-                    event: entry.event.kind.as_str(),
-                    subject: entry.subject.clone(),
-                })
-                .collect(),
-        };
+        let body = lineage_body(report);
         return output.json(&Document::new("lineage", commit, &body));
     }
+    output.data(&lineage_text(report))
+}
+
+/// The `--json` body of the lineage.
+fn lineage_body(report: &LineageReport) -> LineageBody {
+    LineageBody {
+        version: VersionJson::from_row(&report.version),
+        parents: report
+            .parents
+            .iter()
+            .map(|parent| match parent {
+                Ok(row) => Ancestor {
+                    model: Some(row.version.model.to_string()),
+                    version: Some(row.version.version.to_string()),
+                    reference: reference(row),
+                    found: true,
+                    data: row.version.doc.data.clone(),
+                    code: row.version.doc.code.clone(),
+                },
+                Err(missing) => Ancestor {
+                    model: None,
+                    version: None,
+                    reference: missing.clone(),
+                    found: false,
+                    data: None,
+                    code: None,
+                },
+            })
+            .collect(),
+        children: report
+            .children
+            .iter()
+            .map(|row| Child {
+                model: row.version.model.to_string(),
+                version: row.version.version.to_string(),
+            })
+            .collect(),
+        commits: report
+            .commits
+            .iter()
+            .map(|entry| Touch {
+                commit: entry.commit.to_string(),
+                time: rfc3339(entry.time),
+                author: entry.author.clone(),
+                event: entry.event.kind.as_str(),
+                subject: entry.subject.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The human-readable lineage: the version, its parents, children and commits.
+fn lineage_text(report: &LineageReport) -> String {
     let mut text = String::new();
     let doc = &report.version.version.doc;
     let _ = writeln!(
@@ -154,7 +164,7 @@ pub fn lineage(
             entry.author
         );
     }
-    output.data(&text)
+    text
 }
 
 fn describe_sources(text: &mut String, indent: &str, doc: &crate::schema::VersionDoc) {

@@ -15,9 +15,16 @@ pub fn show(output: &Output, commit: Option<String>, row: &VersionRow) -> std::i
             &VersionJson::from_row(row),
         ));
     }
+    let mut text = String::new();
+    write_fields(&mut text, row);
+    write_sections(&mut text, &row.version.doc);
+    output.data(&text)
+}
+
+/// Writes the `key: value` lines: identity, stage, provenance and archiving.
+fn write_fields(text: &mut String, row: &VersionRow) {
     let version = &row.version;
     let doc = &version.doc;
-    let mut text = String::new();
     let mut field = |key: &str, value: &str| {
         if !value.is_empty() {
             let _ = writeln!(text, "{:<13}{value}", format!("{key}:"));
@@ -51,6 +58,10 @@ pub fn show(output: &Output, commit: Option<String>, row: &VersionRow) -> std::i
             &format!("{} by {}: {}", archived.at, archived.by, archived.reason),
         );
     }
+}
+
+/// Writes the aligned tables: metrics, params, tags, environment and artifacts.
+fn write_sections(text: &mut String, doc: &crate::schema::VersionDoc) {
     let mut section = |title: &str, entries: Vec<(String, String)>| {
         if entries.is_empty() {
             return;
@@ -107,5 +118,4 @@ pub fn show(output: &Output, commit: Option<String>, row: &VersionRow) -> std::i
             })
             .collect(),
     );
-    output.data(&text)
 }

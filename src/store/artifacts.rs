@@ -22,6 +22,31 @@ pub struct ArtifactSource {
 /// folder (named `<folder>/<relative path>`), in a stable order. Symbolic links are
 /// refused anywhere, so nothing outside the given path is ever read.
 pub fn collect_artifacts(arg: &Path) -> Result<Vec<ArtifactSource>, StoreError> {
+    let meta = artifact_metadata(arg)?;
+    let name = artifact_name(arg)?;
+    if meta.is_file() {
+        return Ok(vec![ArtifactSource {
+            relative: name,
+            path: arg.to_owned(),
+            size: meta.len(),
+        }]);
+    }
+    if !meta.is_dir() {
+        return Err(StoreError::ArtifactNotAFile {
+            path: arg.to_owned(),
+        });
+    }
+    let sources = folder_sources(arg, &name)?;
+    if sources.is_empty() {
+        return Err(StoreError::ArtifactEmptyFolder {
+            path: arg.to_owned(),
+        });
+    }
+    Ok(sources)
+}
+
+/// The metadata of `arg` itself, refusing a missing path or a symbolic link.
+fn artifact_metadata(arg: &Path) -> Result<std::fs::Metadata, StoreError> {
     let meta = match std::fs::symlink_metadata(arg) {
         Ok(meta) => meta,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -36,8 +61,12 @@ pub fn collect_artifacts(arg: &Path) -> Result<Vec<ArtifactSource>, StoreError> 
             path: arg.to_owned(),
         });
     }
-    let name = arg
-        .canonicalize()
+    Ok(meta)
+}
+
+/// The UTF-8 name `arg` goes by once resolved: the first part of its relative paths.
+fn artifact_name(arg: &Path) -> Result<String, StoreError> {
+    arg.canonicalize()
         .io_context("resolving", arg)?
         .file_name()
         .map(|name| name.to_str().map(str::to_owned))
@@ -46,19 +75,11 @@ pub fn collect_artifacts(arg: &Path) -> Result<Vec<ArtifactSource>, StoreError> 
         })?
         .ok_or_else(|| StoreError::ArtifactName {
             path: arg.to_owned(),
-        })?;
-    if meta.is_file() {
-        return Ok(vec![ArtifactSource {
-            relative: name,
-            path: arg.to_owned(),
-            size: meta.len(),
-        }]);
-    }
-    if !meta.is_dir() {
-        return Err(StoreError::ArtifactNotAFile {
-            path: arg.to_owned(),
-        });
-    }
+        })
+}
+
+/// Every file below the folder `arg`, named `<name>/<relative path>`, sorted by name.
+fn folder_sources(arg: &Path, name: &str) -> Result<Vec<ArtifactSource>, StoreError> {
     let mut sources = Vec::new();
     for entry in walkdir::WalkDir::new(arg)
         .follow_links(false)
@@ -106,11 +127,6 @@ pub fn collect_artifacts(arg: &Path) -> Result<Vec<ArtifactSource>, StoreError> 
             relative: format!("{name}/{}", inner.join("/")),
             path: entry.path().to_owned(),
             size: size.len(),
-        });
-    }
-    if sources.is_empty() {
-        return Err(StoreError::ArtifactEmptyFolder {
-            path: arg.to_owned(),
         });
     }
     Ok(sources)
