@@ -14,6 +14,7 @@ mod init;
 pub mod lifecycle;
 pub mod notify;
 pub mod promote;
+pub mod read;
 mod register;
 pub mod rerender;
 pub mod rollback;
