@@ -1,8 +1,8 @@
 //! `omgreg alias set|rm`: free-form pointers like `@champion`.
 
-use crate::registry::{self, ModelName, ModelRef};
+use crate::ops::lifecycle::{LifecycleRequest, lifecycle};
 
-use super::action::{open_writer, run_action};
+use super::action::report;
 use super::{CommandError, Ctx};
 
 /// Set or remove an alias.
@@ -50,19 +50,20 @@ enum AliasCommand {
 }
 
 pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
-    match args.command {
+    let (request, dry_run) = match args.command {
         AliasCommand::Set {
             target,
             alias,
             message,
             dry_run,
         } => {
-            let target: ModelRef = target.parse()?;
-            let store = ctx.open_store()?;
-            let (writer, _) = open_writer(ctx, &store)?;
-            run_action(ctx, &writer, dry_run, &mut |snapshot| {
-                registry::set_alias(snapshot, &target, &alias, message.clone())
-            })
+            let target = target.parse()?;
+            let request = LifecycleRequest::SetAlias {
+                target,
+                alias,
+                message,
+            };
+            (request, dry_run)
         }
         AliasCommand::Rm {
             model,
@@ -70,12 +71,16 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             message,
             dry_run,
         } => {
-            let model: ModelName = model.parse()?;
-            let store = ctx.open_store()?;
-            let (writer, _) = open_writer(ctx, &store)?;
-            run_action(ctx, &writer, dry_run, &mut |snapshot| {
-                registry::remove_alias(snapshot, &model, &alias, message.clone())
-            })
+            let model = model.parse()?;
+            let request = LifecycleRequest::RemoveAlias {
+                model,
+                alias,
+                message,
+            };
+            (request, dry_run)
         }
-    }
+    };
+    let store = ctx.open_store()?;
+    let committed = lifecycle(&store, ctx.sign_mode, dry_run, request)?;
+    report(ctx, &store, &committed, false)
 }

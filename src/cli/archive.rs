@@ -1,8 +1,8 @@
 //! `omgreg archive` and `omgreg unarchive`.
 
-use crate::registry::{self, ArchiveRequest, ModelRef};
+use crate::ops::lifecycle::{LifecycleRequest, lifecycle};
 
-use super::action::{actor, message, open_writer, run_action};
+use super::action::report;
 use super::{CommandError, Ctx};
 
 /// Archive a version.
@@ -50,26 +50,25 @@ pub struct UnarchiveArgs {
 }
 
 pub fn run(ctx: &Ctx, args: ArchiveArgs) -> Result<(), CommandError> {
-    let target: ModelRef = args.target.parse()?;
-    let store = ctx.open_store()?;
-    let (writer, _) = open_writer(ctx, &store)?;
-    let request = ArchiveRequest {
-        target,
-        message: message(Some(&args.reason), args.message),
+    let request = LifecycleRequest::Archive {
+        target: args.target.parse()?,
         reason: args.reason,
         force: args.force,
-        actor: actor(writer.identity()),
+        message: args.message,
     };
-    run_action(ctx, &writer, args.dry_run, &mut |snapshot| {
-        registry::archive(snapshot, &request)
-    })
+    run_request(ctx, args.dry_run, request)
 }
 
 pub fn run_unarchive(ctx: &Ctx, args: UnarchiveArgs) -> Result<(), CommandError> {
-    let target: ModelRef = args.target.parse()?;
+    let request = LifecycleRequest::Unarchive {
+        target: args.target.parse()?,
+        message: args.message,
+    };
+    run_request(ctx, args.dry_run, request)
+}
+
+fn run_request(ctx: &Ctx, dry_run: bool, request: LifecycleRequest) -> Result<(), CommandError> {
     let store = ctx.open_store()?;
-    let (writer, _) = open_writer(ctx, &store)?;
-    run_action(ctx, &writer, args.dry_run, &mut |snapshot| {
-        registry::unarchive(snapshot, &target, args.message.clone())
-    })
+    let committed = lifecycle(&store, ctx.sign_mode, dry_run, request)?;
+    report(ctx, &store, &committed, false)
 }

@@ -1,6 +1,7 @@
 //! `omgreg diff`: two versions side by side.
 
-use crate::registry::{self, ModelRef, load_config};
+use crate::ops;
+use crate::registry::ModelRef;
 use crate::render;
 
 use super::read::RevArgs;
@@ -36,11 +37,12 @@ pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<(), CommandError> {
         format!("{}@{}", a.model, args.b).parse()?
     };
     let store = ctx.open_store()?;
-    let snapshot = args.rev.snapshot(&store)?;
-    let config = load_config(&snapshot)?;
-    let left = registry::resolve(&snapshot, &config, &a)?;
-    let right = registry::resolve(&snapshot, &config, &b)?;
-    let fields = registry::compare(&left.version, &right.version, args.all);
-    let commit = snapshot.commit().map(|c| c.to_string());
-    Ok(render::diff(&ctx.output, commit, &left, &right, &fields)?)
+    let report = ops::read::diff(&store, &args.rev.revision(), &a, &b, args.all)?;
+    Ok(render::diff(
+        &ctx.output,
+        report.commit,
+        &report.left,
+        &report.right,
+        &report.fields,
+    )?)
 }

@@ -60,22 +60,6 @@ pub enum ArgError {
         help("name it: `omgreg {command} MODEL` or `--model MODEL`")
     )]
     ModelMissing { command: &'static str },
-
-    #[error("`--code-commit auto` needs a Git repository around `{}`", path.display())]
-    #[diagnostic(
-        code(omgreg::args::code_commit_auto),
-        help("run from the training code's repository, or pass `--code-commit SHA`")
-    )]
-    NoCodeRepository { path: std::path::PathBuf },
-
-    #[error("`--path` and `--uri` name local files, and this repository has no copy of `{oid}`")]
-    #[diagnostic(
-        code(omgreg::resolve::object_missing),
-        help(
-            "fetch it with `git lfs fetch` (or `git lfs pull`), or read the artifacts from `--json`"
-        )
-    )]
-    ObjectMissing { oid: String },
 }
 
 impl From<ArgError> for CommandError {

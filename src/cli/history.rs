@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: HistoryArgs) -> Result<(), CommandError> {
         model,
         stage: args.stage,
         limit: args.limit,
-        rev: args.rev.resolve(&store)?,
+        rev: args.rev.revision().resolve(&store)?,
     };
     let Some(report) = ops::history::history(&store, &request)? else {
         return Ok(());

@@ -22,7 +22,7 @@ pub struct LineageArgs {
 pub fn run(ctx: &Ctx, args: LineageArgs) -> Result<(), CommandError> {
     let reference: ModelRef = args.reference.parse()?;
     let store = ctx.open_store()?;
-    let rev = args.rev.resolve(&store)?;
+    let rev = args.rev.revision().resolve(&store)?;
     let found = ops::lineage::lineage(&store, &reference, rev.as_deref())?;
     Ok(render::lineage(
         &ctx.output,

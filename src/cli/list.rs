@@ -1,9 +1,10 @@
 //! `omgreg list`: models with their stages, or versions with stage, metrics and tags.
 
-use crate::registry::{
-    self, ModelName, RegistryConfig, RegistryError, Snapshot, Status, VersionRow, VersionStage,
-    load_config,
+use crate::ops::{
+    self,
+    read::{ListQuery, ListReport},
 };
+use crate::registry::{ModelName, VersionRow};
 use crate::render;
 
 use super::{CommandError, Ctx, input};
@@ -44,13 +45,6 @@ pub struct ListArgs {
     rev: super::read::RevArgs,
 }
 
-/// Which versions to keep.
-struct Filter {
-    stage: Option<VersionStage>,
-    tags: Vec<(String, String)>,
-    all: bool,
-}
-
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<(), CommandError> {
     let model = args
         .model
@@ -60,81 +54,39 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<(), CommandError> {
     let tags = input::string_map("--tag", &args.tags)?
         .into_iter()
         .collect();
-    let store = ctx.open_store()?;
-    let snapshot = args.rev.snapshot(&store)?;
-    let config = load_config(&snapshot)?;
-    let commit = snapshot.commit().map(|c| c.to_string());
-    let filter = Filter {
-        stage: args
-            .stage
-            .map(|s| canonical_stage(&config, &s))
-            .transpose()?,
+    let query = ListQuery {
+        model,
+        stage: args.stage,
         tags,
         all: args.all,
     };
-
-    if model.is_none() && filter.stage.is_none() && filter.tags.is_empty() {
-        let models = store.list_models_cached(&snapshot, &config)?;
-        return Ok(render::list_models(
-            &ctx.output,
+    let store = ctx.open_store()?;
+    match ops::read::list(&store, &args.rev.revision(), &query)? {
+        ListReport::Models {
             commit,
-            &config.ladder,
-            &models,
-        )?);
+            ladder,
+            models,
+        } => Ok(render::list_models(&ctx.output, commit, &ladder, &models)?),
+        ListReport::Versions {
+            commit,
+            rows,
+            models,
+        } => {
+            let metrics = if args.metrics.is_empty() {
+                default_metrics(&rows)
+            } else {
+                args.metrics
+            };
+            let output = &ctx.output;
+            Ok(render::list_versions(
+                output,
+                commit,
+                &rows,
+                &metrics,
+                models > 1,
+            )?)
+        }
     }
-    let models = match model {
-        Some(model) => vec![model],
-        None => registry::list_models(&snapshot, &config)?
-            .into_iter()
-            .map(|m| m.model)
-            .collect(),
-    };
-    let mut rows = Vec::new();
-    for model in &models {
-        rows.extend(matching_versions(&snapshot, &config, model, &filter)?);
-    }
-    let metrics = if args.metrics.is_empty() {
-        default_metrics(&rows)
-    } else {
-        args.metrics
-    };
-    Ok(render::list_versions(
-        &ctx.output,
-        commit,
-        &rows,
-        &metrics,
-        models.len() > 1,
-    )?)
-}
-
-fn matching_versions(
-    snapshot: &dyn Snapshot,
-    config: &RegistryConfig,
-    model: &ModelName,
-    filter: &Filter,
-) -> Result<Vec<VersionRow>, RegistryError> {
-    let rows = registry::list_versions(snapshot, config, model)?;
-    Ok(rows
-        .into_iter()
-        .filter(|row| match &filter.stage {
-            Some(stage) => row.display_stage() == *stage,
-            None => filter.all || row.version.status == Status::Active,
-        })
-        .filter(|row| {
-            filter
-                .tags
-                .iter()
-                .all(|(k, v)| row.version.doc.tags.get(k) == Some(v))
-        })
-        .collect())
-}
-
-/// The configured spelling of a stage typed in any case, or the implicit stages.
-fn canonical_stage(config: &RegistryConfig, input: &str) -> Result<VersionStage, RegistryError> {
-    config
-        .ladder
-        .standing(input)
-        .ok_or_else(|| registry::unknown_stage(config, input))
 }
 
 /// Up to four metric names, in name order, among the rows shown.

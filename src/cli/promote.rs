@@ -1,10 +1,10 @@
 //! `omgreg promote`: move versions to a stage.
 
-use crate::registry::{self, ModelRef, PromoteRequest, RefTarget};
+use crate::ops::promote::{PromoteOptions, PromoteTargets, promote};
+use crate::registry::{ModelRef, RefTarget};
 
-use super::action::{actor, commit_action, open_writer};
+use super::action::report;
 use super::{ArgError, CommandError, Ctx};
-use crate::ops::transport::{compare_url, push_branch};
 
 /// Promote versions to a stage.
 ///
@@ -77,63 +77,26 @@ pub fn run(ctx: &Ctx, args: PromoteArgs) -> Result<(), CommandError> {
         return Err(ArgError::ModelMissing { command: "promote" }.into());
     }
     let store = ctx.open_store()?;
-    let (writer, signing) = open_writer(ctx, &store)?;
-    let signer_principals = crate::ops::signing::principals_for_policy(&writer, &signing)?;
-    let request = PromoteRequest {
+    let targets = PromoteTargets {
         targets,
         stage: args.stage,
-        actor: actor(writer.identity()),
         message: args.message,
-        signer_principals,
     };
-    let branch = args.branch.as_deref().map(|name| match name {
-        "" => default_branch(&request),
-        name => name.trim_start_matches("refs/heads/").to_owned(),
-    });
-    let target = branch.as_ref().map(|name| format!("refs/heads/{name}"));
-    commit_action(
-        ctx,
-        &writer,
-        args.dry_run,
-        target.as_deref(),
-        &mut |snapshot| registry::promote(snapshot, &request),
-    )?;
-    let (Some(branch), false) = (branch, args.dry_run) else {
-        return Ok(());
+    let on_branch = args.branch.is_some();
+    let options = PromoteOptions {
+        sign_mode: ctx.sign_mode,
+        dry_run: args.dry_run,
+        branch: args.branch,
+        push: args.push.then_some(args.remote),
+        progress: &ctx.output,
     };
-    let store = writer.store();
-    let base = store
-        .head_branch_name()
-        .unwrap_or_else(|| "main".to_owned());
-    ctx.output.status(&format!(
-        "The registry branch `{base}` is unchanged; review `{branch}` and merge it to promote."
-    ));
-    if args.push {
-        push_branch(store, &args.remote, &branch)?;
-        ctx.output
-            .status(&format!("Pushed `{branch}` to `{}`", args.remote));
-        let url = store.remote_url(&args.remote);
-        if let Some(url) = url.and_then(|url| compare_url(&url, &base, &branch)) {
-            ctx.output.status(&format!("Open a pull request: {url}"));
+    let done = promote(&store, targets, &options, &mut |committed| {
+        report(ctx, &store, committed, on_branch)
+    })?;
+    match done.branch {
+        Some(branch) if !args.dry_run && !ctx.output.json => {
+            Ok(ctx.output.data(&format!("{branch}\n"))?)
         }
+        _ => Ok(()),
     }
-    if !ctx.output.json {
-        ctx.output.data(&format!("{branch}\n"))?;
-    }
-    Ok(())
-}
-
-/// `omgreg/promote-churn-2.1.0-production` (`-and-N-more` for several models).
-fn default_branch(request: &PromoteRequest) -> String {
-    let first = &request.targets[0];
-    let stage = request
-        .stage
-        .as_deref()
-        .unwrap_or("next")
-        .to_ascii_lowercase();
-    let mut name = format!("omgreg/promote-{}-{}-{stage}", first.model, first.target);
-    if request.targets.len() > 1 {
-        name.push_str(&format!("-and-{}-more", request.targets.len() - 1));
-    }
-    name
 }

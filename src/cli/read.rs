@@ -1,6 +1,7 @@
 //! `--rev` and `--at`: which committed state a read command looks at.
 
-use crate::store::{Store, TreeSnapshot, parse_date};
+use crate::ops::read::Revision;
+use crate::store::{Store, TreeSnapshot};
 
 use super::CommandError;
 
@@ -18,20 +19,16 @@ pub struct RevArgs {
 }
 
 impl RevArgs {
-    /// The commit to read, as a revision string for [`Store::snapshot`].
-    pub fn resolve(&self, store: &Store) -> Result<Option<String>, CommandError> {
-        match &self.at {
-            None => Ok(self.rev.clone()),
-            Some(date) => {
-                let at = parse_date(date)?;
-                Ok(Some(store.commit_at(self.rev.as_deref(), at)?.to_string()))
-            }
+    /// The committed state these flags name.
+    pub fn revision(&self) -> Revision {
+        Revision {
+            rev: self.rev.clone(),
+            at: self.at.clone(),
         }
     }
 
     /// The snapshot to read.
     pub fn snapshot<'s>(&self, store: &'s Store) -> Result<TreeSnapshot<'s>, CommandError> {
-        let rev = self.resolve(store)?;
-        Ok(store.snapshot(rev.as_deref())?)
+        self.revision().snapshot(store)
     }
 }

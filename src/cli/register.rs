@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use crate::ops::{self, RegisterOptions, RegisterPlan};
 use crate::registry::{ArtifactInput, Bump, ModelRef, RegisterRequest, VersionSpec};
 use crate::render::{self, RegisterReport};
-use crate::schema::{self, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, ParamValue, VersionDoc};
-use crate::store::{Identity, Store, Writer, collect_artifacts, hash_file};
+use crate::schema::{self, DataDoc, EnvironmentDoc, ParamValue, VersionDoc};
+use crate::store::{Identity, Writer, collect_artifacts};
 
 use super::{ArgError, CommandError, Ctx, input};
 
@@ -178,7 +178,7 @@ fn resolve(
             uri: args.data_uri,
             hash: args.data_hash,
         });
-    let code = code_reference(ctx, args.code_commit.as_deref(), args.code_repo)?;
+    let code = ops::code_reference(&ctx.cwd, args.code_commit.as_deref(), args.code_repo)?;
 
     let mut sources = Vec::new();
     for path in &args.artifacts {
@@ -270,15 +270,7 @@ fn environment_arg(ctx: &Ctx, args: &RegisterArgs) -> Result<Option<EnvironmentD
     let file = match &args.env_file {
         Some(path) => {
             input::ensure_readable(&ctx.path(path))?;
-            let (digest, _) = hash_file(&ctx.path(path))?;
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            Some(EnvFileDoc {
-                path: name,
-                sha256: digest.to_string(),
-            })
+            Some(ops::env_file_record(&ctx.path(path), path)?)
         }
         None => None,
     };
@@ -313,35 +305,6 @@ fn linked_artifacts(
             })
         })
         .collect()
-}
-
-fn code_reference(
-    ctx: &Ctx,
-    commit: Option<&str>,
-    repo: Option<String>,
-) -> Result<Option<CodeDoc>, CommandError> {
-    match commit {
-        None => Ok(repo.map(|repo| CodeDoc {
-            repo: Some(repo),
-            ..CodeDoc::default()
-        })),
-        Some("auto") => {
-            let (head, origin) =
-                Store::code_head(&ctx.cwd).ok_or_else(|| ArgError::NoCodeRepository {
-                    path: ctx.cwd.clone(),
-                })?;
-            Ok(Some(CodeDoc {
-                repo: repo.or(origin),
-                commit: Some(head.to_string()),
-                dirty: false,
-            }))
-        }
-        Some(sha) => Ok(Some(CodeDoc {
-            repo,
-            commit: Some(sha.to_owned()),
-            dirty: false,
-        })),
-    }
 }
 
 #[cfg(test)]

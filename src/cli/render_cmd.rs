@@ -1,10 +1,9 @@
 //! `omgreg render`: bring generated files up to date after hand edits.
 
-use crate::registry::{Change, Event, ModelName, RegistryError, model_names};
+use crate::ops::rerender::rerender;
+use crate::registry::ModelName;
 
-use crate::render;
-
-use super::action::{open_writer, run_action};
+use super::action::report;
 use super::{CommandError, Ctx};
 
 /// Re-render model cards and endpoint manifests, as one commit.
@@ -30,38 +29,12 @@ pub fn run(ctx: &Ctx, args: RenderArgs) -> Result<(), CommandError> {
         .map(str::parse::<ModelName>)
         .transpose()?;
     let store = ctx.open_store()?;
-    let (writer, _) = open_writer(ctx, &store)?;
-    let head = writer.store().snapshot(None)?;
-    let models = match &only {
-        Some(model) => vec![model.clone()],
-        None => model_names(&head),
-    };
-    let pending = render::with_derived_files(&head, empty(models))?;
-    if pending.files.is_empty() {
-        ctx.output
-            .status("Model cards and endpoints are up to date");
-        return Ok(());
-    }
-    drop(head);
-    run_action(ctx, &writer, args.dry_run, &mut |snapshot| {
-        let models = match &only {
-            Some(model) if !crate::registry::model_exists(snapshot, model)? => {
-                return Err(RegistryError::ModelNotFound {
-                    model: model.to_string(),
-                });
-            }
-            Some(model) => vec![model.clone()],
-            None => model_names(snapshot),
-        };
-        // The derived files are added by the action runner; the change itself is empty.
-        Ok(empty(models))
-    })
-}
-
-fn empty(models: Vec<ModelName>) -> Change {
-    Change {
-        files: Vec::new(),
-        event: Event::Rendered { models },
-        message: None,
+    match rerender(&store, ctx.sign_mode, args.dry_run, only.as_ref())? {
+        Some(committed) => report(ctx, &store, &committed, false),
+        None => {
+            ctx.output
+                .status("Model cards and endpoints are up to date");
+            Ok(())
+        }
     }
 }

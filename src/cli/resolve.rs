@@ -1,9 +1,10 @@
 //! `omgreg resolve`: what a reference points at, for deploy scripts.
 
-use crate::registry::{self, ModelRef, load_config};
+use crate::ops;
+use crate::registry::ModelRef;
 use crate::render::{self, ResolveMode};
 
-use super::{ArgError, CommandError, Ctx};
+use super::{CommandError, Ctx};
 
 /// Resolve a reference to a version.
 ///
@@ -31,38 +32,18 @@ pub struct ResolveArgs {
 pub fn run(ctx: &Ctx, args: ResolveArgs) -> Result<(), CommandError> {
     let reference: ModelRef = args.reference.parse()?;
     let store = ctx.open_store()?;
-    let snapshot = args.rev.snapshot(&store)?;
-    let config = load_config(&snapshot)?;
-    let row = registry::resolve(&snapshot, &config, &reference)?;
-    let lfs = store.lfs();
-    let mut object_paths = Vec::new();
-    for artifact in &row.version.artifacts {
-        let oid = &artifact.digest;
-        let local = match &artifact.record.uri {
-            None if lfs.has_object(oid, artifact.record.size.unwrap_or_default()) => {
-                Some(lfs.object_path(oid).display().to_string())
-            }
-            None if args.path || args.uri => {
-                return Err(ArgError::ObjectMissing {
-                    oid: oid.to_string(),
-                }
-                .into());
-            }
-            _ => None,
-        };
-        object_paths.push(local);
-    }
+    let local = args.path || args.uri;
+    let report = ops::read::resolve(&store, &args.rev.revision(), &reference, local)?;
     let mode = match (args.path, args.uri) {
         (true, _) => ResolveMode::Path,
         (_, true) => ResolveMode::Uri,
         _ => ResolveMode::Version,
     };
-    let commit = snapshot.commit().map(|c| c.to_string());
     Ok(render::resolve(
         &ctx.output,
-        commit,
-        &row,
-        &object_paths,
+        report.commit,
+        &report.row,
+        &report.object_paths,
         mode,
     )?)
 }

@@ -1,6 +1,7 @@
 //! `omgreg show`: one version in full.
 
-use crate::registry::{self, ModelRef, load_config};
+use crate::ops;
+use crate::registry::ModelRef;
 use crate::render;
 
 use super::{CommandError, Ctx};
@@ -23,12 +24,6 @@ pub struct ShowArgs {
 pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<(), CommandError> {
     let reference: ModelRef = args.reference.parse()?;
     let store = ctx.open_store()?;
-    let snapshot = args.rev.snapshot(&store)?;
-    let config = load_config(&snapshot)?;
-    let row = registry::resolve(&snapshot, &config, &reference)?;
-    Ok(render::show(
-        &ctx.output,
-        snapshot.commit().map(|c| c.to_string()),
-        &row,
-    )?)
+    let report = ops::read::show(&store, &args.rev.revision(), &reference)?;
+    Ok(render::show(&ctx.output, report.commit, &report.row)?)
 }

@@ -129,7 +129,7 @@ fn verify<'a>(
     for artifact in stored {
         let oid = &artifact.digest;
         let object = lfs.object_path(oid);
-        let (digest, size) = hash_file(&object).map_err(|_| CheckoutError::ObjectMissing {
+        let (digest, size) = hash_file(&object).map_err(|_| super::read::ObjectMissing {
             oid: oid.to_string(),
         })?;
         if digest != *oid
@@ -173,24 +173,4 @@ fn write(
         });
     }
     Ok(written)
-}
-
-/// Why a checkout could not start writing.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum CheckoutError {
-    // Worded as `omgreg resolve`'s refusal, which checkout has always reported.
-    #[error("`--path` and `--uri` name local files, and this repository has no copy of `{oid}`")]
-    #[diagnostic(
-        code(omgreg::resolve::object_missing),
-        help(
-            "fetch it with `git lfs fetch` (or `git lfs pull`), or read the artifacts from `--json`"
-        )
-    )]
-    ObjectMissing { oid: String },
-}
-
-impl From<CheckoutError> for CommandError {
-    fn from(err: CheckoutError) -> Self {
-        Self::User(err.into())
-    }
 }

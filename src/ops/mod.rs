@@ -16,9 +16,14 @@ pub mod events;
 pub mod history;
 pub mod hooks;
 mod init;
+pub mod lifecycle;
 pub mod lineage;
 pub mod notify;
+pub mod promote;
+pub mod read;
 mod register;
+pub mod rerender;
+pub mod rollback;
 pub mod signing;
 pub mod sync;
 pub mod transport;
@@ -27,7 +32,10 @@ pub mod verify;
 pub use action::{actor, commit_action, open_writer};
 pub use error::CommandError;
 pub use init::{InitReport, init};
-pub use register::{ProgressBytes, RegisterOptions, RegisterPlan, register};
+pub use register::{
+    NoCodeRepository, ProgressBytes, RegisterOptions, RegisterPlan, code_reference,
+    env_file_record, register,
+};
 
 /// Where an operation reports what it is doing (status lines for people); the
 /// command line implements it on stderr, honouring `--quiet`.

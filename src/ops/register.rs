@@ -1,8 +1,11 @@
 //! Registering a version: artifacts hashed into the LFS store, then one commit (and
 //! the optional `<model>@<version>` tag).
 
+use std::path::{Path, PathBuf};
+
 use crate::registry::{self, ArtifactInput, Digest, Event, RegisterRequest, VersionSpec};
 use crate::render;
+use crate::schema::{CodeDoc, EnvFileDoc};
 use crate::sign::SignMode;
 use crate::store::{
     ArtifactSource, Committed, Identity, Store, StoreError, TxOptions, Writer, hash_file,
@@ -144,4 +147,64 @@ fn store_artifacts(
     }
     progress.finish();
     Ok(())
+}
+
+/// The code reference of `--code-commit` and `--code-repo`: `auto` reads HEAD (and
+/// `origin`) of the Git repository around `cwd`.
+pub fn code_reference(
+    cwd: &Path,
+    commit: Option<&str>,
+    repo: Option<String>,
+) -> Result<Option<CodeDoc>, CommandError> {
+    match commit {
+        None => Ok(repo.map(|repo| CodeDoc {
+            repo: Some(repo),
+            ..CodeDoc::default()
+        })),
+        Some("auto") => {
+            let (head, origin) = Store::code_head(cwd).ok_or_else(|| NoCodeRepository {
+                path: cwd.to_owned(),
+            })?;
+            Ok(Some(CodeDoc {
+                repo: repo.or(origin),
+                commit: Some(head.to_string()),
+                dirty: false,
+            }))
+        }
+        Some(sha) => Ok(Some(CodeDoc {
+            repo,
+            commit: Some(sha.to_owned()),
+            dirty: false,
+        })),
+    }
+}
+
+/// The record of an environment file (`--env-file`): its name as given and sha256.
+pub fn env_file_record(file: &Path, given: &Path) -> Result<EnvFileDoc, CommandError> {
+    let (digest, _) = hash_file(file)?;
+    let name = given.file_name().map_or_else(
+        || given.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(EnvFileDoc {
+        path: name,
+        sha256: digest.to_string(),
+    })
+}
+
+/// `--code-commit auto` outside any Git repository.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("`--code-commit auto` needs a Git repository around `{}`", path.display())]
+#[diagnostic(
+    code(omgreg::args::code_commit_auto),
+    help("run from the training code's repository, or pass `--code-commit SHA`")
+)]
+pub struct NoCodeRepository {
+    pub path: PathBuf,
+}
+
+impl From<NoCodeRepository> for CommandError {
+    fn from(err: NoCodeRepository) -> Self {
+        Self::User(err.into())
+    }
 }
