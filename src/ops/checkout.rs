@@ -64,7 +64,7 @@ pub fn checkout(
             .unwrap_or_else(|| PathBuf::from(format!("{}-{}", version.model, version.version))),
     );
     let lfs = store.lfs();
-    let stored: Vec<_> = version.artifacts.iter().filter(|a| a.is_stored()).collect();
+    let stored: Vec<_> = version.artifacts().filter(|a| a.is_stored()).collect();
     fetch_missing(store, &lfs, version, &stored, &request.remote, progress)?;
     let verified = verify(&lfs, &stored)?;
     let mut artifacts = write(&dest, verified)?;
@@ -89,7 +89,7 @@ fn fetch_missing(
     store: &Store,
     lfs: &LfsStore,
     version: &ModelVersion,
-    stored: &[&Artifact],
+    stored: &[Artifact<'_>],
     remote: &str,
     progress: &dyn Progress,
 ) -> Result<(), CommandError> {
@@ -123,7 +123,7 @@ fn fetch_missing(
 /// to the recorded sha256 and size.
 fn verify<'a>(
     lfs: &LfsStore,
-    stored: &[&'a Artifact],
+    stored: &[Artifact<'a>],
 ) -> Result<Vec<(&'a ArtifactDoc, PathBuf, u64)>, CommandError> {
     let mut verified = Vec::new();
     for artifact in stored {
@@ -132,7 +132,7 @@ fn verify<'a>(
         let (digest, size) = hash_file(&object).map_err(|_| super::read::ObjectMissing {
             oid: oid.to_string(),
         })?;
-        if digest != *oid
+        if digest != **oid
             || artifact
                 .record
                 .size
@@ -144,7 +144,7 @@ fn verify<'a>(
             }
             .into());
         }
-        verified.push((&artifact.record, object, size));
+        verified.push((artifact.record, object, size));
     }
     Ok(verified)
 }

@@ -181,7 +181,7 @@ pub fn resolve(
     let VersionReport { commit, row } = show(store, revision, reference)?;
     let lfs = store.lfs();
     let mut object_paths = Vec::new();
-    for artifact in &row.version.artifacts {
+    for artifact in row.version.artifacts() {
         let oid = &artifact.digest;
         let path = match &artifact.record.uri {
             None if lfs.has_object(oid, artifact.record.size.unwrap_or_default()) => {

@@ -146,8 +146,7 @@ pub fn previous_version(
 /// Whether every stored artifact's LFS object is in the local store.
 fn artifacts_present(lfs: &LfsStore, version: &ModelVersion) -> bool {
     version
-        .artifacts
-        .iter()
+        .artifacts()
         .filter(|a| a.is_stored())
         .all(|artifact| lfs.has_object(&artifact.digest, artifact.record.size.unwrap_or_default()))
 }

@@ -24,15 +24,15 @@ impl Status {
 
 /// One artifact of a version: its record as stored, and the digest that record
 /// names, validated once when the version is loaded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Artifact {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Artifact<'a> {
     /// The sha256 of the artifact's content (`record.sha256`, normalised).
-    pub digest: Digest,
+    pub digest: &'a Digest,
     /// The record as stored; its `sha256` is spelled as written.
-    pub record: ArtifactDoc,
+    pub record: &'a ArtifactDoc,
 }
 
-impl Artifact {
+impl Artifact<'_> {
     /// Whether the artifact is stored in Git LFS (rather than linked by `uri`).
     pub fn is_stored(&self) -> bool {
         self.record.uri.is_none()
@@ -45,8 +45,9 @@ pub struct ModelVersion {
     pub model: ModelName,
     pub version: VersionId,
     pub status: Status,
-    /// The artifacts of `doc`, in its order, with validated digests.
-    pub artifacts: Vec<Artifact>,
+    /// The digests of `doc.artifacts`, in its order, validated on load (see
+    /// [`ModelVersion::artifacts`]).
+    digests: Vec<Digest>,
     /// The document as stored; its `model`, `version` and `status` agree with the
     /// typed fields above.
     pub doc: VersionDoc,
@@ -102,16 +103,13 @@ impl ModelVersion {
                 format!("`created` is not an RFC 3339 time: `{}`", doc.created),
             ));
         }
-        let mut artifacts = Vec::with_capacity(doc.artifacts.len());
+        let mut digests = Vec::with_capacity(doc.artifacts.len());
         for artifact in &doc.artifacts {
             validate_relative_path(&artifact.path)
                 .map_err(|err| fail(&artifact.path, err.to_string()))?;
             let digest = Digest::from_str(&artifact.sha256)
                 .map_err(|err| fail(&artifact.sha256, err.to_string()))?;
-            artifacts.push(Artifact {
-                digest,
-                record: artifact.clone(),
-            });
+            digests.push(digest);
         }
         if let Some(parent) = doc
             .lineage
@@ -124,9 +122,18 @@ impl ModelVersion {
             model: model.clone(),
             version: version.clone(),
             status,
-            artifacts,
+            digests,
             doc,
         })
+    }
+
+    /// The artifacts of the version, in the order of its file, with their digests.
+    pub fn artifacts(&self) -> impl Iterator<Item = Artifact<'_>> {
+        self.doc
+            .artifacts
+            .iter()
+            .zip(&self.digests)
+            .map(|(record, digest)| Artifact { digest, record })
     }
 }
 
@@ -154,9 +161,10 @@ mod tests {
         let digest = "AB".repeat(32);
         let text = format!("{GOOD}artifacts:\n- path: m.pt\n  sha256: sha256:{digest}\n");
         let version = load(&text).unwrap();
-        assert_eq!(version.artifacts[0].digest.as_str(), "ab".repeat(32));
-        assert_eq!(version.artifacts[0].record, version.doc.artifacts[0]);
-        assert!(version.artifacts[0].is_stored());
+        let first = version.artifacts().next().unwrap();
+        assert_eq!(first.digest.as_str(), "ab".repeat(32));
+        assert_eq!(first.record, &version.doc.artifacts[0]);
+        assert!(first.is_stored());
         let bad = format!("{GOOD}artifacts:\n- path: m.pt\n  sha256: abc\n");
         match load(&bad).unwrap_err() {
             RegistryError::Schema(err) => assert_eq!(err.line, Some(7)),

@@ -19,7 +19,7 @@ pub fn check_artifacts(
             let Ok(Some(found)) = load_version(snapshot, model, &version) else {
                 continue;
             };
-            for artifact in found.artifacts.iter().filter(|a| a.is_stored()) {
+            for artifact in found.artifacts().filter(|a| a.is_stored()) {
                 let path = artifact_path(model, &version, &artifact.record.path);
                 let oid = &artifact.digest;
                 let pointer = snapshot
@@ -34,7 +34,7 @@ pub fn check_artifacts(
                     );
                     continue;
                 };
-                if pointer.oid != *oid
+                if pointer.oid != **oid
                     || artifact
                         .record
                         .size
@@ -58,7 +58,7 @@ pub fn check_artifacts(
                         )
                         .at(&path, None),
                     ),
-                    Ok((digest, size)) if digest != *oid || size != pointer.size => findings.push(
+                    Ok((digest, size)) if digest != **oid || size != pointer.size => findings.push(
                         Finding::new(
                             Rule::Artifact,
                             format!("Git LFS object {oid} is corrupt: its content hashes to {digest} ({size} bytes)"),
