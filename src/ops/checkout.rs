@@ -95,7 +95,7 @@ fn fetch_missing(
 ) -> Result<(), CommandError> {
     let missing: Vec<String> = stored
         .iter()
-        .filter(|a| !lfs.has_object(&a.digest, a.record.size.unwrap_or_default()))
+        .filter(|a| !lfs.has_object(a.digest, a.record.size.unwrap_or_default()))
         .map(|a| {
             format!(
                 "{}{}",

@@ -148,5 +148,5 @@ fn artifacts_present(lfs: &LfsStore, version: &ModelVersion) -> bool {
     version
         .artifacts()
         .filter(|a| a.is_stored())
-        .all(|artifact| lfs.has_object(&artifact.digest, artifact.record.size.unwrap_or_default()))
+        .all(|artifact| lfs.has_object(artifact.digest, artifact.record.size.unwrap_or_default()))
 }
