@@ -1,6 +1,7 @@
 //! Where things live inside a registry root (DESIGN §2). All paths use `/`.
 //!
 //! This is the one module that spells repository paths: every other layer asks it.
+//! Each path is one `format!` (these run for every version file a read touches).
 
 use super::{ModelName, RegistryError, VersionId};
 
@@ -12,37 +13,37 @@ pub const MODELS_PREFIX: &str = "models/";
 
 /// `models/<model>`.
 pub fn model_dir(model: &ModelName) -> String {
-    format!("{MODELS_PREFIX}{model}")
+    format!("models/{model}")
 }
 
 /// `models/<model>/README.md`, the generated model card.
 pub fn card_file(model: &ModelName) -> String {
-    format!("{}/README.md", model_dir(model))
+    format!("models/{model}/README.md")
 }
 
 /// `models/<model>/model.yaml`.
 pub fn model_file(model: &ModelName) -> String {
-    format!("{}/model.yaml", model_dir(model))
+    format!("models/{model}/model.yaml")
 }
 
 /// `models/<model>/stages.yaml`.
 pub fn stages_file(model: &ModelName) -> String {
-    format!("{}/stages.yaml", model_dir(model))
+    format!("models/{model}/stages.yaml")
 }
 
 /// `models/<model>/versions`.
 pub fn versions_dir(model: &ModelName) -> String {
-    format!("{}/versions", model_dir(model))
+    format!("models/{model}/versions")
 }
 
 /// `models/<model>/versions/<version>.yaml`.
 pub fn version_file(model: &ModelName, version: &VersionId) -> String {
-    format!("{}/{version}.yaml", versions_dir(model))
+    format!("models/{model}/versions/{version}.yaml")
 }
 
 /// `models/<model>/artifacts/<version>/<relative>`.
 pub fn artifact_path(model: &ModelName, version: &VersionId, relative: &str) -> String {
-    format!("{}/artifacts/{version}/{relative}", model_dir(model))
+    format!("models/{model}/artifacts/{version}/{relative}")
 }
 
 /// The model a registry path belongs to, and the rest of the path inside the
