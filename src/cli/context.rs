@@ -42,9 +42,18 @@ impl Ctx {
         })
     }
 
-    /// Opens the registry around the registry folder.
+    /// Opens the registry around the registry folder, completing first an action
+    /// whose writer died half-way (and saying so in one line).
     pub fn open_store(&self) -> Result<Store, StoreError> {
-        Store::discover(&self.registry_dir)
+        let store = Store::discover(&self.registry_dir)?;
+        match store.recover_interrupted() {
+            Ok(Some(line)) => self.output.status(&line),
+            Ok(None) => {}
+            Err(err) => self.output.status(&format!(
+                "warning: an interrupted omgreg action could not be completed: {err}"
+            )),
+        }
+        Ok(store)
     }
 
     /// A path given on the command line, relative to the working folder.

@@ -61,7 +61,7 @@ pub enum StoreError {
     #[diagnostic(
         code(omgreg::store::dirty_paths),
         help(
-            "this action rewrites those files; commit, stash or restore them first (`git status`)"
+            "this action rewrites those files: look at the edits (`git status`, `git diff`), then put them aside with `git stash` or drop them with `git restore --staged --worktree -- <path>`"
         )
     )]
     DirtyPaths { paths: Vec<String> },
@@ -81,6 +81,18 @@ pub enum StoreError {
         help("another writer is busy on this registry; run the command again")
     )]
     Conflict { branch: String, attempts: u32 },
+
+    #[error("the branch cannot move: `{}` exists (left {age} ago)", path.display())]
+    #[diagnostic(
+        code(omgreg::store::ref_locked),
+        help(
+            "a git command is moving the branch, or one died while doing so; if no git command is running, remove the lock: `rm {}`", path.display()
+        )
+    )]
+    RefLocked {
+        path: std::path::PathBuf,
+        age: String,
+    },
 
     #[error("signing the commit failed: {message}")]
     #[diagnostic(code(omgreg::sign::failed), help("{help}"))]

@@ -8,8 +8,8 @@ use std::sync::{Arc, mpsc};
 
 use sha2::{Digest as _, Sha256};
 
-use super::StoreError;
 use super::error::IoContext;
+use super::{StoreError, tempfiles};
 use crate::registry::Digest;
 
 /// The content of a Git LFS pointer file (spec v1).
@@ -105,10 +105,9 @@ impl LfsStore {
         let tmp_dir = self.root.join("tmp");
         std::fs::create_dir_all(&tmp_dir).io_context("creating", &tmp_dir)?;
         let mut input = File::open(source).io_context("opening", source)?;
-        let mut temp = tempfile::Builder::new()
-            .prefix("omgreg-ingest-")
-            .tempfile_in(&tmp_dir)
-            .io_context("creating a temporary file in", &tmp_dir)?;
+        // Copies left by killed writers go first: their lock is free.
+        tempfiles::sweep(&tmp_dir, INGEST_PREFIX);
+        let mut temp = tempfiles::create(&tmp_dir, INGEST_PREFIX)?;
         let temp_path = temp.path().to_owned();
         let (digest, size) = match copy_and_hash(&mut input, temp.as_file_mut(), progress) {
             Ok(done) => done,
@@ -127,6 +126,9 @@ impl LfsStore {
         Ok((digest, size))
     }
 }
+
+/// The prefix of ingest copies in `lfs/tmp` (see [`tempfiles`]).
+pub(crate) const INGEST_PREFIX: &str = "omgreg-ingest-";
 
 /// Which side of a copy failed.
 enum Failed {

@@ -18,6 +18,7 @@ mod lfs;
 mod list_cache;
 mod open;
 mod snapshot;
+mod tempfiles;
 mod walk;
 mod writer;
 

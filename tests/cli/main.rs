@@ -20,6 +20,7 @@ mod test_notify;
 mod test_notify_commands;
 mod test_notify_retries;
 mod test_read;
+mod test_recovery;
 mod test_register;
 mod test_render;
 mod test_rollback;

@@ -92,6 +92,12 @@ fn working_tree_and_branch() {
     env.set_env("GIT_AUTHOR_DATE", "not a date");
     d("omgreg::store::invalid_date", &promote);
     env.set_env("GIT_AUTHOR_DATE", crate::common::DATE);
+    // A lock file left by a git command that died: every retry would fail.
+    let branch = env.git(&reg, &["symbolic-ref", "HEAD"]);
+    let lock = reg.join(".git").join(format!("{}.lock", branch.trim()));
+    std::fs::write(&lock, "").expect("lock");
+    d("omgreg::store::ref_locked", &promote);
+    std::fs::remove_file(&lock).expect("unlock");
     env.git(&reg, &["checkout", "-q", "--detach"]);
     d("omgreg::store::detached_head", &promote);
     env.git(&reg, &["checkout", "-q", "-"]);

@@ -5,6 +5,8 @@
 //! compare-and-swap and re-run when another writer got there first. Nothing else in
 //! omgreg writes commits, moves references or touches the index.
 
+mod journal;
+mod recover;
 mod refs;
 mod tree;
 mod worktree;
@@ -17,6 +19,7 @@ use git2::ErrorCode;
 use super::error::{GitContext, IoContext};
 use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, RegistryError};
+use journal::Journal;
 
 pub(crate) use tree::PlannedFile;
 
@@ -121,6 +124,9 @@ impl<'s> Writer<'s> {
         let store = self.store;
         let base_branch = store.branch()?;
         let _lock = store.writer_lock()?;
+        // A writer that died half-way is completed first (the command line has
+        // usually done it already and said so).
+        store.recover_locked()?;
         let branch = match options.new_branch {
             Some(target) => {
                 if store.repo.find_reference(target).is_ok() {
@@ -166,18 +172,38 @@ impl<'s> Writer<'s> {
             let target = options
                 .new_branch
                 .map_or(Target::Move(parent_id), Target::Create);
-            if self.publish(&branch, target, commit, &reflog)? {
-                if touch_worktree {
-                    worktree::refresh(&store.repo, &planned)?;
-                }
+            let journal = touch_worktree.then(|| {
+                let paths = planned.iter().map(|f| f.repo_path.clone()).collect();
+                Journal::new(
+                    &branch,
+                    parent_id,
+                    commit.into(),
+                    &change.event.subject(),
+                    paths,
+                )
+            });
+            if let Some(journal) = &journal {
+                journal.write(store.repo.commondir())?;
+            }
+            let moved = self.publish(&branch, target, commit, &reflog);
+            if matches!(moved, Ok(true)) && touch_worktree {
+                worktree::refresh(&store.repo, &planned)?;
+            }
+            if journal.is_some() {
+                // Done, or the branch did not move: either way nothing to complete.
+                Journal::remove(store.repo.commondir())?;
+            }
+            if moved? {
                 return Ok(done(Some(commit.into()), change));
             }
             std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
         }
-        Err(StoreError::Conflict {
-            branch,
-            attempts: MAX_ATTEMPTS,
-        })
+        Err(store
+            .stale_ref_lock(&branch)
+            .unwrap_or(StoreError::Conflict {
+                branch,
+                attempts: MAX_ATTEMPTS,
+            }))
     }
 }
 
@@ -263,6 +289,22 @@ impl Store {
         }
     }
 
+    /// The lock file of `branch` (`.git/refs/heads/main.lock`) when one has been left
+    /// there: no retry moves the branch until it is gone.
+    pub(crate) fn stale_ref_lock(&self, branch: &str) -> Option<StoreError> {
+        let path = self.repo.path().join(format!("{branch}.lock"));
+        let age = std::fs::metadata(&path)
+            .ok()?
+            .modified()
+            .ok()?
+            .elapsed()
+            .ok()?;
+        Some(StoreError::RefLocked {
+            path,
+            age: humanize(age),
+        })
+    }
+
     /// An exclusive lock shared by all omgreg writers of this repository; the OS
     /// releases it when the process dies, so a killed writer never wedges the next.
     pub(crate) fn writer_lock(&self) -> Result<File, StoreError> {
@@ -275,6 +317,16 @@ impl Store {
             .io_context("opening the writer lock", &path)?;
         file.lock().io_context("taking the writer lock", &path)?;
         Ok(file)
+    }
+}
+
+/// `12 s`, `3 min`, `5 h`, `2 days`: how long ago, for people.
+pub(crate) fn humanize(age: Duration) -> String {
+    match age.as_secs() {
+        s if s < 120 => format!("{s} s"),
+        s if s < 2 * 3600 => format!("{} min", s / 60),
+        s if s < 2 * 86_400 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
     }
 }
 

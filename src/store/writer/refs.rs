@@ -5,6 +5,7 @@ use git2::ErrorCode;
 
 use super::super::error::GitContext;
 use super::super::{CommitId, Identity, StoreError, TreeSnapshot};
+use super::journal::Journal;
 use super::{Writer, worktree};
 use crate::registry::{Change, Event, FileChange};
 
@@ -52,6 +53,7 @@ impl Writer<'_> {
     ) -> Result<(), StoreError> {
         let store = self.store();
         let _lock = store.writer_lock()?;
+        store.recover_locked()?;
         let (branch, tip) = store.branch_tip()?;
         let conflict = || StoreError::Conflict {
             branch: branch.clone(),
@@ -85,6 +87,13 @@ impl Writer<'_> {
         } else {
             Vec::new()
         };
+        let journal = touch_worktree.then(|| {
+            let paths = planned.iter().map(|f| f.repo_path.clone()).collect();
+            Journal::new(&branch, expected, new, reflog, paths)
+        });
+        if let Some(journal) = &journal {
+            journal.write(store.repo.commondir())?;
+        }
         let moved = match expected {
             Some(current) => {
                 store
@@ -95,19 +104,19 @@ impl Writer<'_> {
         };
         match moved {
             Ok(_) => {}
-            Err(err)
-                if matches!(
-                    err.code(),
-                    ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
-                ) =>
-            {
-                return Err(conflict());
+            Err(err) => {
+                Journal::remove(store.repo.commondir())?;
+                return Err(match err.code() {
+                    ErrorCode::Locked => store.stale_ref_lock(&branch).unwrap_or_else(conflict),
+                    ErrorCode::Modified | ErrorCode::Exists => conflict(),
+                    _ => return Err(err).git_context("moving the branch"),
+                });
             }
-            Err(err) => return Err(err).git_context("moving the branch"),
         }
         if touch_worktree {
             worktree::refresh(&store.repo, &planned)?;
         }
+        Journal::remove(store.repo.commondir())?;
         Ok(())
     }
 

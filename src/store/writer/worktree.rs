@@ -6,7 +6,7 @@ use std::time::Duration;
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use super::super::error::{GitContext, IoContext};
-use super::super::{LfsPointer, StoreError, TreeSnapshot, hash_file};
+use super::super::{LfsPointer, StoreError, TreeSnapshot, hash_file, tempfiles};
 use super::PlannedFile;
 use crate::registry::Change;
 
@@ -67,6 +67,22 @@ fn symlinked_ancestor(workdir: &Path, repo_path: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The prefix of the temporary files written next to working-tree files.
+pub(crate) const TEMP_PREFIX: &str = ".omgreg-";
+
+/// Whether `file` holds blob `id` (or its LFS object), or is absent for `None`.
+pub(crate) fn on_disk_is(
+    repo: &Repository,
+    file: &Path,
+    id: Option<Oid>,
+) -> Result<bool, StoreError> {
+    match (std::fs::symlink_metadata(file), id) {
+        (Err(err), None) => Ok(err.kind() == std::io::ErrorKind::NotFound),
+        (Ok(meta), Some(id)) if meta.is_file() => matches_blob(repo, file, meta.len(), id),
+        _ => Ok(false),
+    }
 }
 
 /// Whether the file on disk holds blob `id`, or the content an LFS pointer blob names.
@@ -164,10 +180,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .parent()
         .expect("working-tree files have a parent folder");
     std::fs::create_dir_all(parent).io_context("creating", parent)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".omgreg-")
-        .tempfile_in(parent)
-        .io_context("creating a temporary file in", parent)?;
+    let mut temp = tempfiles::create(parent, TEMP_PREFIX)?;
     std::io::Write::write_all(&mut temp, bytes).io_context("writing", temp.path())?;
     set_file_mode(temp.as_file(), path)?;
     temp.persist(path).map_err(|err| StoreError::Io {

@@ -91,6 +91,8 @@ pub fn settings(env: &TestEnv) -> insta::Settings {
     // Depends on the machine: git-lfs may or may not be installed.
     settings.add_filter(r"(?m)^note: git-lfs is not installed[^\n]*\n", "");
     settings.add_filter(r"\b[0-9a-f]{64}\b", "[SHA256]");
+    // How long ago a lock file was left depends on the machine's speed.
+    settings.add_filter(r"left \d+ (s|min|h|days) ago", "left [AGE] ago");
     settings.add_filter(r"\b[0-9a-f]{40}\b", "[COMMIT]");
     settings.add_filter(r"\b[0-9a-f]{7,12}\b", "[HASH]");
     // Dates other than the fixed one (filters run in order).

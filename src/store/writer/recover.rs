@@ -1,0 +1,160 @@
+//! Completing an action whose writer died: the journal it left says which commit
+//! the branch was moving to and which working-tree files and index entries follow;
+//! the next omgreg command brings them there (or notes that the branch never
+//! moved) and removes what the dead writer left behind.
+
+use std::path::Path;
+
+use git2::{Oid, Repository};
+
+use super::super::error::GitContext;
+use super::super::{Store, StoreError, tempfiles};
+use super::journal::{self, Journal};
+use super::{PlannedFile, worktree};
+
+impl Store {
+    /// Completes the interrupted action left in the journal, if any, and says in one
+    /// line what was done. Waits for a running writer (its journal is not stale).
+    pub fn recover_interrupted(&self) -> Result<Option<String>, StoreError> {
+        if !journal::path(self.repo.commondir()).exists() {
+            return Ok(None);
+        }
+        let _lock = self.writer_lock()?;
+        self.recover_locked()
+    }
+
+    /// [`Store::recover_interrupted`] for a caller that holds the writer lock.
+    pub(crate) fn recover_locked(&self) -> Result<Option<String>, StoreError> {
+        let common = self.repo.commondir().to_owned();
+        let Some(read) = Journal::read(&common) else {
+            return Ok(None);
+        };
+        let line = match &read {
+            Ok(journal) => self.complete(journal)?,
+            Err(()) => "omgreg: removed the unreadable record of an interrupted action \
+                        (`.git/omgreg/pending`)"
+                .to_owned(),
+        };
+        if let Ok(journal) = &read {
+            self.clean_after(journal);
+        }
+        tempfiles::sweep(&common.join("omgreg"), journal::TEMP_PREFIX);
+        Journal::remove(&common)?;
+        Ok(Some(line))
+    }
+
+    /// Brings the journal's files to its commit when the branch got there.
+    fn complete(&self, journal: &Journal) -> Result<String, StoreError> {
+        let tip = self
+            .repo
+            .find_reference(&journal.branch)
+            .ok()
+            .and_then(|reference| reference.target());
+        let short = &journal.new[..journal.new.len().min(12)];
+        let subject = &journal.subject;
+        if tip.map(|t| t.to_string()).as_deref() == Some(journal.new.as_str()) {
+            let left = match self.repo.workdir() {
+                Some(_) => self.bring_to_commit(journal)?,
+                None => Vec::new(),
+            };
+            let mut line = format!(
+                "omgreg: completed the interrupted `{subject}` (commit {short}): the working \
+                 tree and index now match it"
+            );
+            if !left.is_empty() {
+                line.push_str(&format!(
+                    "; left alone, edited since: {}",
+                    left.iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            return Ok(line);
+        }
+        if tip.map(|t| t.to_string()) == journal.old {
+            return Ok(format!(
+                "omgreg: the interrupted `{subject}` never reached the branch; nothing was changed"
+            ));
+        }
+        Ok(format!(
+            "omgreg: the interrupted `{subject}` (commit {short}) was followed by other commits; \
+             its files are left as they are"
+        ))
+    }
+
+    /// Rewrites the journal's files and index entries as in its new commit, except
+    /// files edited since (neither the old nor the new content): those are returned.
+    fn bring_to_commit(&self, journal: &Journal) -> Result<Vec<String>, StoreError> {
+        let repo = &self.repo;
+        let workdir = repo.workdir().expect("checked by the caller");
+        let new = blob_ids(repo, Some(&journal.new), &journal.paths)?;
+        let old = blob_ids(repo, journal.old.as_deref(), &journal.paths)?;
+        let mut planned = Vec::new();
+        let mut left = Vec::new();
+        for ((path, new), old) in journal.paths.iter().zip(new).zip(old) {
+            let file = workdir.join(path);
+            if !worktree::on_disk_is(repo, &file, new)? && !worktree::on_disk_is(repo, &file, old)?
+            {
+                left.push(path.clone());
+                continue;
+            }
+            let content = new
+                .map(|id| repo.find_blob(id).map(|blob| blob.content().to_vec()))
+                .transpose()
+                .git_context("reading a blob")?;
+            planned.push(PlannedFile {
+                repo_path: path.clone(),
+                content,
+                blob: new,
+            });
+        }
+        worktree::refresh(repo, &planned)?;
+        Ok(left)
+    }
+
+    /// Removes the temporary files the dead writer left beside the journal's files.
+    fn clean_after(&self, journal: &Journal) {
+        let Some(workdir) = self.repo.workdir() else {
+            return;
+        };
+        let mut folders: Vec<&Path> = Vec::new();
+        for path in &journal.paths {
+            if let Some(parent) = Path::new(path).parent()
+                && !folders.contains(&parent)
+            {
+                folders.push(parent);
+            }
+        }
+        for folder in folders {
+            tempfiles::sweep(&workdir.join(folder), worktree::TEMP_PREFIX);
+        }
+    }
+}
+
+/// The blob ids at `paths` in commit `commit` (`None`: absent, or no commit).
+fn blob_ids(
+    repo: &Repository,
+    commit: Option<&str>,
+    paths: &[String],
+) -> Result<Vec<Option<Oid>>, StoreError> {
+    let tree = match commit {
+        Some(id) => {
+            let id = Oid::from_str(id).git_context("reading the journal's commit")?;
+            Some(
+                repo.find_commit(id)
+                    .and_then(|c| c.tree())
+                    .git_context("reading a commit")?,
+            )
+        }
+        None => None,
+    };
+    Ok(paths
+        .iter()
+        .map(|path| {
+            tree.as_ref()
+                .and_then(|tree| tree.get_path(Path::new(path)).ok())
+                .map(|entry| entry.id())
+        })
+        .collect())
+}
