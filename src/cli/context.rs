@@ -56,6 +56,12 @@ impl Ctx {
         Ok(store)
     }
 
+    /// Opens the registry as it is, without completing an interrupted action
+    /// (`omgreg doctor` reports it first).
+    pub fn open_store_as_is(&self) -> Result<Store, StoreError> {
+        Store::discover(&self.registry_dir)
+    }
+
     /// A path given on the command line, relative to the working folder.
     pub fn path(&self, given: &Path) -> PathBuf {
         self.cwd.join(given)

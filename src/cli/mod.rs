@@ -11,6 +11,7 @@ mod check;
 mod checkout;
 mod context;
 mod diff;
+mod doctor;
 mod env_vars;
 mod error;
 mod events;
@@ -107,6 +108,7 @@ enum Command {
     Events(events::EventsArgs),
     Notify(notify::NotifyArgs),
     Render(render_cmd::RenderArgs),
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -156,6 +158,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Events(args) => events::run(&ctx, args),
         Command::Notify(args) => notify::run(&ctx, args),
         Command::Render(args) => render_cmd::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
     }
 }
 

@@ -20,6 +20,17 @@ use crate::registry::{
 
 const FORMAT: u32 = 1;
 
+/// The prefix of the cache's temporary files (beside it).
+pub(crate) const CACHE_TEMP_PREFIX: &str = "list-cache.tmp-";
+
+/// Whether the cache file at `path` can be used at all (it parses, in this format).
+pub(crate) fn cache_is_readable(path: &std::path::Path) -> bool {
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+        .is_some_and(|cache| cache.format == FORMAT)
+}
+
 #[derive(Default, Serialize, Deserialize)]
 struct CacheFile {
     format: u32,
@@ -101,7 +112,8 @@ impl Store {
         Ok(models)
     }
 
-    fn cache_path(&self) -> PathBuf {
+    /// Where this registry's row cache lives.
+    pub(crate) fn cache_path(&self) -> PathBuf {
         let mut path = self.repo.commondir().join("omgreg");
         if !self.prefix.is_empty() {
             path.push(self.prefix.trim_end_matches('/').replace('/', "%2F"));
@@ -112,7 +124,7 @@ impl Store {
     fn write_cache(&self, path: &std::path::Path, cache: &CacheFile) {
         let Some(dir) = path.parent() else { return };
         let _ = std::fs::create_dir_all(dir);
-        let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir) else {
+        let Ok(mut temp) = super::tempfiles::create(dir, CACHE_TEMP_PREFIX) else {
             return;
         };
         // One write, not one system call per JSON token.

@@ -10,6 +10,7 @@ mod test_check;
 mod test_check_artifacts;
 mod test_check_range;
 mod test_concurrency;
+mod test_doctor;
 mod test_history;
 mod test_hook_scripts;
 mod test_hooks;

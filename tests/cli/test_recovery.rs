@@ -9,7 +9,7 @@ use crate::common::TestEnv;
 use crate::common::lifecycle::act;
 
 /// Writes `content` to `path`, dated an hour ago (a killed writer's leftover).
-fn leftover(path: &Path, content: &[u8]) {
+pub(crate) fn leftover(path: &Path, content: &[u8]) {
     std::fs::write(path, content).expect("leftover");
     let file = std::fs::File::options()
         .write(true)
@@ -22,7 +22,7 @@ fn leftover(path: &Path, content: &[u8]) {
 /// The state a writer killed right after moving the branch leaves: the branch at
 /// the new commit, the index and working tree still at the old one, the journal and
 /// a half-written temporary file in place. Returns (old, new).
-fn killed_after_the_branch_moved(env: &TestEnv, reg: &Path) -> (String, String) {
+pub(crate) fn killed_after_the_branch_moved(env: &TestEnv, reg: &Path) -> (String, String) {
     act(env, reg, &["register", "m", "--version", "1.0.0"]);
     act(
         env,

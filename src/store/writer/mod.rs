@@ -21,7 +21,9 @@ use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, RegistryError};
 use journal::Journal;
 
+pub(crate) use journal::{TEMP_PREFIX as JOURNAL_TEMP_PREFIX, path as journal_path};
 pub(crate) use tree::PlannedFile;
+pub(crate) use worktree::TEMP_PREFIX as WORKTREE_TEMP_PREFIX;
 
 /// Signs commit buffers the way git does (implemented by `sign`).
 pub trait CommitSigner {
