@@ -252,3 +252,7 @@ impl fmt::Display for ReplayRefusal {
         f.write_str(&self.describe("the remote"))
     }
 }
+
+#[cfg(test)]
+#[path = "replay_tests.rs"]
+mod tests;
