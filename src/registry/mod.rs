@@ -20,6 +20,8 @@ mod overlay;
 mod query;
 mod reference;
 mod register;
+mod replay;
+mod replay_run;
 mod rollback;
 mod snapshot;
 mod stage;
@@ -48,6 +50,8 @@ pub use query::{
 };
 pub use reference::{ModelRef, RefTarget};
 pub use register::{ArtifactInput, RegisterRequest, VersionSpec, register};
+pub use replay::{ReplayAction, ReplayMove, ReplayRefusal, action_of};
+pub use replay_run::{ReplayInputs, register_paths, replay, reproduces};
 pub use rollback::{SlotChange, resolve_slot, rollback, rollback_target};
 pub use snapshot::load_model;
 pub use snapshot::{

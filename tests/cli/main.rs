@@ -30,6 +30,7 @@ mod test_signing_policy;
 mod test_sync;
 mod test_sync_conflicts;
 mod test_sync_errors;
+mod test_sync_replay;
 mod test_templates;
 mod test_templates_hostile;
 mod test_transcript_diagnostics;

@@ -82,6 +82,30 @@ pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, Comma
     })
 }
 
+/// What `check` finds against the step from `base` to `head` (a commit `pull` replayed
+/// as files): the state rules on `head` that `base` did not already break, and the
+/// rules on what changed, judged by `base`'s policy.
+pub fn check_step(
+    store: &Store,
+    base: CommitId,
+    head: CommitId,
+) -> Result<Vec<Finding>, CommandError> {
+    let (before, after) = (store.snapshot_at(base)?, store.snapshot_at(head)?);
+    let (mut known, mut findings) = (Vec::new(), Vec::new());
+    check_state(store, &before, false, &mut known);
+    check_state(store, &after, false, &mut findings);
+    findings.retain(|finding| {
+        !known.iter().any(|old| {
+            (old.rule, &old.file, &old.message) == (finding.rule, &finding.file, &finding.message)
+        })
+    });
+    check_changes(&before, &after, &mut findings);
+    findings.sort_by(|a, b| {
+        (a.file.as_deref(), a.line, a.rule).cmp(&(b.file.as_deref(), b.line, b.rule))
+    });
+    Ok(findings)
+}
+
 /// Rules on one registry state.
 fn check_state(
     store: &Store,

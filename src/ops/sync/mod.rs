@@ -1,16 +1,14 @@
 //! Sync with a remote: push (LFS objects before the branch) and pull (fast-forward,
 //! or local actions replayed on top of the remote's as actions).
 
-use crate::registry::{
-    Change, Event, FileChange, ModelName, SlotConflict, card_file, load_config, merge_stages,
-    model_of_path,
-};
-use crate::render;
+mod replay;
+
 use crate::sign::SignMode;
 use crate::store::{CommitId, Store, Writer};
 
 use super::transport::{git, require_git_lfs};
-use super::{CommandError, signing};
+use super::{CommandError, actor, signing};
+use replay::{ReplayContext, replay};
 
 /// Pushes the registry branch and its LFS objects to `remote`; returns the short
 /// name of the branch pushed.
@@ -83,17 +81,9 @@ pub fn pull(store: &Store, remote_name: &str, sign_mode: SignMode) -> Result<Str
             "Fast-forwarded".to_owned()
         }
         Some(local) => {
-            let identity = store.identity()?;
-            let (signer, _) = signing::prepare(sign_mode, store, &identity)?;
-            let writer = Writer::new(store, identity, signer);
-            let base = store.merge_base(local, remote)?;
-            let mine = store.first_parent_range(base, local)?;
-            let mut tip = remote;
-            for commit in &mine {
-                tip = replay(&writer, *commit, tip, remote_name)?;
-            }
-            writer.advance_branch(Some(local), tip, &reflog)?;
-            format!("Replayed {} local action(s) on top of", mine.len())
+            let replayed = replay_all(store, remote_name, sign_mode, local, remote)?;
+            Writer::for_refs(store).advance_branch(Some(local), replayed.0, &reflog)?;
+            format!("Replayed {} local action(s) on top of", replayed.1)
         }
     };
     if std::process::Command::new("git")
@@ -108,98 +98,32 @@ pub fn pull(store: &Store, remote_name: &str, sign_mode: SignMode) -> Result<Str
     Ok(format!("{outcome} `{remote_name}/{short}`"))
 }
 
-/// Replays local `commit` on top of `tip`; returns the new commit.
-fn replay(
-    writer: &Writer<'_>,
-    commit: CommitId,
-    tip: CommitId,
-    remote: &str,
-) -> Result<CommitId, CommandError> {
-    let store = writer.store();
-    let parent = store.parent_of(commit).ok().flatten();
-    let current = store.snapshot_at(tip)?;
-    let config = load_config(&current)?;
-    let derived: Vec<String> = config.endpoints.iter().map(|e| e.output.clone()).collect();
-    let before = parent.map(|p| store.snapshot_at(p)).transpose()?;
-    let mut files = Vec::new();
-    let mut models: Vec<ModelName> = Vec::new();
-    let mut conflicts: Vec<String> = Vec::new();
-    for (path, new) in store.changed_files(parent, commit)? {
-        let model = model_of_path(&path).map(|(model, _)| model);
-        if let Some(model) = &model {
-            if !models.contains(model) {
-                models.push(model.clone());
-            }
-            if path == card_file(model) {
-                continue; // re-rendered below
-            }
-        }
-        if derived.contains(&path) {
-            continue;
-        }
-        let old = match &before {
-            Some(snapshot) => crate::registry::Snapshot::read(snapshot, &path)?,
-            None => None,
-        };
-        let now = crate::registry::Snapshot::read(&current, &path)?;
-        if now == old || now == new {
-            files.push((path, new.map_or(FileChange::Remove, FileChange::Write)));
-            continue;
-        }
-        if path.ends_with("/stages.yaml") {
-            let text = |bytes: &Option<Vec<u8>>| {
-                bytes
-                    .as_ref()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-            };
-            let (old, new, now) = (text(&old), text(&new), text(&now));
-            match merge_stages(
-                &config,
-                &path,
-                old.as_deref(),
-                new.as_deref(),
-                now.as_deref(),
-            )? {
-                Ok(merged) => files.push((path, FileChange::Write(merged.into_bytes()))),
-                Err(slots) => conflicts.extend(slots.iter().map(|c| describe(&path, c, remote))),
-            }
-            continue;
-        }
-        conflicts.push(format!(
-            "`{path}`: changed here and on `{remote}` (e.g. the same version registered on both sides)"
-        ));
-    }
-    if !conflicts.is_empty() {
-        let summary = store
-            .commit_message(commit)?
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        return Err(CommandError::Conflict(
-            SyncError::Conflict {
-                commit: commit.short(),
-                summary,
-                details: conflicts,
-            }
-            .into(),
-        ));
-    }
-    let change = Change {
-        files,
-        event: Event::Replayed { models },
-        message: None,
+/// Replays the local commits since the merge base on top of `remote`, each as its
+/// action (or, for a hand edit, as its files judged by `check`); returns the new tip
+/// and how many commits were replayed. Writes commits, moves no reference.
+fn replay_all(
+    store: &Store,
+    remote_name: &str,
+    sign_mode: SignMode,
+    local: CommitId,
+    remote: CommitId,
+) -> Result<(CommitId, usize), CommandError> {
+    let identity = store.identity()?;
+    let (signer, signing) = signing::prepare(sign_mode, store, &identity)?;
+    let writer = Writer::new(store, identity, signer);
+    let base = store.merge_base(local, remote)?;
+    let mine = store.first_parent_range(base, local)?;
+    let context = ReplayContext {
+        remote: remote_name,
+        theirs: store.first_parent_range(base, remote)?,
+        signer_principals: signing::principals_for_policy(&writer, &signing)?,
+        actor: actor(writer.identity()),
     };
-    let change = render::with_derived_files(&current, change)?;
-    let message = store.commit_message(commit)?;
-    Ok(writer.commit_on(tip, &change, &message, commit)?)
-}
-
-fn describe(path: &str, conflict: &SlotConflict, remote: &str) -> String {
-    format!(
-        "{} in `{path}`: here {}, on `{remote}` it now holds {}",
-        conflict.slot, conflict.local, conflict.remote
-    )
+    let mut tip = remote;
+    for commit in &mine {
+        tip = replay(&writer, &context, *commit, tip)?;
+    }
+    Ok((tip, mine.len()))
 }
 
 /// Why `push` or `pull` stopped.
