@@ -107,9 +107,16 @@ fn new_version(
     let existing = version_ids(snapshot, model)?;
     let version = match spec {
         VersionSpec::Exact(version) => version.clone(),
-        VersionSpec::Bump(level) => existing
-            .last()
-            .map_or_else(VersionId::first, |greatest| greatest.bump(*level)),
+        VersionSpec::Bump(level) => match existing.last() {
+            None => VersionId::first(),
+            Some(greatest) => greatest
+                .bump(*level)
+                .ok_or_else(|| RegistryError::BumpOverflow {
+                    model: model.to_string(),
+                    version: greatest.to_string(),
+                    level: level.to_string(),
+                })?,
+        },
     };
     if let Some(clash) = existing.iter().find(|v| **v == version) {
         return Err(RegistryError::VersionExists {
