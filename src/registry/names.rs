@@ -167,7 +167,16 @@ impl Digest {
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
         Self(hex::encode(bytes))
     }
+
+    /// Whether this is the sha256 of no bytes: the digest of an empty artifact,
+    /// whose content needs no LFS object (git-lfs stores an empty file as itself).
+    pub fn is_empty_content(&self) -> bool {
+        self.0 == EMPTY_SHA256
+    }
 }
+
+/// The sha256 of the empty string.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 impl FromStr for Digest {
     type Err = RegistryError;
@@ -279,5 +288,13 @@ mod tests {
         let d: Digest = format!("sha256:{}", "AB".repeat(32)).parse().unwrap();
         assert_eq!(d.as_str(), "ab".repeat(32));
         assert!("abc".parse::<Digest>().is_err());
+    }
+
+    #[test]
+    fn the_empty_digest_is_the_sha256_of_nothing() {
+        use sha2::Digest as _;
+        let empty = Digest::from_bytes(&sha2::Sha256::digest(b"").into());
+        assert!(empty.is_empty_content());
+        assert!(!Digest::from_bytes(&[0; 32]).is_empty_content());
     }
 }
