@@ -10,6 +10,7 @@ mod test_check;
 mod test_check_artifacts;
 mod test_check_range;
 mod test_concurrency;
+mod test_exact_values;
 mod test_history;
 mod test_hook_scripts;
 mod test_hooks;
