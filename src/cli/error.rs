@@ -28,14 +28,6 @@ pub enum ArgError {
     )]
     NonNumericMetric { key: String, value: String },
 
-    #[error("cannot read `{path}`")]
-    #[diagnostic(code(omgreg::args::unreadable_file))]
-    Unreadable {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-
     #[error("{uris} `--uri` but {digests} `--sha256`")]
     #[diagnostic(
         code(omgreg::args::uri_without_sha256),

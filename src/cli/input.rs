@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::ArgError;
+use super::{ArgError, CommandError, env_vars};
+use crate::ops::input;
 
 /// Splits `KEY=VALUE`; the key must be non-empty.
 pub fn key_value<'a>(flag: &'static str, input: &'a str) -> Result<(&'a str, &'a str), ArgError> {
@@ -44,22 +45,20 @@ pub fn metric_map(inputs: &[String]) -> Result<BTreeMap<String, f64>, ArgError> 
         .collect()
 }
 
-/// Reads a text file named on the command line.
-pub fn read_text(path: &Path) -> Result<String, ArgError> {
-    std::fs::read_to_string(path).map_err(|source| ArgError::Unreadable {
-        path: path.display().to_string(),
-        source,
-    })
+/// The text of the file given to `flag`: a regular UTF-8 file within the input
+/// limit (`OMGREG_MAX_INPUT_BYTES`).
+pub fn read_text(flag: &'static str, path: &Path) -> Result<String, CommandError> {
+    Ok(input::read_input_text(flag, path, limit()?)?)
 }
 
-/// Fails with a clear error when `path` cannot be opened for reading.
-pub fn ensure_readable(path: &Path) -> Result<(), ArgError> {
-    std::fs::File::open(path)
-        .map(drop)
-        .map_err(|source| ArgError::Unreadable {
-            path: path.display().to_string(),
-            source,
-        })
+/// The bytes of the file given to `flag`, as [`read_text`] checks it.
+pub fn read_bytes(flag: &'static str, path: &Path) -> Result<Vec<u8>, CommandError> {
+    Ok(input::read_input(flag, path, limit()?)?)
+}
+
+fn limit() -> Result<input::InputLimit, input::InputError> {
+    let var = env_vars::OMGREG_MAX_INPUT_BYTES;
+    input::InputLimit::from_setting(var, env_vars::value(var).as_deref())
 }
 
 #[cfg(test)]

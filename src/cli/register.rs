@@ -237,7 +237,7 @@ fn metrics_arg(
     let mut metrics = match &args.metrics_file {
         Some(path) => schema::parse_metrics_file(
             &path.display().to_string(),
-            &input::read_text(&ctx.path(path))?,
+            &input::read_text("--metrics-file", &ctx.path(path))?,
         )?,
         None => Default::default(),
     };
@@ -253,7 +253,7 @@ fn params_arg(
     let mut params = match &args.params_file {
         Some(path) => schema::parse_params_file(
             &path.display().to_string(),
-            &input::read_text(&ctx.path(path))?,
+            &input::read_text("--params-file", &ctx.path(path))?,
         )?,
         None => Default::default(),
     };
@@ -268,10 +268,10 @@ fn params_arg(
 fn environment_arg(ctx: &Ctx, args: &RegisterArgs) -> Result<Option<EnvironmentDoc>, CommandError> {
     let vars = input::string_map("--env", &args.env)?;
     let file = match &args.env_file {
-        Some(path) => {
-            input::ensure_readable(&ctx.path(path))?;
-            Some(ops::env_file_record(&ctx.path(path), path)?)
-        }
+        Some(path) => Some(ops::env_file_record(
+            &input::read_bytes("--env-file", &ctx.path(path))?,
+            path,
+        )),
         None => None,
     };
     Ok((!vars.is_empty() || file.is_some()).then_some(EnvironmentDoc { vars, file }))

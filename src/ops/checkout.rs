@@ -128,7 +128,7 @@ fn verify<'a>(
     let mut verified = Vec::new();
     for artifact in stored {
         let oid = &artifact.digest;
-        let object = lfs.object_path(oid);
+        let object = lfs.object_file(oid);
         let (digest, size) = hash_file(&object).map_err(|_| super::read::ObjectMissing {
             oid: oid.to_string(),
         })?;

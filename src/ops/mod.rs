@@ -17,6 +17,7 @@ pub mod events;
 pub mod history;
 pub mod hooks;
 mod init;
+pub mod input;
 pub mod lifecycle;
 pub mod lineage;
 pub mod notify;

@@ -185,7 +185,7 @@ pub fn resolve(
         let oid = &artifact.digest;
         let path = match &artifact.record.uri {
             None if lfs.has_object(oid, artifact.record.size.unwrap_or_default()) => {
-                Some(lfs.object_path(oid).display().to_string())
+                Some(lfs.object_file(oid).display().to_string())
             }
             None if local => {
                 let oid = oid.to_string();

@@ -179,17 +179,19 @@ pub fn code_reference(
     }
 }
 
-/// The record of an environment file (`--env-file`): its name as given and sha256.
-pub fn env_file_record(file: &Path, given: &Path) -> Result<EnvFileDoc, CommandError> {
-    let (digest, _) = hash_file(file)?;
+/// The record of an environment file (`--env-file`): its name as given and the
+/// sha256 of its `bytes`.
+pub fn env_file_record(bytes: &[u8], given: &Path) -> EnvFileDoc {
+    use sha2::Digest as _;
+    let digest = Digest::from_bytes(&sha2::Sha256::digest(bytes).into());
     let name = given.file_name().map_or_else(
         || given.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok(EnvFileDoc {
+    EnvFileDoc {
         path: name,
         sha256: digest.to_string(),
-    })
+    }
 }
 
 /// `--code-commit auto` outside any Git repository.

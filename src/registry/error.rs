@@ -109,6 +109,21 @@ pub enum RegistryError {
     )]
     VersionExists { model: String, version: String },
 
+    #[error(
+        "`{model}@{version}` cannot be bumped at `{level}`: the number would pass 18446744073709551615"
+    )]
+    #[diagnostic(
+        code(omgreg::version::bump_overflow),
+        help(
+            "give the new version with `--version`, or bump another field (`--bump minor`, `--bump patch`)"
+        )
+    )]
+    BumpOverflow {
+        model: String,
+        version: String,
+        level: String,
+    },
+
     #[error("`{model}@{reference}` does not name a version: {reason}")]
     #[diagnostic(
         code(omgreg::reference::unresolved),

@@ -73,20 +73,22 @@ impl VersionId {
 
     /// The next version after `self` at `level`. A pre-release is first completed:
     /// `2.0.0-rc.1` bumped at any level becomes `2.0.0` when that is the next step.
-    pub fn bump(&self, level: Bump) -> Self {
+    /// `None` when the field to increment is already `u64::MAX` (SemVer numbers are
+    /// 64-bit here): wrapping to 0 would register an older version as the newest.
+    pub fn bump(&self, level: Bump) -> Option<Self> {
         let v = &self.0;
         let pre = !v.pre.is_empty();
         let next = match level {
             Bump::Major if pre && v.minor == 0 && v.patch == 0 => {
                 semver::Version::new(v.major, 0, 0)
             }
-            Bump::Major => semver::Version::new(v.major + 1, 0, 0),
+            Bump::Major => semver::Version::new(v.major.checked_add(1)?, 0, 0),
             Bump::Minor if pre && v.patch == 0 => semver::Version::new(v.major, v.minor, 0),
-            Bump::Minor => semver::Version::new(v.major, v.minor + 1, 0),
+            Bump::Minor => semver::Version::new(v.major, v.minor.checked_add(1)?, 0),
             Bump::Patch if pre => semver::Version::new(v.major, v.minor, v.patch),
-            Bump::Patch => semver::Version::new(v.major, v.minor, v.patch + 1),
+            Bump::Patch => semver::Version::new(v.major, v.minor, v.patch.checked_add(1)?),
         };
-        Self(next)
+        Some(Self(next))
     }
 
     /// The first version of a model.
@@ -143,6 +145,16 @@ pub enum Bump {
     Patch,
 }
 
+impl fmt::Display for Bump {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Major => "major",
+            Self::Minor => "minor",
+            Self::Patch => "patch",
+        })
+    }
+}
+
 /// A full lowercase hex sha256 digest.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Digest(String);
@@ -155,7 +167,16 @@ impl Digest {
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
         Self(hex::encode(bytes))
     }
+
+    /// Whether this is the sha256 of no bytes: the digest of an empty artifact,
+    /// whose content needs no LFS object (git-lfs stores an empty file as itself).
+    pub fn is_empty_content(&self) -> bool {
+        self.0 == EMPTY_SHA256
+    }
 }
+
+/// The sha256 of the empty string.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 impl FromStr for Digest {
     type Err = RegistryError;
@@ -233,13 +254,33 @@ mod tests {
     #[test]
     fn bump_completes_prereleases() {
         let v = |s: &str| s.parse::<VersionId>().unwrap();
-        assert_eq!(v("1.2.3").bump(Bump::Patch), v("1.2.4"));
-        assert_eq!(v("1.2.3").bump(Bump::Minor), v("1.3.0"));
-        assert_eq!(v("1.2.3").bump(Bump::Major), v("2.0.0"));
-        assert_eq!(v("2.0.0-rc.1").bump(Bump::Patch), v("2.0.0"));
-        assert_eq!(v("2.0.0-rc.1").bump(Bump::Minor), v("2.0.0"));
-        assert_eq!(v("2.0.0-rc.1").bump(Bump::Major), v("2.0.0"));
-        assert_eq!(v("2.1.1-rc.1").bump(Bump::Minor), v("2.2.0"));
+        let bump = |s: &str, level| v(s).bump(level).unwrap();
+        assert_eq!(bump("1.2.3", Bump::Patch), v("1.2.4"));
+        assert_eq!(bump("1.2.3", Bump::Minor), v("1.3.0"));
+        assert_eq!(bump("1.2.3", Bump::Major), v("2.0.0"));
+        assert_eq!(bump("2.0.0-rc.1", Bump::Patch), v("2.0.0"));
+        assert_eq!(bump("2.0.0-rc.1", Bump::Minor), v("2.0.0"));
+        assert_eq!(bump("2.0.0-rc.1", Bump::Major), v("2.0.0"));
+        assert_eq!(bump("2.1.1-rc.1", Bump::Minor), v("2.2.0"));
+    }
+
+    // Finding 7: `18446744073709551615.0.0` bumped to `0.0.0` (release) or panicked.
+    #[test]
+    fn bump_past_u64_max_is_none() {
+        let v = |s: &str| s.parse::<VersionId>().unwrap();
+        let max = u64::MAX;
+        assert_eq!(v(&format!("{max}.0.0")).bump(Bump::Major), None);
+        assert_eq!(v(&format!("1.{max}.0")).bump(Bump::Minor), None);
+        assert_eq!(v(&format!("1.1.{max}")).bump(Bump::Patch), None);
+        // Completing a pre-release adds nothing: no overflow.
+        assert_eq!(
+            v(&format!("{max}.0.0-rc.1")).bump(Bump::Major),
+            Some(v(&format!("{max}.0.0")))
+        );
+        assert_eq!(
+            v(&format!("{max}.0.0")).bump(Bump::Minor),
+            Some(v(&format!("{max}.1.0")))
+        );
     }
 
     #[test]
@@ -247,5 +288,13 @@ mod tests {
         let d: Digest = format!("sha256:{}", "AB".repeat(32)).parse().unwrap();
         assert_eq!(d.as_str(), "ab".repeat(32));
         assert!("abc".parse::<Digest>().is_err());
+    }
+
+    #[test]
+    fn the_empty_digest_is_the_sha256_of_nothing() {
+        use sha2::Digest as _;
+        let empty = Digest::from_bytes(&sha2::Sha256::digest(b"").into());
+        assert!(empty.is_empty_content());
+        assert!(!Digest::from_bytes(&[0; 32]).is_empty_content());
     }
 }

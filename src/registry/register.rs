@@ -107,9 +107,16 @@ fn new_version(
     let existing = version_ids(snapshot, model)?;
     let version = match spec {
         VersionSpec::Exact(version) => version.clone(),
-        VersionSpec::Bump(level) => existing
-            .last()
-            .map_or_else(VersionId::first, |greatest| greatest.bump(*level)),
+        VersionSpec::Bump(level) => match existing.last() {
+            None => VersionId::first(),
+            Some(greatest) => greatest
+                .bump(*level)
+                .ok_or_else(|| RegistryError::BumpOverflow {
+                    model: model.to_string(),
+                    version: greatest.to_string(),
+                    level: level.to_string(),
+                })?,
+        },
     };
     if let Some(clash) = existing.iter().find(|v| **v == version) {
         return Err(RegistryError::VersionExists {
@@ -154,13 +161,17 @@ fn artifact_entries(
         seen.insert(input.path.clone());
         if input.uri.is_none() {
             let size = input.size.unwrap_or_default();
-            files.push((
-                artifact_path(model, version, &input.path),
+            // git-lfs stores an empty file as itself (its pointer would be
+            // `nonCanonicalPointer` to `git lfs fsck`), so omgreg does too.
+            let file = if size == 0 {
+                FileChange::Write(Vec::new())
+            } else {
                 FileChange::LfsPointer {
                     sha256: input.sha256.clone(),
                     size,
-                },
-            ));
+                }
+            };
+            files.push((artifact_path(model, version, &input.path), file));
         }
         docs.push(ArtifactDoc {
             path: input.path.clone(),
@@ -267,6 +278,24 @@ mod tests {
             register(&snap, &req),
             Err(RegistryError::DuplicateArtifact { .. })
         ));
+    }
+
+    // Finding 8: a 0-byte artifact became an LFS pointer `git lfs fsck` rejects.
+    #[test]
+    fn empty_artifacts_are_empty_files() {
+        let snap = MemorySnapshot::default().with("omgreg.toml", "");
+        let mut req = request(VersionSpec::Exact("1.0.0".parse().unwrap()));
+        req.artifacts = vec![ArtifactInput {
+            path: "empty.bin".into(),
+            sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                .parse()
+                .unwrap(),
+            size: Some(0),
+            uri: None,
+        }];
+        let change = register(&snap, &req).unwrap();
+        let file = change.files.iter().find(|(p, _)| p.ends_with("/empty.bin"));
+        assert_eq!(file.map(|f| &f.1), Some(&FileChange::Write(Vec::new())));
     }
 
     #[test]

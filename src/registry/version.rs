@@ -37,6 +37,12 @@ impl Artifact<'_> {
     pub fn is_stored(&self) -> bool {
         self.record.uri.is_none()
     }
+
+    /// Whether the artifact is stored and empty: an empty file in the tree (no LFS
+    /// pointer), whose content is always at hand.
+    pub fn is_empty_file(&self) -> bool {
+        self.is_stored() && self.digest.is_empty_content() && self.record.size.unwrap_or(0) == 0
+    }
 }
 
 /// One version file, checked against its location and the schema rules.

@@ -9,6 +9,7 @@
 mod config;
 mod error;
 mod model;
+mod params;
 mod stages;
 mod values;
 mod version;
@@ -19,8 +20,9 @@ pub use config::{
 };
 pub use error::SchemaError;
 pub use model::ModelDoc;
+pub use params::parse_params_file;
 pub use stages::{StageSlot, StagesDoc};
-pub use values::{ParamValue, parse_metrics_file, parse_params_file};
+pub use values::{ParamValue, parse_metrics_file};
 pub use version::{
     ArchivedDoc, ArtifactDoc, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, LineageDoc, VersionDoc,
 };

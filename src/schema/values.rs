@@ -12,15 +12,24 @@ use super::SchemaError;
 pub enum ParamValue {
     Bool(bool),
     Int(i64),
+    /// An integer above `i64::MAX` (up to `u64::MAX`); longer integers are `Text`.
+    UInt(u64),
     Float(f64),
     Text(String),
 }
 
 impl ParamValue {
-    /// Reads a `--param K=V` value the way YAML would type it.
+    /// Reads a `--param K=V` value the way YAML would type it, except that an
+    /// integer is never turned into a float: beyond 64 bits it stays the text of its
+    /// digits (`seed=12345678901234567890123` is the string `"1234...123"`).
     pub fn from_flag(text: &str) -> Self {
+        let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
         if let Ok(value) = text.parse::<i64>() {
             Self::Int(value)
+        } else if let Ok(value) = text.parse::<u64>() {
+            Self::UInt(value)
+        } else if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+            Self::Text(text.to_owned())
         } else if let Ok(value) = text
             .parse::<f64>()
             .map_err(|_| ())
@@ -40,6 +49,7 @@ impl std::fmt::Display for ParamValue {
         match self {
             Self::Bool(value) => write!(f, "{value}"),
             Self::Int(value) => write!(f, "{value}"),
+            Self::UInt(value) => write!(f, "{value}"),
             Self::Float(value) => write!(f, "{value}"),
             Self::Text(value) => f.write_str(value),
         }
@@ -61,31 +71,6 @@ pub fn parse_metrics_file(path: &str, text: &str) -> Result<BTreeMap<String, f64
             _ => Err(non_numeric(path, text, &key)),
         })
         .collect()
-}
-
-/// Parses a JSON or YAML object of parameters; nested objects flatten to dotted keys.
-pub fn parse_params_file(
-    path: &str,
-    text: &str,
-) -> Result<BTreeMap<String, ParamValue>, SchemaError> {
-    let value = parse_tree(path, text)?;
-    let mut flat = BTreeMap::new();
-    flatten(path, text, "", &value, &mut flat)?;
-    Ok(flat
-        .into_iter()
-        .map(|(key, value)| {
-            let param = match value {
-                serde_json::Value::Bool(v) => ParamValue::Bool(v),
-                serde_json::Value::Number(n) => match n.as_i64() {
-                    Some(i) => ParamValue::Int(i),
-                    None => ParamValue::Float(n.as_f64().unwrap_or(f64::NAN)),
-                },
-                serde_json::Value::String(s) => ParamValue::Text(s),
-                other => ParamValue::Text(other.to_string()),
-            };
-            (key, param)
-        })
-        .collect())
 }
 
 fn non_numeric(path: &str, text: &str, key: &str) -> SchemaError {
@@ -183,5 +168,41 @@ mod tests {
             ParamValue::Text("adam".into())
         );
         assert_eq!(ParamValue::from_flag("nan"), ParamValue::Text("nan".into()));
+    }
+
+    // Finding 10: `--param seed=12345678901234567890` became `1.2345678901234567e19`.
+    #[test]
+    fn flag_integers_are_kept_exactly() {
+        assert_eq!(
+            ParamValue::from_flag("-9223372036854775808"),
+            ParamValue::Int(i64::MIN)
+        );
+        assert_eq!(
+            ParamValue::from_flag("12345678901234567890"),
+            ParamValue::UInt(12_345_678_901_234_567_890)
+        );
+        let long = "123456789012345678901234567890";
+        assert_eq!(ParamValue::from_flag(long), ParamValue::Text(long.into()));
+        assert_eq!(
+            ParamValue::from_flag("-18446744073709551616"),
+            ParamValue::Text("-18446744073709551616".into())
+        );
+        assert_eq!(ParamValue::from_flag("1e20"), ParamValue::Float(1e20));
+    }
+
+    // What a version file holds is read back with the same types.
+    #[test]
+    fn wide_integers_round_trip_through_yaml() {
+        let params = std::collections::BTreeMap::from([
+            ("a".to_owned(), ParamValue::UInt(u64::MAX)),
+            (
+                "b".to_owned(),
+                ParamValue::Text("123456789012345678901234567890".into()),
+            ),
+        ]);
+        let text = serde_yaml::to_string(&params).unwrap();
+        let back: std::collections::BTreeMap<String, ParamValue> =
+            serde_yaml::from_str(&text).unwrap();
+        assert_eq!(back, params, "{text}");
     }
 }

@@ -125,6 +125,15 @@ pub enum StoreError {
     )]
     InvalidDate { var: &'static str, value: String },
 
+    #[error(
+        "`{var}` holds `{value}`, outside the dates Git and RFC 3339 can store (1970-01-01 to 9999-12-31 UTC)"
+    )]
+    #[diagnostic(
+        code(omgreg::store::date_out_of_range),
+        help("unset `{var}` to use the clock, or give a date such as `2026-05-01T12:00:00Z`")
+    )]
+    DateOutOfRange { var: &'static str, value: String },
+
     #[error("artifact `{}` does not exist", path.display())]
     #[diagnostic(
         code(omgreg::artifact::not_found),

@@ -46,10 +46,21 @@ impl Identity {
                     missing: "user.email",
                 })?;
             let time = match env(date_var) {
-                Some(value) => parse_git_date(&value).ok_or(StoreError::InvalidDate {
-                    var: date_var,
-                    value,
-                })?,
+                Some(value) => match parse_git_date(&value) {
+                    None => {
+                        return Err(StoreError::InvalidDate {
+                            var: date_var,
+                            value,
+                        });
+                    }
+                    Some(time) if !storable(time.seconds()) => {
+                        return Err(StoreError::DateOutOfRange {
+                            var: date_var,
+                            value,
+                        });
+                    }
+                    Some(time) => time,
+                },
                 None => Time::new(now.unix_timestamp(), 0),
             };
             Signature::new(&name, &email, &time).git_context("building the commit signature")
@@ -90,6 +101,15 @@ impl Identity {
             .format(&Rfc3339)
             .expect("UTC times always format as RFC 3339")
     }
+}
+
+/// 9999-12-31T23:59:59Z, the last second RFC 3339 (four-digit years) can write.
+const LAST_STORABLE: i64 = 253_402_300_799;
+
+/// Whether a commit time can be stored: Git refuses negative times (`git fsck`:
+/// `badDate`), and `created` is RFC 3339, whose years have four digits.
+fn storable(seconds: i64) -> bool {
+    (0..=LAST_STORABLE).contains(&seconds)
 }
 
 /// `login <login@hostname>` from the environment, as git guesses it.
@@ -217,5 +237,14 @@ mod tests {
         assert!(parse_date("soon").is_err());
         assert!(parse_date("2026").is_err());
         assert_eq!(parse_date("@1700000000").unwrap(), 1_700_000_000);
+    }
+
+    // Finding 10: `GIT_AUTHOR_DATE=@253402300800` was written as 1970-01-01.
+    #[test]
+    fn storable_dates_are_1970_to_9999() {
+        assert!(storable(0) && storable(LAST_STORABLE));
+        assert!(!storable(-1) && !storable(LAST_STORABLE + 1));
+        let last = OffsetDateTime::from_unix_timestamp(LAST_STORABLE).unwrap();
+        assert_eq!(last.format(&Rfc3339).unwrap(), "9999-12-31T23:59:59Z");
     }
 }

@@ -85,10 +85,27 @@ impl LfsStore {
             .any(|e| e.file_type().is_file())
     }
 
-    /// Whether the object is present with the expected size.
+    /// Whether the object is present with the expected size. The empty object always
+    /// is: git-lfs never stores it (an empty artifact is an empty file in the tree).
     pub fn has_object(&self, oid: &Digest, size: u64) -> bool {
-        std::fs::metadata(self.object_path(oid))
-            .is_ok_and(|meta| meta.is_file() && meta.len() == size)
+        (size == 0 && oid.is_empty_content())
+            || std::fs::metadata(self.object_path(oid))
+                .is_ok_and(|meta| meta.is_file() && meta.len() == size)
+    }
+
+    /// A file holding the object's bytes, for reading: [`Self::object_path`], where
+    /// the empty object, which no fetch brings (see [`Self::has_object`]), is
+    /// created when missing, so that every present artifact has a file to read.
+    pub fn object_file(&self, oid: &Digest) -> PathBuf {
+        let path = self.object_path(oid);
+        if oid.is_empty_content() && !path.is_file() {
+            // Best effort: in a read-only repository the caller reports it missing.
+            let _ = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| File::create(&path).map(drop));
+        }
+        path
     }
 
     /// Copies `source` into the store while hashing it, in one streaming pass.

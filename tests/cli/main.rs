@@ -11,6 +11,7 @@ mod test_check_artifacts;
 mod test_check_range;
 mod test_concurrency;
 mod test_doctor;
+mod test_exact_values;
 mod test_history;
 mod test_hook_scripts;
 mod test_hooks;

@@ -419,3 +419,36 @@ fn local_lfs_objects() {
         1,
     );
 }
+
+#[test]
+fn exact_values() {
+    let (env, reg) = base();
+    let d = |code: &str, args: &[&str]| diag(&env, &reg, code, args, 1);
+    crate::common::lifecycle::run(
+        &env,
+        &reg,
+        &["register", "big", "--version", "18446744073709551615.0.0"],
+    );
+    d(
+        "omgreg::version::bump_overflow",
+        &["register", "big", "--bump", "major"],
+    );
+    d(
+        "omgreg::args::not_a_regular_file",
+        &["register", "churn", "--metrics-file", "/dev/zero"],
+    );
+    std::fs::write(reg.join("../m.json"), b"{\"accuracy\": 0.9}").expect("m.json");
+    env.set_env("OMGREG_MAX_INPUT_BYTES", "10");
+    d(
+        "omgreg::args::input_too_large",
+        &["register", "churn", "--metrics-file", "../m.json"],
+    );
+    env.set_env("OMGREG_MAX_INPUT_BYTES", "16M");
+    d(
+        "omgreg::args::invalid_input_limit",
+        &["register", "churn", "--metrics-file", "../m.json"],
+    );
+    env.set_env("OMGREG_MAX_INPUT_BYTES", "16777216");
+    env.set_env("GIT_AUTHOR_DATE", "@253402300800");
+    d("omgreg::store::date_out_of_range", &["register", "churn"]);
+}
