@@ -7,6 +7,10 @@ pub const OMGREG_REGISTRY: &str = "OMGREG_REGISTRY";
 /// Forces progress bars off even on a terminal (`1`).
 pub const OMGREG_NO_PROGRESS: &str = "OMGREG_NO_PROGRESS";
 
+// Read below the command line, and declared there: `OMGREG_FAILPOINT` and
+// `OMGREG_FAILPOINT_DIR` (crash injection, builds with the `failpoints` feature only)
+// in `store::failpoint`.
+
 /// Whether `name` is set to a non-empty value.
 pub fn is_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|value| !value.is_empty())

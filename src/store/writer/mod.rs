@@ -15,6 +15,7 @@ use std::time::Duration;
 use git2::ErrorCode;
 
 use super::error::{GitContext, IoContext};
+use super::failpoint;
 use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, RegistryError};
 
@@ -162,13 +163,16 @@ impl<'s> Writer<'s> {
                 tree,
                 parent.as_ref(),
             )?;
+            failpoint("commit-written");
             let reflog = format!("omgreg: {}", change.event.subject());
             let target = options
                 .new_branch
                 .map_or(Target::Move(parent_id), Target::Create);
             if self.publish(&branch, target, commit, &reflog)? {
+                failpoint("ref-updated");
                 if touch_worktree {
                     worktree::refresh(&store.repo, &planned)?;
+                    failpoint("index-written");
                 }
                 return Ok(done(Some(commit.into()), change));
             }

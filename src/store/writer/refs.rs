@@ -4,6 +4,7 @@
 use git2::ErrorCode;
 
 use super::super::error::GitContext;
+use super::super::failpoint;
 use super::super::{CommitId, Identity, StoreError, TreeSnapshot};
 use super::{Writer, worktree};
 use crate::registry::{Change, Event, FileChange};
@@ -137,6 +138,7 @@ impl Writer<'_> {
                 "omgreg notify",
             )
             .git_context("moving a notification cursor")?;
+        failpoint("notify-cursor");
         Ok(())
     }
 }
