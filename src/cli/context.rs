@@ -43,9 +43,11 @@ impl Ctx {
     }
 
     /// Opens the registry around the registry folder, completing first an action
-    /// whose writer died half-way (and saying so in one line).
+    /// whose writer died half-way (and saying so in one line) and removing the
+    /// temporary files of dead writers.
     pub fn open_store(&self) -> Result<Store, StoreError> {
         let store = Store::discover(&self.registry_dir)?;
+        store.remove_abandoned_temp_files();
         match store.recover_interrupted() {
             Ok(Some(line)) => self.output.status(&line),
             Ok(None) => {}

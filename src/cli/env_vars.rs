@@ -18,6 +18,10 @@ pub fn value(name: &str) -> Option<String> {
         .map(|value| value.to_string_lossy().into_owned())
 }
 
+// Read below the command line, and declared there: `OMGREG_FAILPOINT` and
+// `OMGREG_FAILPOINT_DIR` (crash injection, builds with the `failpoints` feature only)
+// in `store::failpoint`.
+
 /// Whether `name` is set to a non-empty value.
 pub fn is_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|value| !value.is_empty())

@@ -9,7 +9,7 @@ use std::sync::{Arc, mpsc};
 use sha2::{Digest as _, Sha256};
 
 use super::error::IoContext;
-use super::{StoreError, tempfiles};
+use super::{StoreError, failpoint, tempfiles};
 use crate::registry::Digest;
 
 /// The content of a Git LFS pointer file (spec v1).
@@ -135,11 +135,13 @@ impl LfsStore {
         let parent = final_path.parent().expect("object paths have a parent");
         std::fs::create_dir_all(parent).io_context("creating", parent)?;
         set_readable(temp.as_file(), &temp_path)?;
+        failpoint("lfs-temp-written");
         temp.persist(&final_path).map_err(|err| StoreError::Io {
             what: "moving the LFS object into place at",
             path: final_path.clone(),
             source: err.error,
         })?;
+        failpoint("lfs-object-renamed");
         Ok((digest, size))
     }
 }

@@ -62,6 +62,19 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Removes the temporary files of dead writers in the Git directory (LFS ingest
+    /// copies, the journal's and the list cache's); returns how many. Cheap: three
+    /// folder listings, so every command runs it.
+    pub fn remove_abandoned_temp_files(&self) -> usize {
+        let common = self.repo.commondir();
+        let omgreg_dir = common.join("omgreg");
+        tempfiles::sweep(&common.join("lfs").join("tmp"), INGEST_PREFIX)
+            + tempfiles::sweep(&omgreg_dir, JOURNAL_TEMP_PREFIX)
+            + tempfiles::sweep(&omgreg_dir, CACHE_TEMP_PREFIX)
+    }
+}
+
 impl Leftover {
     /// The file this leftover is.
     pub fn path(&self) -> &Path {

@@ -2,43 +2,73 @@
 //! released when its writer dies) for as long as its writer lives, so a later run
 //! removes exactly those whose lock it can take — the leftovers of killed writers.
 //!
-//! A file is created before it can be locked; one younger than [`GRACE`] may be a
-//! live writer's in that instant and is left alone.
+//! A file can only be locked once it exists, so it is born under a staging name
+//! (`.creating-<prefix>…`), locked, and only then renamed to `<prefix>…` (the lock
+//! goes with it): a `<prefix>…` file is always either locked or abandoned. Staging
+//! files are left alone for [`GRACE`], the instant between creating and renaming.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How old an unlocked temporary file must be before it counts as abandoned.
-pub(crate) const GRACE: Duration = Duration::from_secs(5);
-
-use tempfile::NamedTempFile;
+use tempfile::{NamedTempFile, TempPath};
 
 use super::StoreError;
 use super::error::IoContext;
 
+/// How old an unlocked staging file must be before it counts as abandoned.
+pub(crate) const GRACE: Duration = Duration::from_secs(5);
+
+/// The prefix of a temporary file before it is locked.
+const STAGING: &str = ".creating-";
+
 /// A new temporary file named `<prefix>…` in `dir`, locked by this process.
 pub(crate) fn create(dir: &Path, prefix: &str) -> Result<NamedTempFile, StoreError> {
-    let temp = tempfile::Builder::new()
-        .prefix(prefix)
+    let staging_prefix = format!("{STAGING}{prefix}");
+    let staged = tempfile::Builder::new()
+        .prefix(&staging_prefix)
         .tempfile_in(dir)
         .io_context("creating a temporary file in", dir)?;
-    temp.as_file()
+    staged
+        .as_file()
         .lock()
-        .io_context("locking the temporary file", temp.path())?;
-    Ok(temp)
+        .io_context("locking the temporary file", staged.path())?;
+    let name = staged
+        .path()
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(|name| name.strip_prefix(STAGING))
+        .expect("tempfile names the file with the prefix it was given")
+        .to_owned();
+    let path = dir.join(name);
+    let file = staged.persist_noclobber(&path).map_err(|err| StoreError::Io {
+        what: "naming the temporary file",
+        path: path.clone(),
+        source: err.error,
+    })?;
+    let path = TempPath::try_from_path(&path).io_context("naming the temporary file", &path)?;
+    Ok(NamedTempFile::from_parts(file, path))
 }
 
-/// The files `<prefix>…` in `dir` whose writer is gone (their lock can be taken).
+/// The files `<prefix>…` in `dir` whose writer is gone (their lock can be taken),
+/// and staging files of that prefix older than [`GRACE`].
 pub(crate) fn abandoned(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
+    let staging_prefix = format!("{STAGING}{prefix}");
     entries
         .filter_map(Result::ok)
-        .filter(|entry| entry.file_name().to_string_lossy().starts_with(prefix))
-        .map(|entry| entry.path())
-        .filter(|path| is_abandoned(path))
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            let dead = if name.starts_with(prefix) {
+                is_unlocked(&path)
+            } else {
+                name.starts_with(&staging_prefix) && is_old(&path) && is_unlocked(&path)
+            };
+            dead.then_some(path)
+        })
         .collect()
 }
 
@@ -50,23 +80,21 @@ pub(crate) fn sweep(dir: &Path, prefix: &str) -> usize {
         .count()
 }
 
-/// Whether no live process holds the lock of `path` (a regular file older than
-/// [`GRACE`]).
-fn is_abandoned(path: &Path) -> bool {
-    match std::fs::symlink_metadata(path) {
-        Ok(meta)
-            if meta.is_file()
-                && meta
-                    .modified()
-                    .ok()
-                    .and_then(|at| at.elapsed().ok())
-                    .is_some_and(|age| age >= GRACE) => {}
-        _ => return false,
+/// Whether `path` is a regular file whose lock no live process holds.
+fn is_unlocked(path: &Path) -> bool {
+    if !std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file()) {
+        return false;
     }
-    match File::open(path) {
-        Ok(file) => file.try_lock().is_ok(),
-        Err(_) => false,
-    }
+    File::open(path).is_ok_and(|file| file.try_lock().is_ok())
+}
+
+/// Whether `path` was last written at least [`GRACE`] ago.
+fn is_old(path: &Path) -> bool {
+    std::fs::symlink_metadata(path)
+        .ok()
+        .and_then(|meta| meta.modified().ok())
+        .and_then(|at| at.elapsed().ok())
+        .is_some_and(|age| age >= GRACE)
 }
 
 #[cfg(test)]
@@ -77,18 +105,27 @@ mod tests {
     fn a_live_temp_file_is_kept_and_an_abandoned_one_is_swept() {
         let dir = tempfile::tempdir().unwrap();
         let live = create(dir.path(), "omgreg-test-").unwrap();
-        // A file of the same name pattern that nobody holds: a killed writer's.
+        assert!(!live.path().to_string_lossy().contains(STAGING));
+        // Files of the same name pattern that nobody holds: a killed writer's.
         let dead = dir.path().join("omgreg-test-dead");
         std::fs::write(&dead, b"partial").unwrap();
-        let young = dir.path().join("omgreg-test-young");
-        std::fs::write(&young, b"just created, not locked yet").unwrap();
+        let staged_old = dir.path().join(".creating-omgreg-test-old");
+        std::fs::write(&staged_old, b"").unwrap();
         let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
-        for path in [&dead, &live.path().to_owned()] {
-            let file = File::options().write(true).open(path).unwrap();
-            file.set_modified(an_hour_ago).unwrap();
-        }
-        assert_eq!(abandoned(dir.path(), "omgreg-test-"), vec![dead.clone()]);
-        assert_eq!(sweep(dir.path(), "omgreg-test-"), 1);
-        assert!(live.path().exists() && young.exists() && !dead.exists());
+        let file = File::options().write(true).open(&staged_old).unwrap();
+        file.set_modified(an_hour_ago).unwrap();
+        // One being created right now by a live writer.
+        let staged_young = dir.path().join(".creating-omgreg-test-young");
+        std::fs::write(&staged_young, b"").unwrap();
+        let mut found = abandoned(dir.path(), "omgreg-test-");
+        found.sort();
+        assert_eq!(found, vec![staged_old.clone(), dead.clone()]);
+        assert_eq!(sweep(dir.path(), "omgreg-test-"), 2);
+        assert!(live.path().exists() && staged_young.exists());
+        assert!(!dead.exists() && !staged_old.exists());
+        // The live file is still a temporary file: dropping it removes it.
+        let path = live.path().to_owned();
+        drop(live);
+        assert!(!path.exists());
     }
 }

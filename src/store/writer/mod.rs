@@ -17,6 +17,7 @@ use std::time::Duration;
 use git2::ErrorCode;
 
 use super::error::{GitContext, IoContext};
+use super::failpoint;
 use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, RegistryError};
 use journal::Journal;
@@ -170,31 +171,18 @@ impl<'s> Writer<'s> {
                 tree,
                 parent.as_ref(),
             )?;
-            let reflog = format!("omgreg: {}", change.event.subject());
+            failpoint("commit-written");
             let target = options
                 .new_branch
                 .map_or(Target::Move(parent_id), Target::Create);
-            let journal = touch_worktree.then(|| {
-                let paths = planned.iter().map(|f| f.repo_path.clone()).collect();
-                Journal::new(
-                    &branch,
-                    parent_id,
-                    commit.into(),
-                    &change.event.subject(),
-                    paths,
-                )
-            });
-            if let Some(journal) = &journal {
-                journal.write(store.repo.commondir())?;
-            }
-            let moved = self.publish(&branch, target, commit, &reflog);
-            if matches!(moved, Ok(true)) && touch_worktree {
-                worktree::refresh(&store.repo, &planned)?;
-            }
-            if journal.is_some() {
-                // Done, or the branch did not move: either way nothing to complete.
-                Journal::remove(store.repo.commondir())?;
-            }
+            let landing = Landing {
+                branch: &branch,
+                target,
+                commit,
+                subject: change.event.subject(),
+                planned: touch_worktree.then_some(&planned[..]),
+            };
+            let moved = self.land(&landing);
             if moved? {
                 return Ok(done(Some(commit.into()), change));
             }
@@ -209,6 +197,17 @@ impl<'s> Writer<'s> {
     }
 }
 
+/// A written commit on its way to the branch.
+struct Landing<'a> {
+    branch: &'a str,
+    target: Target<'a>,
+    commit: git2::Oid,
+    /// What the action does, for the reflog and the journal.
+    subject: String,
+    /// The working-tree files that follow the commit; `None` without a working tree.
+    planned: Option<&'a [PlannedFile]>,
+}
+
 /// Where a transaction's commit goes.
 #[derive(Clone, Copy)]
 enum Target<'a> {
@@ -219,6 +218,45 @@ enum Target<'a> {
 }
 
 impl Writer<'_> {
+    /// Moves the branch to the commit, then the working tree and index, under the
+    /// intent journal (written before the branch moves, removed once all three
+    /// agree): `false` when another writer got there first (retry).
+    fn land(&self, landing: &Landing<'_>) -> Result<bool, StoreError> {
+        let store = self.store;
+        let common = store.repo.commondir();
+        let parent = match landing.target {
+            Target::Move(parent) => parent,
+            Target::Create(_) => None,
+        };
+        if let Some(planned) = landing.planned {
+            let paths = planned.iter().map(|f| f.repo_path.clone()).collect();
+            Journal::new(
+                landing.branch,
+                parent,
+                landing.commit.into(),
+                &landing.subject,
+                paths,
+            )
+            .write(common)?;
+            failpoint("journal-written");
+        }
+        let reflog = format!("omgreg: {}", landing.subject);
+        let moved = self.publish(landing.branch, landing.target, landing.commit, &reflog);
+        if matches!(moved, Ok(true)) {
+            failpoint("ref-updated");
+            if let Some(planned) = landing.planned {
+                worktree::refresh(&store.repo, planned)?;
+                failpoint("index-written");
+            }
+        }
+        if landing.planned.is_some() {
+            // Done, or the branch did not move: either way nothing to complete.
+            Journal::remove(common)?;
+            failpoint("journal-removed");
+        }
+        moved
+    }
+
     /// Points `branch` (or the new branch of `target`) at `commit` with
     /// compare-and-swap; `false` when another writer got there first (retry).
     fn publish(

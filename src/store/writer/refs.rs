@@ -4,6 +4,7 @@
 use git2::ErrorCode;
 
 use super::super::error::GitContext;
+use super::super::failpoint;
 use super::super::{CommitId, Identity, StoreError, TreeSnapshot};
 use super::journal::Journal;
 use super::{Writer, worktree};
@@ -146,6 +147,7 @@ impl Writer<'_> {
                 "omgreg notify",
             )
             .git_context("moving a notification cursor")?;
+        failpoint("notify-cursor");
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use git2::build::TreeUpdateBuilder;
 use git2::{FileMode, ObjectType, Oid, Repository};
 
 use super::super::error::GitContext;
+use super::super::failpoint;
 use super::super::{CommitSigner, Identity, LfsPointer, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, FileChange};
 
@@ -46,6 +47,7 @@ impl Store {
                 blob,
             });
         }
+        failpoint("blobs-written");
         let tree = match snapshot.tree() {
             Some(base) => update
                 .create_updated(repo, base)
@@ -53,6 +55,7 @@ impl Store {
             // No empty base tree is written: it would linger as a dangling object.
             None => tree_from_scratch(repo, &planned)?,
         };
+        failpoint("tree-written");
         Ok((tree, planned))
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use super::super::error::{GitContext, IoContext};
+use super::super::failpoint;
 use super::super::{LfsPointer, StoreError, TreeSnapshot, hash_file, tempfiles};
 use super::PlannedFile;
 use crate::registry::Change;
@@ -109,6 +110,7 @@ pub(crate) fn refresh(repo: &Repository, planned: &[PlannedFile]) -> Result<(), 
             Some(bytes) => write_atomically(&path, bytes)?,
             None => remove_and_prune(workdir, &path)?,
         }
+        failpoint("worktree-file");
     }
     // `read(false)` re-reads only when the file changed on disk: the writer lock is
     // held, so the index parsed for `ensure_clean` is usually still current.

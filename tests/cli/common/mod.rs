@@ -85,6 +85,15 @@ impl TestEnv {
         command
     }
 
+    /// `program` as a plain std command with the same hermetic environment (e.g. a
+    /// shell that sets limits, then `exec`s `omgreg`).
+    pub fn hermetic_std(&self, program: &str, dir: &Path) -> std::process::Command {
+        let mut command = std::process::Command::new(program);
+        self.hermetic(&mut command);
+        command.current_dir(dir);
+        command
+    }
+
     /// Runs `git args` in `dir`, whatever its outcome.
     pub fn git_output(&self, dir: &Path, args: &[&str]) -> Output {
         let mut command = std::process::Command::new("git");
