@@ -5,6 +5,7 @@
 //! compare-and-swap and re-run when another writer got there first. Nothing else in
 //! omgreg writes commits, moves references or touches the index.
 
+mod index_file;
 mod refs;
 mod tree;
 mod worktree;
@@ -18,6 +19,7 @@ use super::error::{GitContext, IoContext};
 use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, RegistryError};
 
+use index_file::IndexLock;
 pub(crate) use tree::PlannedFile;
 
 /// Signs commit buffers the way git does (implemented by `sign`).
@@ -166,12 +168,19 @@ impl<'s> Writer<'s> {
             let target = options
                 .new_branch
                 .map_or(Target::Move(parent_id), Target::Create);
+            // git's lock on the index, held from before the branch moves until the
+            // index matches it, so that no `git add`/`commit` interleaves; dropped
+            // (released) when the branch moved under us and the action runs again.
+            let index_lock = touch_worktree
+                .then(|| IndexLock::acquire(store.repo.path()))
+                .transpose()?;
             if self.publish(&branch, target, commit, &reflog)? {
-                if touch_worktree {
-                    worktree::refresh(&store.repo, &planned)?;
+                if let Some(lock) = index_lock {
+                    worktree::refresh(&store.repo, &planned, lock)?;
                 }
                 return Ok(done(Some(commit.into()), change));
             }
+            drop(index_lock);
             std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
         }
         Err(StoreError::Conflict {

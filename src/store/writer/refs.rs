@@ -5,6 +5,7 @@ use git2::ErrorCode;
 
 use super::super::error::GitContext;
 use super::super::{CommitId, Identity, StoreError, TreeSnapshot};
+use super::index_file::IndexLock;
 use super::{Writer, worktree};
 use crate::registry::{Change, Event, FileChange};
 
@@ -85,6 +86,10 @@ impl Writer<'_> {
         } else {
             Vec::new()
         };
+        // Held from before the branch moves until the index matches it (see transact).
+        let index_lock = touch_worktree
+            .then(|| IndexLock::acquire(store.repo.path()))
+            .transpose()?;
         let moved = match expected {
             Some(current) => {
                 store
@@ -105,8 +110,8 @@ impl Writer<'_> {
             }
             Err(err) => return Err(err).git_context("moving the branch"),
         }
-        if touch_worktree {
-            worktree::refresh(&store.repo, &planned)?;
+        if let Some(lock) = index_lock {
+            worktree::refresh(&store.repo, &planned, lock)?;
         }
         Ok(())
     }
