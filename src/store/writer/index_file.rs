@@ -137,11 +137,7 @@ impl IndexLock {
     /// another writer did before the lock was taken is lost.
     pub(crate) fn commit(mut self, updates: &[IndexUpdate]) -> Result<(), StoreError> {
         let index_path = self.git_dir.join("index");
-        let bytes = match std::fs::read(&index_path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(err) => return Err(err).io_context("reading", &index_path),
-        };
+        let (bytes, written_at) = read_index(&index_path)?;
         let malformed = |what: &str| StoreError::Io {
             what: "reading",
             path: index_path.clone(),
@@ -150,11 +146,12 @@ impl IndexLock {
                 format!("not a Git index this omgreg reads: {what}"),
             ),
         };
-        let index = if bytes.is_empty() {
+        let mut index = if bytes.is_empty() {
             Index::empty()
         } else {
             Index::parse(&bytes).map_err(malformed)?
         };
+        index.smudge_racily_clean(written_at);
         if index.requires_libgit2 {
             let git_dir = self.git_dir.clone();
             drop(self);
@@ -171,6 +168,20 @@ impl IndexLock {
         }
         Ok(())
     }
+}
+
+/// The bytes of the index (none when it does not exist) and when it was written
+/// (seconds and nanoseconds of its modified time, as git reads them).
+fn read_index(path: &Path) -> Result<(Vec<u8>, (u32, u32)), StoreError> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), (0, 0))),
+        Err(err) => return Err(err).io_context("reading", path),
+    };
+    let meta = file.metadata().io_context("reading", path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or_default());
+    std::io::Read::read_to_end(&mut file, &mut bytes).io_context("reading", path)?;
+    Ok((bytes, FileStat::of(&meta).mtime))
 }
 
 impl Drop for IndexLock {
@@ -296,6 +307,25 @@ impl<'a> Index<'a> {
             pos = end;
         }
         Ok(index)
+    }
+
+    /// Marks the entries git could take for unchanged by their stat data alone only
+    /// because the index is rewritten later than `written_at`, as git does when it
+    /// writes an index (`ce_smudge_racily_clean_entry`): a file modified in the same
+    /// clock tick as the last index write has the same modified time as its entry,
+    /// which the old index's time made suspicious and the new one would not. A size
+    /// of 0 makes git compare the content next time.
+    fn smudge_racily_clean(&mut self, written_at: (u32, u32)) {
+        if written_at == (0, 0) {
+            return;
+        }
+        for entry in &mut self.entries {
+            let mtime = (be32(&entry.fixed, 8), be32(&entry.fixed, 12));
+            let racy = mtime >= (Some(written_at.0), Some(written_at.1));
+            if racy && be32(&entry.fixed, 36) != Some(0) {
+                entry.fixed.to_mut()[36..40].fill(0);
+            }
+        }
     }
 
     /// This index with `updates` applied; entries stay in git's order (path bytes,

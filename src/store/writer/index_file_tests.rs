@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use super::*;
 
@@ -188,12 +189,58 @@ fn untouched_entries_are_kept_byte_for_byte() {
         let (_dir, root) = repo();
         git(&root, &["update-index", "--index-version", version]);
         let before = std::fs::read(root.join(".git/index")).unwrap();
+        // No entry is racily clean (see the next test): none is smudged.
+        later_index_time(&root, 3600);
         apply(&root, &[]);
         let after = std::fs::read(root.join(".git/index")).unwrap();
         let body = after.len() - 20;
         assert_eq!(after[..body], before[..body], "index version {version}");
         assert_git_agrees(&root);
     }
+}
+
+/// Moves the modified time of the index `seconds` into the future (or the past).
+fn later_index_time(root: &Path, seconds: i64) {
+    let index = std::fs::File::options()
+        .write(true)
+        .open(root.join(".git/index"))
+        .unwrap();
+    let now = std::time::SystemTime::now();
+    let shift = Duration::from_secs(seconds.unsigned_abs());
+    let at = if seconds >= 0 {
+        now + shift
+    } else {
+        now - shift
+    };
+    index.set_modified(at).unwrap();
+}
+
+/// A file edited in the clock tick of the last index write keeps the stat data of
+/// its entry; git then compares its content because the entry is not older than the
+/// index. Rewriting the index later must keep git suspicious (as git's own writes
+/// do, by smudging such entries), or the edit would be invisible to `git status`.
+#[test]
+fn racily_clean_entries_are_smudged() {
+    let (_dir, root) = repo();
+    git(&root, &["config", "core.trustctime", "false"]);
+    let file = root.join("a0");
+    let meta = std::fs::metadata(&file).unwrap();
+    // Same size, same modified time, other content: only the content tells.
+    std::fs::write(&file, "A0\n").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(meta.modified().unwrap())
+        .unwrap();
+    // The index was written before the entry's time: the entry is racily clean.
+    later_index_time(&root, -3600);
+    apply(&root, &[upsert(&root, "a.b", "changed\n")]);
+    let status = git(&root, &["status", "--porcelain"]);
+    assert!(
+        status.contains(" M a0\n"),
+        "the edit of a0 is lost: {status:?}"
+    );
 }
 
 /// An upsert resolves a conflict as `git add` does (stages 1-3 go); a remove drops
