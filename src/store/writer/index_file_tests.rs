@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use super::super::index_format::{be32, decode_varint, encode_varint};
 use super::*;
 
 /// Runs git hermetically in `dir`; panics unless it succeeds; returns stdout.

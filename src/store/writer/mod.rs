@@ -6,6 +6,7 @@
 //! omgreg writes commits, moves references or touches the index.
 
 mod index_file;
+mod index_format;
 mod refs;
 mod tree;
 mod worktree;
