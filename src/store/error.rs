@@ -1,6 +1,7 @@
 //! Errors of the Git layer, each saying what was being attempted.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use miette::Diagnostic;
 
@@ -74,6 +75,16 @@ pub enum StoreError {
         )
     )]
     SymlinkInWorkingTree { path: String },
+
+    #[error("the Git index is locked: `{}` exists (created {})", path.display(), ago(age))]
+    #[diagnostic(
+        code(omgreg::store::index_locked),
+        help(
+            "another git command is using the index, or one crashed; if no git command is \
+             running, remove the lock: `rm {}`", path.display()
+        )
+    )]
+    IndexLocked { path: PathBuf, age: Duration },
 
     #[error("the branch `{branch}` kept moving under this action ({attempts} attempts)")]
     #[diagnostic(
@@ -194,6 +205,19 @@ pub enum StoreError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Registry(#[from] RegistryError),
+}
+
+/// How long ago something happened, in the largest whole unit: `3 hours ago`.
+fn ago(age: &Duration) -> String {
+    let seconds = age.as_secs();
+    let (count, unit) = match seconds {
+        0..60 => (seconds, "second"),
+        60..3_600 => (seconds / 60, "minute"),
+        3_600..172_800 => (seconds / 3_600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural} ago")
 }
 
 /// Attaches "what was being attempted" to git2 errors: `.git_context("reading HEAD")`.

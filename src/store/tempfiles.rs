@@ -41,11 +41,13 @@ pub(crate) fn create(dir: &Path, prefix: &str) -> Result<NamedTempFile, StoreErr
         .expect("tempfile names the file with the prefix it was given")
         .to_owned();
     let path = dir.join(name);
-    let file = staged.persist_noclobber(&path).map_err(|err| StoreError::Io {
-        what: "naming the temporary file",
-        path: path.clone(),
-        source: err.error,
-    })?;
+    let file = staged
+        .persist_noclobber(&path)
+        .map_err(|err| StoreError::Io {
+            what: "naming the temporary file",
+            path: path.clone(),
+            source: err.error,
+        })?;
     let path = TempPath::try_from_path(&path).io_context("naming the temporary file", &path)?;
     Ok(NamedTempFile::from_parts(file, path))
 }

@@ -259,3 +259,37 @@ fn list_at_unknown_revision_is_refused() {
         assert_mentions(&stderr, &["omgreg::store::rev_not_found", "`nosuchrev`"]);
     }
 }
+
+/// A held `.git/index.lock` (a git command running, or one that crashed) is refused
+/// before the branch moves. omgreg used to move the branch and then fail to write
+/// the index, leaving the new version staged as deleted for the next `git commit`
+/// (issue 10, finding 2). The refusal leaves the lock to its owner.
+#[test]
+fn held_index_lock_is_refused_before_the_branch_moves() {
+    let (env, reg) = registry();
+    register_ok(&env, &reg, &["m", "--version", "1.0.0"]);
+    let lock = reg.join(".git/index.lock");
+    std::fs::write(&lock, b"held by git").unwrap();
+    for args in [
+        &["register", "m", "--version", "1.1.0"][..],
+        &["promote", "m@1.0.0", "--stage", "Staging"],
+    ] {
+        let stderr = refused(&env, &reg, args, 1);
+        assert_mentions(
+            &stderr,
+            &[
+                "omgreg::store::index_locked",
+                "index.lock",
+                "second",
+                " ago",
+                "rm ",
+            ],
+        );
+        assert_eq!(std::fs::read(&lock).unwrap(), b"held by git");
+    }
+    std::fs::remove_file(&lock).unwrap();
+    register_ok(&env, &reg, &["m", "--version", "1.1.0"]);
+    assert_eq!(env.git(&reg, &["status", "--porcelain"]), "");
+    env.git(&reg, &["diff", "--cached", "--quiet", "HEAD"]);
+    env.git(&reg, &["update-index", "--refresh"]);
+}

@@ -110,6 +110,24 @@ fn working_tree_and_branch() {
 }
 
 #[test]
+fn index_locked() {
+    let (env, reg) = base();
+    // A lock left three hours ago, so that its age in the message is stable.
+    let lock = reg.join(".git/index.lock");
+    let file = std::fs::File::create(&lock).expect("lock");
+    let three_hours = std::time::Duration::from_secs(3 * 3600 + 60);
+    file.set_modified(std::time::SystemTime::now() - three_hours)
+        .expect("set mtime");
+    diag(
+        &env,
+        &reg,
+        "omgreg::store::index_locked",
+        &["promote", "churn@1.2.0", "--stage", "Staging"],
+        1,
+    );
+}
+
+#[test]
 fn hooks() {
     let (env, reg) = base();
     let d = |code: &str, args: &[&str]| diag(&env, &reg, code, args, 1);

@@ -24,6 +24,10 @@ pub(crate) struct Journal {
     pub subject: String,
     /// Repository paths whose working-tree file and index entry change.
     pub paths: Vec<String>,
+    /// The writer's `index.lock` (device and inode), so that the next command can
+    /// tell it from a lock a live git command holds.
+    #[serde(default)]
+    pub index_lock: Option<(u64, u64)>,
 }
 
 /// `<common dir>/omgreg/pending`.
@@ -48,6 +52,7 @@ impl Journal {
             new: new.to_string(),
             subject: subject.to_owned(),
             paths,
+            index_lock: None,
         }
     }
 

@@ -5,6 +5,8 @@
 //! compare-and-swap and re-run when another writer got there first. Nothing else in
 //! omgreg writes commits, moves references or touches the index.
 
+mod index_file;
+mod index_format;
 mod journal;
 mod recover;
 mod refs;
@@ -22,6 +24,7 @@ use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, RegistryError};
 use journal::Journal;
 
+use index_file::IndexLock;
 pub(crate) use journal::{TEMP_PREFIX as JOURNAL_TEMP_PREFIX, path as journal_path};
 pub(crate) use tree::PlannedFile;
 pub(crate) use worktree::TEMP_PREFIX as WORKTREE_TEMP_PREFIX;
@@ -224,28 +227,37 @@ impl Writer<'_> {
     fn land(&self, landing: &Landing<'_>) -> Result<bool, StoreError> {
         let store = self.store;
         let common = store.repo.commondir();
-        let parent = match landing.target {
-            Target::Move(parent) => parent,
-            Target::Create(_) => None,
-        };
+        // git's lock on the index, held from before the branch moves until the index
+        // matches it, so that no `git add`/`commit` interleaves; released (dropped)
+        // when the branch moved under us and the action runs again.
+        let index_lock = landing
+            .planned
+            .map(|_| IndexLock::acquire(store.repo.path()))
+            .transpose()?;
         if let Some(planned) = landing.planned {
+            let parent = match landing.target {
+                Target::Move(parent) => parent,
+                Target::Create(_) => None,
+            };
             let paths = planned.iter().map(|f| f.repo_path.clone()).collect();
-            Journal::new(
+            let mut journal = Journal::new(
                 landing.branch,
                 parent,
                 landing.commit.into(),
                 &landing.subject,
                 paths,
-            )
-            .write(common)?;
+            );
+            journal.index_lock = index_lock.as_ref().and_then(IndexLock::file_id);
+            journal.write(common)?;
             failpoint("journal-written");
+            failpoint("index-locked");
         }
         let reflog = format!("omgreg: {}", landing.subject);
         let moved = self.publish(landing.branch, landing.target, landing.commit, &reflog);
         if matches!(moved, Ok(true)) {
             failpoint("ref-updated");
-            if let Some(planned) = landing.planned {
-                worktree::refresh(&store.repo, planned)?;
+            if let (Some(planned), Some(lock)) = (landing.planned, index_lock) {
+                worktree::refresh(&store.repo, planned, lock)?;
                 failpoint("index-written");
             }
         }

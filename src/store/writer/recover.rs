@@ -9,6 +9,7 @@ use git2::{Oid, Repository};
 
 use super::super::error::GitContext;
 use super::super::{Store, StoreError, tempfiles};
+use super::index_file::{IndexLock, file_id};
 use super::journal::{self, Journal};
 use super::{PlannedFile, worktree};
 
@@ -29,6 +30,9 @@ impl Store {
         let Some(read) = Journal::read(&common) else {
             return Ok(None);
         };
+        if let Ok(journal) = &read {
+            self.release_dead_index_lock(journal);
+        }
         let line = match &read {
             Ok(journal) => self.complete(journal)?,
             Err(()) => "omgreg: removed the unreadable record of an interrupted action \
@@ -109,8 +113,25 @@ impl Store {
                 blob: new,
             });
         }
-        worktree::refresh(repo, &planned)?;
+        let lock = IndexLock::acquire(repo.path())?;
+        worktree::refresh(repo, &planned, lock)?;
         Ok(left)
+    }
+
+    /// Removes `index.lock` when it is the one the dead writer took (the same
+    /// file, by device and inode), never a lock a live git command holds.
+    fn release_dead_index_lock(&self, journal: &Journal) {
+        let Some(id) = journal.index_lock else {
+            return;
+        };
+        let path = self.repo.path().join("index.lock");
+        if std::fs::symlink_metadata(&path)
+            .ok()
+            .and_then(|meta| file_id(&meta))
+            == Some(id)
+        {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 
     /// Removes the temporary files the dead writer left beside the journal's files.

@@ -6,6 +6,7 @@ use git2::ErrorCode;
 use super::super::error::GitContext;
 use super::super::failpoint;
 use super::super::{CommitId, Identity, StoreError, TreeSnapshot};
+use super::index_file::IndexLock;
 use super::journal::Journal;
 use super::{Writer, worktree};
 use crate::registry::{Change, Event, FileChange};
@@ -88,11 +89,14 @@ impl Writer<'_> {
         } else {
             Vec::new()
         };
-        let journal = touch_worktree.then(|| {
+        // Held from before the branch moves until the index matches it (see transact).
+        let index_lock = touch_worktree
+            .then(|| IndexLock::acquire(store.repo.path()))
+            .transpose()?;
+        if touch_worktree {
             let paths = planned.iter().map(|f| f.repo_path.clone()).collect();
-            Journal::new(&branch, expected, new, reflog, paths)
-        });
-        if let Some(journal) = &journal {
+            let mut journal = Journal::new(&branch, expected, new, reflog, paths);
+            journal.index_lock = index_lock.as_ref().and_then(IndexLock::file_id);
             journal.write(store.repo.commondir())?;
         }
         let moved = match expected {
@@ -114,8 +118,8 @@ impl Writer<'_> {
                 });
             }
         }
-        if touch_worktree {
-            worktree::refresh(&store.repo, &planned)?;
+        if let Some(lock) = index_lock {
+            worktree::refresh(&store.repo, &planned, lock)?;
         }
         Journal::remove(store.repo.commondir())?;
         Ok(())

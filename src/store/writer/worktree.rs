@@ -1,14 +1,14 @@
 //! Keeping the working tree and index in step with the branch, for touched paths only.
 
 use std::path::Path;
-use std::time::Duration;
 
-use git2::{ErrorCode, ObjectType, Oid, Repository};
+use git2::{ObjectType, Oid, Repository};
 
 use super::super::error::{GitContext, IoContext};
 use super::super::failpoint;
 use super::super::{LfsPointer, StoreError, TreeSnapshot, hash_file, tempfiles};
 use super::PlannedFile;
+use super::index_file::{FileStat, IndexLock, IndexUpdate};
 use crate::registry::Change;
 
 /// Refuses the change when a file it touches has uncommitted edits (staged, modified,
@@ -99,82 +99,41 @@ fn matches_blob(repo: &Repository, file: &Path, len: u64, id: Oid) -> Result<boo
 }
 
 /// Writes the touched files into the working tree (each atomically) and updates
-/// their index entries.
-pub(crate) fn refresh(repo: &Repository, planned: &[PlannedFile]) -> Result<(), StoreError> {
+/// their index entries through `lock`, which the caller took before the branch moved.
+pub(crate) fn refresh(
+    repo: &Repository,
+    planned: &[PlannedFile],
+    lock: IndexLock,
+) -> Result<(), StoreError> {
     let workdir = repo
         .workdir()
         .expect("only called for repositories with a working tree");
+    let mut updates = Vec::with_capacity(planned.len());
     for file in planned {
         let path = workdir.join(&file.repo_path);
-        match &file.content {
-            Some(bytes) => write_atomically(&path, bytes)?,
-            None => remove_and_prune(workdir, &path)?,
-        }
+        let update = match (&file.content, file.blob) {
+            (Some(bytes), Some(oid)) => {
+                write_atomically(&path, bytes)?;
+                // The blob id is known: stat the file instead of hashing it again.
+                let meta = std::fs::metadata(&path).io_context("reading", &path)?;
+                IndexUpdate::Upsert {
+                    path: file.repo_path.clone(),
+                    oid,
+                    mode: 0o100_644,
+                    stat: FileStat::of(&meta),
+                }
+            }
+            _ => {
+                remove_and_prune(workdir, &path)?;
+                IndexUpdate::Remove {
+                    path: file.repo_path.clone(),
+                }
+            }
+        };
+        updates.push(update);
         failpoint("worktree-file");
     }
-    // `read(false)` re-reads only when the file changed on disk: the writer lock is
-    // held, so the index parsed for `ensure_clean` is usually still current.
-    let mut index = repo.index().git_context("opening the index")?;
-    index.read(false).git_context("reading the index")?;
-    for file in planned {
-        match (&file.content, file.blob) {
-            // The blob id is known: stat the file instead of hashing it again.
-            (Some(_), Some(blob)) => index.add(&index_entry(
-                &workdir.join(&file.repo_path),
-                &file.repo_path,
-                blob,
-            )?),
-            (Some(_), None) => index.add_path(Path::new(&file.repo_path)),
-            (None, _) => index.remove_path(Path::new(&file.repo_path)),
-        }
-        .git_context("updating the index")?;
-    }
-    let mut waited = 0;
-    loop {
-        match index.write() {
-            Ok(()) => return Ok(()),
-            // `git` itself may hold index.lock for a moment.
-            Err(err) if err.code() == ErrorCode::Locked && waited < 100 => {
-                waited += 1;
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(err) => return Err(err).git_context("writing the index"),
-        }
-    }
-}
-
-/// The index entry of a just-written regular file holding blob `id`.
-fn index_entry(file: &Path, repo_path: &str, id: Oid) -> Result<git2::IndexEntry, StoreError> {
-    let meta = std::fs::metadata(file).io_context("reading", file)?;
-    let time = |seconds: i64, nanos: i64| git2::IndexTime::new(seconds as i32, nanos as u32);
-    #[cfg(unix)]
-    let (ctime, mtime, dev, ino, uid, gid) = {
-        use std::os::unix::fs::MetadataExt;
-        (
-            time(meta.ctime(), meta.ctime_nsec()),
-            time(meta.mtime(), meta.mtime_nsec()),
-            meta.dev() as u32,
-            meta.ino() as u32,
-            meta.uid(),
-            meta.gid(),
-        )
-    };
-    #[cfg(not(unix))]
-    let (ctime, mtime, dev, ino, uid, gid) = (time(0, 0), time(0, 0), 0, 0, 0, 0);
-    Ok(git2::IndexEntry {
-        ctime,
-        mtime,
-        dev,
-        ino,
-        mode: 0o100644,
-        uid,
-        gid,
-        file_size: meta.len() as u32,
-        id,
-        flags: repo_path.len().min(0xfff) as u16,
-        flags_extended: 0,
-        path: repo_path.as_bytes().to_vec(),
-    })
+    lock.commit(&updates)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {

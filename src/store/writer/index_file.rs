@@ -1,0 +1,253 @@
+//! The Git index, locked and rewritten the way git does it, for the touched entries only.
+//!
+//! libgit2 takes `index.lock` only for the moment it writes, so it cannot hold the
+//! index across a branch move; and it parses and rewrites every entry. Here the lock
+//! is git's lockfile protocol (`index.lock` made with create-new, written, renamed
+//! over `index`), held from before the branch moves until the index is written, so
+//! git's locking writers (`add`, `commit`, `reset`, `checkout`, `merge`) wait or fail
+//! instead of interleaving. The index is read as bytes (versions 2, 3 and 4): untouched
+//! entries are copied as they are and only the updated ones are encoded.
+//!
+//! Used only by the writer's working-tree refresh; it knows nothing of the registry.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::super::StoreError;
+use super::super::error::{GitContext, IoContext};
+use super::index_format::Index;
+use IndexUpdate as Update;
+
+/// How long a lock held by someone else is waited for before giving up: git's own
+/// commands hold `index.lock` for milliseconds (a `git status` refreshing stat data).
+const PATIENCE: Duration = Duration::from_secs(1);
+
+/// `index.lock`, held: the index cannot change under us until it is dropped or
+/// committed. Dropping it without committing removes it.
+pub(crate) struct IndexLock {
+    git_dir: PathBuf,
+    /// `None` once committed (the lock file has become the index).
+    file: Option<File>,
+}
+
+/// The file-system data git keeps in an index entry to tell an unchanged file
+/// without hashing it (seconds and nanoseconds for the times).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FileStat {
+    pub ctime: (u32, u32),
+    pub mtime: (u32, u32),
+    pub dev: u32,
+    pub ino: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u32,
+}
+
+/// A change to one path of the index.
+#[derive(Debug, Clone)]
+pub(crate) enum IndexUpdate {
+    /// Stage 0 of `path` becomes this blob (conflict stages 1-3 go, as with `git add`).
+    Upsert {
+        path: String,
+        oid: git2::Oid,
+        mode: u32,
+        stat: FileStat,
+    },
+    /// Every stage of `path` goes.
+    Remove { path: String },
+}
+
+impl IndexUpdate {
+    pub(super) fn path(&self) -> &[u8] {
+        match self {
+            Self::Upsert { path, .. } | Self::Remove { path } => path.as_bytes(),
+        }
+    }
+}
+
+impl FileStat {
+    /// What git records for a file with `meta` (values truncated to 32 bits, as git does).
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub(crate) fn of(meta: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Self {
+                ctime: (meta.ctime() as u32, meta.ctime_nsec() as u32),
+                mtime: (meta.mtime() as u32, meta.mtime_nsec() as u32),
+                dev: meta.dev() as u32,
+                ino: meta.ino() as u32,
+                uid: meta.uid(),
+                gid: meta.gid(),
+                size: meta.len() as u32,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {
+                size: meta.len() as u32,
+                ..Self::default()
+            }
+        }
+    }
+}
+
+impl IndexLock {
+    /// Takes `<git_dir>/index.lock` as git does (create-new); when someone else holds
+    /// it for longer than a moment, fails with [`StoreError::IndexLocked`] having
+    /// changed nothing.
+    pub(crate) fn acquire(git_dir: &Path) -> Result<Self, StoreError> {
+        let path = git_dir.join("index.lock");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match File::options().write(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    return Ok(Self {
+                        git_dir: git_dir.to_owned(),
+                        file: Some(file),
+                    });
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if Instant::now() >= deadline {
+                        let age = std::fs::metadata(&path)
+                            .and_then(|meta| meta.modified())
+                            .ok()
+                            .and_then(|at| SystemTime::now().duration_since(at).ok())
+                            .unwrap_or_default();
+                        return Err(StoreError::IndexLocked { path, age });
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(err) => return Err(err).io_context("creating", &path),
+            }
+        }
+    }
+
+    /// The lock file's device and inode, which tell it from a later lock file of
+    /// the same name.
+    pub(crate) fn file_id(&self) -> Option<(u64, u64)> {
+        let meta = self.file.as_ref()?.metadata().ok()?;
+        file_id(&meta)
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.git_dir.join("index.lock")
+    }
+
+    /// Applies `updates` to the index and makes the lock file the new index.
+    ///
+    /// The index is read now, under the lock (an absent index is empty), so nothing
+    /// another writer did before the lock was taken is lost.
+    pub(crate) fn commit(mut self, updates: &[IndexUpdate]) -> Result<(), StoreError> {
+        let index_path = self.git_dir.join("index");
+        let (bytes, written_at) = read_index(&index_path)?;
+        let malformed = |what: &str| StoreError::Io {
+            what: "reading",
+            path: index_path.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not a Git index this omgreg reads: {what}"),
+            ),
+        };
+        let mut index = if bytes.is_empty() {
+            Index::empty()
+        } else {
+            Index::parse(&bytes).map_err(malformed)?
+        };
+        index.smudge_racily_clean(written_at);
+        if index.requires_libgit2 {
+            let git_dir = self.git_dir.clone();
+            drop(self);
+            return update_with_libgit2(&git_dir, updates);
+        }
+        let written = index.updated(updates).encode();
+        let lock_path = self.lock_path();
+        let mut file = self.file.take().expect("a lock is committed once");
+        file.write_all(&written).io_context("writing", &lock_path)?;
+        drop(file);
+        if let Err(err) = std::fs::rename(&lock_path, &index_path) {
+            let _ = std::fs::remove_file(&lock_path);
+            return Err(err).io_context("renaming the index lock over", &index_path);
+        }
+        Ok(())
+    }
+}
+
+/// The bytes of the index (none when it does not exist) and when it was written
+/// (seconds and nanoseconds of its modified time, as git reads them).
+fn read_index(path: &Path) -> Result<(Vec<u8>, (u32, u32)), StoreError> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), (0, 0))),
+        Err(err) => return Err(err).io_context("reading", path),
+    };
+    let meta = file.metadata().io_context("reading", path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or_default());
+    std::io::Read::read_to_end(&mut file, &mut bytes).io_context("reading", path)?;
+    Ok((bytes, FileStat::of(&meta).mtime))
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(self.lock_path());
+        }
+    }
+}
+
+/// The rare index with a required extension omgreg does not write (`link`, a split
+/// index; `sdir`, a sparse index): the updates go through libgit2 instead, after the
+/// lock is released (libgit2 takes it again for its own write). The branch has
+/// already moved at that point, so the window the lock closes is open again here.
+#[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+fn update_with_libgit2(git_dir: &Path, updates: &[IndexUpdate]) -> Result<(), StoreError> {
+    let repo = git2::Repository::open(git_dir).git_context("opening the repository")?;
+    let mut index = repo.index().git_context("opening the index")?;
+    index.read(true).git_context("reading the index")?;
+    for update in updates {
+        match update {
+            Update::Upsert {
+                path,
+                oid,
+                mode,
+                stat,
+            } => index.add(&git2::IndexEntry {
+                ctime: git2::IndexTime::new(stat.ctime.0 as i32, stat.ctime.1),
+                mtime: git2::IndexTime::new(stat.mtime.0 as i32, stat.mtime.1),
+                dev: stat.dev,
+                ino: stat.ino,
+                mode: *mode,
+                uid: stat.uid,
+                gid: stat.gid,
+                file_size: stat.size,
+                id: *oid,
+                flags: path.len().min(0xfff) as u16,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            }),
+            Update::Remove { path } => index.remove_path(Path::new(path)),
+        }
+        .git_context("updating the index")?;
+    }
+    index.write().git_context("writing the index")
+}
+
+#[cfg(test)]
+#[path = "index_file_tests.rs"]
+mod tests;
+
+/// Device and inode of a file (`None` where the platform has none).
+pub(crate) fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
