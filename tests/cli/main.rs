@@ -17,6 +17,7 @@ mod test_crash;
 mod test_crash_guard;
 mod test_doctor;
 mod test_exact_values;
+mod test_git_beside;
 mod test_history;
 mod test_hook_scripts;
 mod test_hooks;
