@@ -63,6 +63,10 @@ pub fn ensure_readable(path: &Path) -> Result<(), ArgError> {
 }
 
 #[cfg(test)]
+#[path = "../cli_input_fuzz_tests.rs"]
+mod fuzz_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -10,6 +10,8 @@ mod artifacts;
 mod config;
 mod error;
 mod events;
+#[cfg(test)]
+mod fuzz_tests;
 mod graph;
 mod history;
 mod id;
