@@ -148,7 +148,7 @@ fn quote(text: &str) -> String {
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     {
         text.to_owned()
-    } else if text.len() % 2 == 0 {
+    } else if text.len().is_multiple_of(2) {
         format!("'{}'", text.replace('\'', "''"))
     } else {
         format!("{:?}", text)
@@ -203,9 +203,9 @@ pub fn mutation() -> BoxedStrategy<Mutation> {
         (0.0..1.0).prop_map(Mutation::DuplicateLine),
         (0.0..1.0).prop_map(Mutation::DropLine),
         (0.0..1.0).prop_map(Mutation::Truncate),
-        (1usize..40_000).prop_map(Mutation::LongLine),
-        (1usize..400, 0u8..3).prop_map(|(depth, style)| Mutation::Nest(depth, style)),
-        (1usize..200).prop_map(Mutation::Aliases),
+        (1usize..20_000).prop_map(Mutation::LongLine),
+        (1usize..200, 0u8..3).prop_map(|(depth, style)| Mutation::Nest(depth, style)),
+        (1usize..12).prop_map(Mutation::Aliases),
     ]
     .boxed()
 }
