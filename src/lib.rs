@@ -9,6 +9,8 @@
 #![warn(clippy::too_many_lines)]
 
 pub mod cli;
+#[cfg(test)]
+mod fuzz_support;
 pub mod ops;
 pub mod policy;
 pub mod registry;

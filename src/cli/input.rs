@@ -62,6 +62,10 @@ fn limit() -> Result<input::InputLimit, input::InputError> {
 }
 
 #[cfg(test)]
+#[path = "../cli_input_fuzz_tests.rs"]
+mod fuzz_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

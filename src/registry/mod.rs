@@ -10,6 +10,8 @@ mod compare;
 mod config;
 mod error;
 mod events;
+#[cfg(test)]
+mod fuzz_tests;
 mod gate;
 mod init;
 mod layout;

@@ -80,7 +80,12 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 fn span_at(text: &str, index: usize) -> SourceSpan {
-    let start = index.min(text.len());
+    // Parsers may point inside a multi-byte character (serde_json at an unfinished
+    // string): start at that character.
+    let mut start = index.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
     let end = text[start..]
         .char_indices()
         .nth(1)

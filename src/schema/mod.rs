@@ -8,6 +8,8 @@
 
 mod config;
 mod error;
+#[cfg(test)]
+mod fuzz_tests;
 mod model;
 mod params;
 mod stages;

@@ -11,6 +11,8 @@ mod config;
 mod error;
 mod events;
 mod failpoint;
+#[cfg(test)]
+mod fuzz_tests;
 mod graph;
 mod history;
 mod id;
