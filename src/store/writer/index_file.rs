@@ -11,7 +11,7 @@
 //! Used only by the writer's working-tree refresh; it knows nothing of the registry.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -125,6 +125,18 @@ impl IndexLock {
         }
     }
 
+    /// Writes `token` into the lock file, so that the next omgreg command can tell
+    /// this lock (its writer's journal names the token) from a live git command's.
+    pub(crate) fn mark(&mut self, token: &str) -> Result<(), StoreError> {
+        let path = self.lock_path();
+        let file = self
+            .file
+            .as_mut()
+            .expect("a lock is marked before it is committed");
+        file.write_all(token.as_bytes())
+            .io_context("writing", &path)
+    }
+
     /// The lock file's device and inode, which tell it from a later lock file of
     /// the same name.
     pub(crate) fn file_id(&self) -> Option<(u64, u64)> {
@@ -165,6 +177,10 @@ impl IndexLock {
         let written = index.updated(updates).encode();
         let lock_path = self.lock_path();
         let mut file = self.file.take().expect("a lock is committed once");
+        // The lock may hold its writer's mark (see `mark`): the index replaces it.
+        file.set_len(0).io_context("writing", &lock_path)?;
+        file.seek(std::io::SeekFrom::Start(0))
+            .io_context("writing", &lock_path)?;
         file.write_all(&written).io_context("writing", &lock_path)?;
         drop(file);
         if let Err(err) = std::fs::rename(&lock_path, &index_path) {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::error::IoContext;
 use super::super::{CommitId, StoreError, tempfiles};
+use super::index_file::IndexLock;
 
 /// One action in flight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,10 @@ pub(crate) struct Journal {
     /// tell it from a lock a live git command holds.
     #[serde(default)]
     pub index_lock: Option<(u64, u64)>,
+    /// What the writer writes into its `index.lock` when it takes it (before its
+    /// device and inode are recorded here).
+    #[serde(default)]
+    pub token: String,
 }
 
 /// `<common dir>/omgreg/pending`.
@@ -53,6 +58,14 @@ impl Journal {
             subject: subject.to_owned(),
             paths,
             index_lock: None,
+            token: format!(
+                "omgreg {} {}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_nanos()
+            ),
         }
     }
 
@@ -63,14 +76,32 @@ impl Journal {
         std::fs::create_dir_all(dir).io_context("creating", dir)?;
         let mut temp = tempfiles::create(dir, TEMP_PREFIX)?;
         let text = serde_json::to_vec(self).expect("journals serialize");
+        // Renamed into place whole: a writer that dies leaves the old journal or the
+        // new one. (Durability against power loss is git's `core.fsync` business.)
         temp.write_all(&text).io_context("writing", &target)?;
-        temp.as_file().sync_all().io_context("flushing", &target)?;
         temp.persist(&target).map_err(|err| StoreError::Io {
             what: "writing",
             path: target.clone(),
             source: err.error,
         })?;
         Ok(())
+    }
+
+    /// Starts landing: records the intent, takes `index.lock` in `git_dir` (marked
+    /// with the token), and records the lock's identity. A writer killed at any point
+    /// of this leaves either no lock or one the next command can tell as its own.
+    pub fn begin(&mut self, git_dir: &Path, common_dir: &Path) -> Result<IndexLock, StoreError> {
+        self.write(common_dir)?;
+        let taken = IndexLock::acquire(git_dir).and_then(|mut lock| {
+            lock.mark(&self.token)?;
+            self.index_lock = lock.file_id();
+            self.write(common_dir)?;
+            Ok(lock)
+        });
+        if taken.is_err() {
+            Self::remove(common_dir)?;
+        }
+        taken
     }
 
     /// The journal left in `common_dir`, if any; `Err(())` when it is unreadable.

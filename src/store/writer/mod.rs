@@ -24,7 +24,6 @@ use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, RegistryError};
 use journal::Journal;
 
-use index_file::IndexLock;
 pub(crate) use journal::{TEMP_PREFIX as JOURNAL_TEMP_PREFIX, path as journal_path};
 pub(crate) use tree::PlannedFile;
 pub(crate) use worktree::TEMP_PREFIX as WORKTREE_TEMP_PREFIX;
@@ -230,10 +229,7 @@ impl Writer<'_> {
         // git's lock on the index, held from before the branch moves until the index
         // matches it, so that no `git add`/`commit` interleaves; released (dropped)
         // when the branch moved under us and the action runs again.
-        let index_lock = landing
-            .planned
-            .map(|_| IndexLock::acquire(store.repo.path()))
-            .transpose()?;
+        let mut index_lock = None;
         if let Some(planned) = landing.planned {
             let parent = match landing.target {
                 Target::Move(parent) => parent,
@@ -247,8 +243,7 @@ impl Writer<'_> {
                 &landing.subject,
                 paths,
             );
-            journal.index_lock = index_lock.as_ref().and_then(IndexLock::file_id);
-            journal.write(common)?;
+            index_lock = Some(journal.begin(store.repo.path(), common)?);
             failpoint("journal-written");
             failpoint("index-locked");
         }

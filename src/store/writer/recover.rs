@@ -118,18 +118,19 @@ impl Store {
         Ok(left)
     }
 
-    /// Removes `index.lock` when it is the one the dead writer took (the same
-    /// file, by device and inode), never a lock a live git command holds.
+    /// Removes `index.lock` when it is the one the dead writer took — the same
+    /// file (device and inode), or one holding the writer's token — never a lock a
+    /// live git command holds.
     fn release_dead_index_lock(&self, journal: &Journal) {
-        let Some(id) = journal.index_lock else {
+        let path = self.repo.path().join("index.lock");
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
             return;
         };
-        let path = self.repo.path().join("index.lock");
-        if std::fs::symlink_metadata(&path)
-            .ok()
-            .and_then(|meta| file_id(&meta))
-            == Some(id)
-        {
+        let same_file = journal.index_lock.is_some() && file_id(&meta) == journal.index_lock;
+        let marked = !journal.token.is_empty()
+            && meta.len() == journal.token.len() as u64
+            && std::fs::read(&path).is_ok_and(|bytes| bytes == journal.token.as_bytes());
+        if same_file || marked {
             let _ = std::fs::remove_file(&path);
         }
     }

@@ -6,7 +6,6 @@ use git2::ErrorCode;
 use super::super::error::GitContext;
 use super::super::failpoint;
 use super::super::{CommitId, Identity, StoreError, TreeSnapshot};
-use super::index_file::IndexLock;
 use super::journal::Journal;
 use super::{Writer, worktree};
 use crate::registry::{Change, Event, FileChange};
@@ -89,15 +88,12 @@ impl Writer<'_> {
         } else {
             Vec::new()
         };
-        // Held from before the branch moves until the index matches it (see transact).
-        let index_lock = touch_worktree
-            .then(|| IndexLock::acquire(store.repo.path()))
-            .transpose()?;
+        // Held from before the branch moves until the index matches it (see land).
+        let mut index_lock = None;
         if touch_worktree {
             let paths = planned.iter().map(|f| f.repo_path.clone()).collect();
             let mut journal = Journal::new(&branch, expected, new, reflog, paths);
-            journal.index_lock = index_lock.as_ref().and_then(IndexLock::file_id);
-            journal.write(store.repo.commondir())?;
+            index_lock = Some(journal.begin(store.repo.path(), store.repo.commondir())?);
         }
         let moved = match expected {
             Some(current) => {
