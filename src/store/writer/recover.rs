@@ -31,7 +31,7 @@ impl Store {
             return Ok(None);
         };
         if let Ok(journal) = &read {
-            self.release_dead_index_lock(journal);
+            self.release_dead_locks(journal);
         }
         let line = match &read {
             Ok(journal) => self.complete(journal)?,
@@ -118,20 +118,41 @@ impl Store {
         Ok(left)
     }
 
-    /// Removes `index.lock` when it is the one the dead writer took — the same
-    /// file (device and inode), or one holding the writer's token — never a lock a
-    /// live git command holds.
-    fn release_dead_index_lock(&self, journal: &Journal) {
-        let path = self.repo.path().join("index.lock");
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            return;
+    /// Removes `index.lock` and the branch's lock when they are the ones the dead
+    /// writer took — `index.lock` the same file (device and inode) or holding the
+    /// writer's token, the branch lock holding the commit it was moving to — or when
+    /// they are still empty and were created within seconds after the journal (the
+    /// writer died creating them). Never a lock a live git command is writing.
+    fn release_dead_locks(&self, journal: &Journal) {
+        let journal_at = std::fs::metadata(journal::path(self.repo.commondir()))
+            .and_then(|meta| meta.modified())
+            .ok();
+        let just_created = |meta: &std::fs::Metadata| {
+            meta.len() == 0
+                && journal_at.is_some_and(|at| {
+                    meta.modified()
+                        .ok()
+                        .and_then(|locked| locked.duration_since(at).ok())
+                        .is_some_and(|after| after < std::time::Duration::from_secs(10))
+                })
         };
-        let same_file = journal.index_lock.is_some() && file_id(&meta) == journal.index_lock;
-        let marked = !journal.token.is_empty()
-            && meta.len() == journal.token.len() as u64
-            && std::fs::read(&path).is_ok_and(|bytes| bytes == journal.token.as_bytes());
-        if same_file || marked {
-            let _ = std::fs::remove_file(&path);
+        let index = self.repo.path().join("index.lock");
+        if let Ok(meta) = std::fs::symlink_metadata(&index) {
+            let same_file = journal.index_lock.is_some() && file_id(&meta) == journal.index_lock;
+            let marked = !journal.token.is_empty()
+                && meta.len() == journal.token.len() as u64
+                && std::fs::read(&index).is_ok_and(|bytes| bytes == journal.token.as_bytes());
+            if same_file || marked || just_created(&meta) {
+                let _ = std::fs::remove_file(&index);
+            }
+        }
+        let branch = self.repo.path().join(format!("{}.lock", journal.branch));
+        if let Ok(meta) = std::fs::symlink_metadata(&branch) {
+            let ours =
+                std::fs::read_to_string(&branch).is_ok_and(|text| text.trim() == journal.new);
+            if ours || just_created(&meta) {
+                let _ = std::fs::remove_file(&branch);
+            }
         }
     }
 
