@@ -22,8 +22,14 @@ fn doctor_repairs_what_a_crash_left_and_removes_locks_only_when_asked() {
     killed_after_the_branch_moved(&env, &reg);
     let git = reg.join(".git");
     let branch = env.git(&reg, &["symbolic-ref", "HEAD"]).trim().to_owned();
-    std::fs::write(git.join("index.lock"), "").expect("lock");
-    std::fs::write(git.join(format!("{branch}.lock")), "").expect("lock");
+    // Locks of a live git command (they hold what git is writing, not what the
+    // dead omgreg writer was).
+    std::fs::write(git.join("index.lock"), "DIRC").expect("lock");
+    std::fs::write(
+        git.join(format!("{branch}.lock")),
+        format!("{}\n", "0".repeat(40)),
+    )
+    .expect("lock");
     std::fs::create_dir_all(git.join("lfs/tmp")).expect("mkdir");
     leftover(&git.join("lfs/tmp/omgreg-ingest-dead"), b"partial");
     std::fs::write(git.join("omgreg/list-cache.json"), "{not json").expect("cache");
