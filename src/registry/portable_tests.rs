@@ -90,28 +90,28 @@ fn a_bad_folder_is_reported_once_not_for_each_file() {
 fn new_paths_are_judged_against_their_existing_siblings_only() {
     let snap = MemorySnapshot::default()
         .with("omgreg.toml", "")
-        .with("models/churn/versions/1.0.0-RC.1.yaml", "")
-        .with("models/old/x/A", "")
-        .with("models/old/x/a", "");
+        .with("zoo/churn/versions/1.0.0-RC.1.yaml", "")
+        .with("zoo/old/x/A", "")
+        .with("zoo/old/x/a", "");
     let new = |path: &str| check_new_paths(&snap, &[path.to_owned()]);
     assert!(matches!(
-        new("models/churn/versions/1.0.0-rc.1.yaml"),
+        new("zoo/churn/versions/1.0.0-rc.1.yaml"),
         Err(PortabilityError::Collision { path, other })
-            if path == "models/churn/versions/1.0.0-rc.1.yaml"
-                && other == "models/churn/versions/1.0.0-RC.1.yaml"
+            if path == "zoo/churn/versions/1.0.0-rc.1.yaml"
+                && other == "zoo/churn/versions/1.0.0-RC.1.yaml"
     ));
     assert!(matches!(
-        new("models/Old/y"),
-        Err(PortabilityError::Collision { path, .. }) if path == "models/Old"
+        new("zoo/Old/y"),
+        Err(PortabilityError::Collision { path, .. }) if path == "zoo/Old"
     ));
     assert!(matches!(
-        new("models/aux/versions/1.0.0.yaml"),
-        Err(PortabilityError::NotPortable { path, .. }) if path == "models/aux"
+        new("zoo/aux/versions/1.0.0.yaml"),
+        Err(PortabilityError::NotPortable { path, .. }) if path == "zoo/aux"
     ));
     // The collision already in `models/old/x` is `check`'s to report, not a reason
     // to refuse a path elsewhere.
-    assert!(new("models/churn/versions/1.0.0.yaml").is_ok());
-    assert!(new("models/old/y").is_ok());
+    assert!(new("zoo/churn/versions/1.0.0.yaml").is_ok());
+    assert!(new("zoo/old/y").is_ok());
 }
 
 #[test]

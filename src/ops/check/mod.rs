@@ -90,6 +90,7 @@ fn check_state(
     findings: &mut Vec<Finding>,
 ) {
     let config = policy::usable_config(head);
+    findings.extend(policy::check_portability(head));
     findings.extend(policy::check_schema(head, config.as_ref().ok()));
     let Ok(config) = config else { return };
     findings.extend(policy::check_references(head, &config));
