@@ -167,13 +167,18 @@ fn fold(name: &str) -> Cow<'_, str> {
 /// in it); a collision names the later path and the earlier one it meets.
 pub fn judge_paths<S: AsRef<str>>(paths: &[S]) -> Vec<PathFinding> {
     // Each path prefix is judged once: `true` when it and its folders are fine.
-    let mut judged: HashMap<&str, bool> = HashMap::new();
+    let mut judged: HashMap<&str, bool> = HashMap::with_capacity(paths.len() * 2);
     // (exact parent folder, folded name) -> the first name seen there.
-    let mut names: HashMap<(&str, Cow<'_, str>), &str> = HashMap::new();
+    let mut names: HashMap<(&str, Cow<'_, str>), &str> = HashMap::with_capacity(paths.len() * 2);
     let mut findings = Vec::new();
+    // The previous path and how much of it (whole folders) was judged fine: a tree's
+    // paths come folder by folder, so most folders need no second look-up.
+    let (mut previous, mut previous_fine) = ("", 0);
     for path in paths {
         let path = path.as_ref();
-        let mut start = 0;
+        let shared = shared_folders(previous, path).min(previous_fine);
+        let mut start = if shared == 0 { 0 } else { shared + 1 };
+        let mut fine_end = shared;
         loop {
             let end = path[start..].find('/').map_or(path.len(), |at| start + at);
             let prefix = &path[..end];
@@ -185,13 +190,30 @@ pub fn judge_paths<S: AsRef<str>>(paths: &[S]) -> Vec<PathFinding> {
                     fine
                 }
             };
-            if !fine || end == path.len() {
+            if !fine {
+                break;
+            }
+            fine_end = end;
+            if end == path.len() {
                 break;
             }
             start = end + 1;
         }
+        (previous, previous_fine) = (path, fine_end);
     }
     findings
+}
+
+/// The length of the leading folders `a` and `b` share (`x/y` of `x/y/1` and
+/// `x/y/2`), 0 when none.
+fn shared_folders(a: &str, b: &str) -> usize {
+    a.bytes()
+        .zip(b.bytes())
+        .take_while(|(x, y)| x == y)
+        .enumerate()
+        .filter(|(_, (x, _))| *x == b'/')
+        .last()
+        .map_or(0, |(at, _)| at)
 }
 
 /// Judges the last part of `prefix` (starting at byte `start`) once.
@@ -235,17 +257,22 @@ fn judge_part<'p>(
 /// already beside them in `snapshot`: refuses the first one that would break a
 /// checkout somewhere. What is already wrong in the tree is left to `check`.
 pub fn check_new_paths(snapshot: &dyn Snapshot, new: &[String]) -> Result<(), PortabilityError> {
-    let mut folders = HashSet::new();
     let mut created = HashSet::new();
     for path in new {
-        created.insert(path.as_str());
         let mut rest = path.as_str();
+        created.insert(rest);
         while let Some((folder, _)) = rest.rsplit_once('/') {
             created.insert(folder);
-            folders.insert(folder);
             rest = folder;
         }
-        folders.insert("");
+    }
+    // Only a folder that gains an entry can gain a collision: list those alone (an
+    // existing model's folder needs no look at the thousand others beside it).
+    let mut folders = HashSet::new();
+    for path in &created {
+        if !snapshot.exists(path)? {
+            folders.insert(path.rsplit_once('/').map_or("", |(folder, _)| folder));
+        }
     }
     // What exists beside the new paths comes first, so that a collision names the
     // new path and the existing one it meets.

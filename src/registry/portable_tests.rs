@@ -65,6 +65,15 @@ fn collisions_fold_case_and_unicode_normalization() {
 }
 
 #[test]
+fn folders_shared_with_the_previous_path_are_still_judged_right() {
+    let found = judge_paths(&[
+        "d/e/f", "d/e/g", "d/E/h", "d/e/F", "x/y", "x/nul/a", "x/nul/b",
+    ]);
+    let paths: Vec<&str> = found.iter().map(PathFinding::path).collect();
+    assert_eq!(paths, ["d/E", "d/e/F", "x/nul"]);
+}
+
+#[test]
 fn a_bad_folder_is_reported_once_not_for_each_file() {
     let found = judge_paths(&["M/a", "M/b", "m/a", "m/b", "nul/x", "nul/y", "ok/z."]);
     assert_eq!(

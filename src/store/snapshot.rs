@@ -160,7 +160,11 @@ impl Snapshot for TreeSnapshot<'_> {
             .walk(TreeWalkMode::PreOrder, |root, entry| {
                 if entry.kind() != Some(ObjectType::Tree) {
                     let name = String::from_utf8_lossy(entry.name_bytes());
-                    files.push(format!("{base}{root}{name}"));
+                    let mut file = String::with_capacity(base.len() + root.len() + name.len());
+                    file.push_str(&base);
+                    file.push_str(root);
+                    file.push_str(&name);
+                    files.push(file);
                 }
                 TreeWalkResult::Ok
             })

@@ -352,3 +352,30 @@ fn the_server_hook_refuses_a_push_of_an_unportable_path() {
     );
     assert_eq!(env.git(&server, &["rev-parse", "HEAD"]), before);
 }
+
+/// Other actions create paths too: an endpoint named `con` (valid as a model name)
+/// would be rendered to `deploy/con.yaml` by the first promotion.
+#[test]
+fn a_promotion_refuses_to_create_an_unportable_endpoint_manifest() {
+    let (env, reg) = with_churn();
+    crate::common::lifecycle::configure(
+        &env,
+        &reg,
+        "[[endpoint]]\nname = \"con\"\nmodel = \"churn\"\nstage = \"Production\"\n",
+    );
+    let stderr = refused(
+        &env,
+        &reg,
+        &["promote", "churn@1.0.0", "--stage", "Production"],
+        1,
+    );
+    assert_mentions(
+        &stderr,
+        &[
+            "omgreg::path::not_portable",
+            "`deploy/con.yaml`",
+            "reserved by Windows",
+        ],
+    );
+    assert_status_clean(&env, &reg);
+}
