@@ -89,16 +89,10 @@ pub fn register(
     ));
     files.extend(missing_model_files(snapshot, model)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    // Every path the version brings, linked artifacts too (`checkout` writes them),
-    // must check out everywhere: refused here, before anything is stored.
-    let mut created: Vec<String> = files.iter().map(|(path, _)| path.clone()).collect();
-    created.extend(
-        request
-            .artifacts
-            .iter()
-            .filter(|artifact| artifact.uri.is_some())
-            .map(|artifact| artifact_path(model, &version, &artifact.path)),
-    );
+    // Every path the version brings must check out everywhere: refused here, before
+    // anything is stored. Linked artifacts are no paths (not in the tree, and
+    // `checkout` only lists them).
+    let created: Vec<String> = files.iter().map(|(path, _)| path.clone()).collect();
     check_new_paths(snapshot, &created)?;
     Ok(Change {
         files,
