@@ -6,11 +6,13 @@
 //! depend on `cli`, `render` or `store`.
 
 mod immutability;
+mod portability;
 mod references;
 mod schema_rules;
 mod transitions;
 
 pub use immutability::check_immutability;
+pub use portability::check_portability;
 pub use references::check_references;
 pub use schema_rules::check_schema;
 pub use transitions::check_transitions;
@@ -40,6 +42,9 @@ pub enum Rule {
     Artifact,
     /// A generated file (model card, endpoint) differs from what omgreg renders.
     Generated,
+    /// A path cannot be checked out on every system (too long, reserved, or equal
+    /// to another once case and Unicode are folded).
+    PortablePath,
 }
 
 impl Rule {
@@ -55,6 +60,7 @@ impl Rule {
             Self::Signer => "signer",
             Self::Artifact => "artifact",
             Self::Generated => "generated",
+            Self::PortablePath => "portable-path",
         }
     }
 }

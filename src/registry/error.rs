@@ -4,7 +4,7 @@ use miette::Diagnostic;
 
 use crate::schema::SchemaError;
 
-use super::SnapshotError;
+use super::{PortabilityError, SnapshotError};
 
 /// Something the registry refuses: every variant is caused by user input or by the
 /// registry's content, never by a bug.
@@ -286,4 +286,8 @@ pub enum RegistryError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Snapshot(#[from] SnapshotError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Portability(#[from] PortabilityError),
 }

@@ -19,6 +19,7 @@ mod lifecycle;
 mod merge;
 mod names;
 mod overlay;
+mod portable;
 mod query;
 mod reference;
 mod register;
@@ -47,6 +48,10 @@ pub use lifecycle::{
 pub use merge::{SlotConflict, merge_stages};
 pub use names::{Bump, Digest, ModelName, VersionId};
 pub use overlay::Overlay;
+pub use portable::{
+    MAX_PART_BYTES, PartProblem, PathFinding, PortabilityError, check_new_paths, describe_problems,
+    judge_paths, part_problems, shown,
+};
 pub use query::{
     ModelSummary, VersionRow, list_models, list_versions, resolve, sort_models, summarize_model,
 };

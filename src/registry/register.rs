@@ -7,7 +7,8 @@ use crate::schema::{self, ArtifactDoc, LineageDoc, ModelDoc, StagesDoc, VersionD
 use super::layout::{model_file, stages_file, version_file};
 use super::{
     Bump, Change, Digest, Event, FileChange, ModelName, ModelRef, RegistryError, Snapshot,
-    VersionId, artifact_path, load_config, query, validate_relative_path, version_ids,
+    VersionId, artifact_path, check_new_paths, load_config, query, validate_relative_path,
+    version_ids,
 };
 
 /// Which version to register.
@@ -88,6 +89,11 @@ pub fn register(
     ));
     files.extend(missing_model_files(snapshot, model)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    // Every path the version brings must check out everywhere: refused here, before
+    // anything is stored. Linked artifacts are no paths (not in the tree, and
+    // `checkout` only lists them).
+    let created: Vec<String> = files.iter().map(|(path, _)| path.clone()).collect();
+    check_new_paths(snapshot, &created)?;
     Ok(Change {
         files,
         event: Event::Registered {

@@ -26,6 +26,32 @@ pub trait Snapshot {
     /// Whether a file or folder exists at `path`.
     fn exists(&self, path: &str) -> Result<bool, SnapshotError>;
 
+    /// Every file below the folder `path` (`""`: the whole registry), as paths
+    /// from the registry root, in no particular order.
+    ///
+    /// The default asks [`Snapshot::list`] folder by folder (an entry with nothing
+    /// inside is a file: Git has no empty folders); snapshots over a Git tree walk
+    /// it in one pass.
+    fn files_under(&self, path: &str) -> Result<Vec<String>, SnapshotError> {
+        let mut files = Vec::new();
+        let mut folders = vec![path.to_owned()];
+        while let Some(folder) = folders.pop() {
+            for name in self.list(&folder)? {
+                let entry = if folder.is_empty() {
+                    name
+                } else {
+                    format!("{folder}/{name}")
+                };
+                if self.list(&entry)?.is_empty() {
+                    files.push(entry);
+                } else {
+                    folders.push(entry);
+                }
+            }
+        }
+        Ok(files)
+    }
+
     /// A content id of the file or folder at `path` (a Git object id), when the
     /// snapshot has one: equal ids mean equal content, so comparisons can skip
     /// reading. `None` says nothing.
@@ -80,7 +106,11 @@ impl Snapshot for MemorySnapshot {
     }
 
     fn list(&self, path: &str) -> Result<Vec<String>, SnapshotError> {
-        let prefix = format!("{path}/");
+        let prefix = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
         let mut names: Vec<String> = self
             .files
             .keys()

@@ -94,7 +94,8 @@ pub fn check(
                     .as_deref()
                     .map(|c| format!(" (commit {})", &c[..c.len().min(12)]))
                     .unwrap_or_default();
-                match (&f.file, f.line, &f.commit) {
+                let file = f.file.as_deref().map(escape_controls);
+                match (&file, f.line, &f.commit) {
                     (Some(file), Some(line), _) => {
                         text.push_str(&format!("  --> {prefix}{file}:{line}{commit}\n"))
                     }
@@ -129,4 +130,18 @@ fn escape_data(text: &str) -> String {
 /// Workflow-command escaping of a property value.
 fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `text` with control characters written as `\u{..}`: a file name from a hand-made
+/// commit must not drive the terminal.
+fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

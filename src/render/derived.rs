@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use super::{endpoint_manifest, model_card};
 use crate::registry::{
-    Change, FileChange, ModelName, Overlay, RegistryError, Snapshot, card_file, load_config,
+    Change, FileChange, ModelName, Overlay, RegistryError, Snapshot, card_file, check_new_paths,
+    load_config,
 };
 
 /// Adds to `change` the model cards of the models it touches and the endpoints that
@@ -37,15 +38,22 @@ pub fn with_derived_files(
             ));
         }
     }
+    let mut created = Vec::new();
     for (path, content) in derived {
         let current = snapshot.read(&path)?;
         match content {
             Some(text) if current.as_deref() != Some(text.as_bytes()) => {
+                if current.is_none() {
+                    created.push(path.clone());
+                }
                 change.put(path, FileChange::Write(text.into_bytes()));
             }
             None if current.is_some() => change.put(path, FileChange::Remove),
             _ => {}
         }
     }
+    // A new endpoint manifest is named by `omgreg.toml`: it must check out
+    // everywhere like any path an action creates.
+    check_new_paths(snapshot, &created)?;
     Ok(change)
 }

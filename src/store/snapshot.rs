@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
 use super::error::GitContext;
 use super::{CommitId, StoreError};
@@ -141,6 +141,35 @@ impl Snapshot for TreeSnapshot<'_> {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    fn files_under(&self, path: &str) -> Result<Vec<String>, SnapshotError> {
+        let Some(folder) = self
+            .folder(&self.full(path))
+            .map_err(|e| Self::failed(path, e))?
+        else {
+            return Ok(Vec::new());
+        };
+        let base = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", path.trim_end_matches('/'))
+        };
+        let mut files = Vec::new();
+        folder
+            .walk(TreeWalkMode::PreOrder, |root, entry| {
+                if entry.kind() != Some(ObjectType::Tree) {
+                    let name = String::from_utf8_lossy(entry.name_bytes());
+                    let mut file = String::with_capacity(base.len() + root.len() + name.len());
+                    file.push_str(&base);
+                    file.push_str(root);
+                    file.push_str(&name);
+                    files.push(file);
+                }
+                TreeWalkResult::Ok
+            })
+            .map_err(|e| Self::failed(path, e))?;
+        Ok(files)
     }
 
     fn content_id(&self, path: &str) -> Option<String> {

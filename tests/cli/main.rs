@@ -27,6 +27,7 @@ mod test_lifecycle;
 mod test_notify;
 mod test_notify_commands;
 mod test_notify_retries;
+mod test_portable_paths;
 mod test_read;
 mod test_recovery;
 mod test_register;

@@ -379,6 +379,17 @@ fn artifacts() {
         "omgreg::artifact::invalid_path",
         &["register", "churn", "--artifact", "../withgit"],
     );
+    env.make_file("nul.txt", 10);
+    d(
+        "omgreg::path::not_portable",
+        &["register", "churn", "--artifact", "../nul.txt"],
+    );
+    env.make_file("case/Model.pt", 10);
+    env.make_file("case/model.pt", 10);
+    d(
+        "omgreg::path::collision",
+        &["register", "churn", "--artifact", "../case"],
+    );
     env.make_file("other/w.bin", 10);
     d(
         "omgreg::artifact::duplicate",

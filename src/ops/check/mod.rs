@@ -115,12 +115,16 @@ fn check_state(
 ) {
     let config = policy::usable_config(head);
     findings.extend(policy::check_schema(head, config.as_ref().ok()));
-    let Ok(config) = config else { return };
-    findings.extend(policy::check_references(head, &config));
-    findings.extend(generated::check_generated(head, &config));
-    if artifacts {
-        findings.extend(artifacts::check_artifacts(store, head, &config));
+    if let Ok(config) = config {
+        findings.extend(policy::check_references(head, &config));
+        findings.extend(generated::check_generated(head, &config));
+        if artifacts {
+            findings.extend(artifacts::check_artifacts(store, head, &config));
+        }
     }
+    // Last: its one walk allocates a string per file, which the rules above need
+    // not work around (the order of findings is sorted anyway).
+    findings.extend(policy::check_portability(head));
 }
 
 /// Rules on what changed from `base` to `head`, judged by `base`'s policy: for a
