@@ -90,7 +90,8 @@ pub fn merge_stages(
     Ok(Ok(schema::to_yaml(&merged.to_doc(&config.ladder))))
 }
 
-fn show(versions: &[VersionId]) -> String {
+/// A slot's holders for a conflict message: `1.0.0,1.1.0`, or `nothing`.
+pub(super) fn show(versions: &[VersionId]) -> String {
     match versions {
         [] => "nothing".to_owned(),
         many => many

@@ -2,6 +2,7 @@
 //! (compare-and-swap against what they held before the local action), then the
 //! action's own function, whose preconditions and policy checks apply to that state.
 
+use super::merge::show;
 use super::replay::{ReplayAction, ReplayMove, ReplayRefusal};
 use super::{
     Actor, ArchiveRequest, Change, Event, FileChange, ModelName, ModelRef, PromoteRequest,
@@ -330,15 +331,4 @@ fn moved_slots(
         }
         _ => Vec::new(),
     })
-}
-
-fn show(versions: &[VersionId]) -> String {
-    match versions {
-        [] => "nothing".to_owned(),
-        many => many
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
-    }
 }

@@ -135,3 +135,21 @@ fn copies_left_by_killed_ingests_are_removed_by_the_next_register() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn the_dead_writers_own_branch_and_index_locks_are_removed_by_the_next_command() {
+    // The soak killed writers inside libgit2's ref update (the branch lock holds the
+    // commit the journal names) and right after creating index.lock (still empty):
+    // both are the dead writer's and must not block every later action.
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    let (_, new) = killed_after_the_branch_moved(&env, &reg);
+    let branch = env.git(&reg, &["symbolic-ref", "HEAD"]).trim().to_owned();
+    let ref_lock = reg.join(".git").join(format!("{branch}.lock"));
+    std::fs::write(&ref_lock, format!("{new}\n")).expect("ref lock");
+    std::fs::write(reg.join(".git/index.lock"), "").expect("index lock");
+    env.omgreg(&reg).args(["list"]).assert().success();
+    assert!(!ref_lock.exists() && !reg.join(".git/index.lock").exists());
+    assert_eq!(env.git(&reg, &["status", "--porcelain"]), "");
+    act(&env, &reg, &["register", "m", "--version", "1.2.0"]);
+}
