@@ -86,22 +86,8 @@ fn execute<'s>(
         sources,
     } = plan;
     let dry_run = options.dry_run;
-    // Dry-run the whole action on HEAD, artifacts included (their digests are not
-    // known yet, their paths are), so that every refusal comes before the copying.
-    let mut preview = request.clone();
-    preview
-        .artifacts
-        .extend(sources.iter().map(|source| ArtifactInput {
-            path: source.relative.clone(),
-            sha256: Digest::from_bytes(&[0; 32]),
-            size: Some(source.size),
-            uri: None,
-        }));
-    let snapshot = store.snapshot(None)?;
-    let change = render::with_derived_files(&snapshot, registry::register(&snapshot, &preview)?)?;
-    drop(snapshot);
-    if !dry_run {
-        store.preflight(&change)?;
+    if !sources.is_empty() {
+        preview(store, &request, &sources, dry_run)?;
     }
     // Before the copying too: a registry that requires signatures and a missing key.
     let (signer, _) = signing::prepare(options.sign_mode, store, &identity)?;
@@ -119,6 +105,33 @@ fn execute<'s>(
         render::with_derived_files(snapshot, registry::register(snapshot, &request)?)
     })?;
     Ok((committed, writer))
+}
+
+/// Dry-runs the whole action on HEAD, artifacts included (their digests are not
+/// known yet, their paths are), so that every refusal comes before the copying.
+/// Without artifacts there is nothing slow to save: the transaction judges alone.
+fn preview(
+    store: &Store,
+    request: &RegisterRequest,
+    sources: &[ArtifactSource],
+    dry_run: bool,
+) -> Result<(), CommandError> {
+    let mut preview = request.clone();
+    preview
+        .artifacts
+        .extend(sources.iter().map(|source| ArtifactInput {
+            path: source.relative.clone(),
+            sha256: Digest::from_bytes(&[0; 32]),
+            size: Some(source.size),
+            uri: None,
+        }));
+    let snapshot = store.snapshot(None)?;
+    let change = render::with_derived_files(&snapshot, registry::register(&snapshot, &preview)?)?;
+    drop(snapshot);
+    if !dry_run {
+        store.preflight(&change)?;
+    }
+    Ok(())
 }
 
 /// Hashes (dry run) or stores each source in the LFS store and adds it to `request`.

@@ -5,24 +5,28 @@
 //! is git's lockfile protocol (`index.lock` made with create-new, written, renamed
 //! over `index`), held from before the branch moves until the index is written, so
 //! git's locking writers (`add`, `commit`, `reset`, `checkout`, `merge`) wait or fail
-//! instead of interleaving. The index is read as bytes (versions 2, 3 and 4): untouched
-//! entries are copied as they are and only the updated ones are encoded.
+//! instead of interleaving. The index (versions 2, 3 and 4) is streamed through a
+//! small buffer: untouched entries are copied as they are, only the updated ones are
+//! encoded, and nothing proportional to the index's size is held in memory.
 //!
 //! Used only by the writer's working-tree refresh; it knows nothing of the registry.
 
 use std::fs::File;
-use std::io::{Seek, Write};
+use std::io::{BufReader, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::super::StoreError;
 use super::super::error::{GitContext, IoContext};
-use super::index_format::Index;
+use super::index_format::{self, Refused, Staged};
 use IndexUpdate as Update;
 
 /// How long a lock held by someone else is waited for before giving up: git's own
 /// commands hold `index.lock` for milliseconds (a `git status` refreshing stat data).
 const PATIENCE: Duration = Duration::from_secs(1);
+
+/// The read and write buffers the index is streamed through.
+const BUFFER: usize = 64 * 1024;
 
 /// `index.lock`, held: the index cannot change under us until it is dropped or
 /// committed. Dropping it without committing removes it.
@@ -154,35 +158,37 @@ impl IndexLock {
     /// another writer did before the lock was taken is lost.
     pub(crate) fn commit(mut self, updates: &[IndexUpdate]) -> Result<(), StoreError> {
         let index_path = self.git_dir.join("index");
-        let (bytes, written_at) = read_index(&index_path)?;
-        let malformed = |what: &str| StoreError::Io {
-            what: "reading",
-            path: index_path.clone(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("not a Git index this omgreg reads: {what}"),
-            ),
+        let (len, written_at) = match std::fs::metadata(&index_path) {
+            Ok(meta) => (meta.len(), FileStat::of(&meta).mtime),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => (0, (0, 0)),
+            Err(err) => return Err(err).io_context("reading", &index_path),
         };
-        let mut index = if bytes.is_empty() {
-            Index::empty()
-        } else {
-            Index::parse(&bytes).map_err(malformed)?
+        let open = || -> std::io::Result<Option<BufReader<File>>> {
+            if len == 0 {
+                return Ok(None);
+            }
+            let file = File::open(&index_path)?;
+            Ok(Some(BufReader::with_capacity(BUFFER, file)))
         };
-        index.smudge_racily_clean(written_at);
-        if index.requires_libgit2 {
-            let git_dir = self.git_dir.clone();
-            drop(self);
-            return update_with_libgit2(&git_dir, updates);
-        }
-        let written = index.updated(updates).encode();
         let lock_path = self.lock_path();
-        let mut file = self.file.take().expect("a lock is committed once");
+        let file = self.file.as_mut().expect("a lock is committed once");
         // The lock may hold its writer's mark (see `mark`): the index replaces it.
         file.set_len(0).io_context("writing", &lock_path)?;
         file.seek(std::io::SeekFrom::Start(0))
             .io_context("writing", &lock_path)?;
-        file.write_all(&written).io_context("writing", &lock_path)?;
-        drop(file);
+        let out: &File = file;
+        match index_format::rewrite(open, len, written_at, updates, out) {
+            Ok(()) => {}
+            Err(Refused::RequiresLibgit2) => {
+                let git_dir = self.git_dir.clone();
+                drop(self);
+                return update_with_libgit2(&git_dir, updates);
+            }
+            Err(Refused::Malformed(what)) => return Err(malformed(&index_path, what)),
+            Err(Refused::Io(err)) => return Err(err).io_context("rewriting", &index_path),
+        }
+        // The lock file becomes the index: nothing to remove when `self` is dropped.
+        drop(self.file.take());
         if let Err(err) = std::fs::rename(&lock_path, &index_path) {
             let _ = std::fs::remove_file(&lock_path);
             return Err(err).io_context("renaming the index lock over", &index_path);
@@ -191,18 +197,37 @@ impl IndexLock {
     }
 }
 
-/// The bytes of the index (none when it does not exist) and when it was written
-/// (seconds and nanoseconds of its modified time, as git reads them).
-fn read_index(path: &Path) -> Result<(Vec<u8>, (u32, u32)), StoreError> {
-    let mut file = match File::open(path) {
+/// What the index at `<git_dir>/index` stages for each of `paths`, read without the
+/// lock (as `git status` reads it) and only as far as the greatest of them.
+pub(crate) fn staged(git_dir: &Path, paths: &[String]) -> Result<Vec<Staged>, StoreError> {
+    let index_path = git_dir.join("index");
+    let file = match File::open(&index_path) {
         Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), (0, 0))),
-        Err(err) => return Err(err).io_context("reading", path),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(vec![Staged::Absent; paths.len()]);
+        }
+        Err(err) => return Err(err).io_context("reading", &index_path),
     };
-    let meta = file.metadata().io_context("reading", path)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or_default());
-    std::io::Read::read_to_end(&mut file, &mut bytes).io_context("reading", path)?;
-    Ok((bytes, FileStat::of(&meta).mtime))
+    if file.metadata().io_context("reading", &index_path)?.len() == 0 {
+        return Ok(vec![Staged::Absent; paths.len()]);
+    }
+    match index_format::staged(BufReader::with_capacity(BUFFER, file), paths) {
+        Ok(staged) => Ok(staged),
+        Err(Refused::Malformed(what)) => Err(malformed(&index_path, what)),
+        Err(Refused::Io(err)) => Err(err).io_context("reading", &index_path),
+        Err(Refused::RequiresLibgit2) => unreachable!("extensions are not read here"),
+    }
+}
+
+fn malformed(index_path: &Path, what: &str) -> StoreError {
+    StoreError::Io {
+        what: "reading",
+        path: index_path.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a Git index this omgreg reads: {what}"),
+        ),
+    }
 }
 
 impl Drop for IndexLock {

@@ -163,7 +163,7 @@ fn check_edits_in_version(version: Option<&str>) {
     assert!(!staged.contains("\ta/b\n"), "{staged}");
     let written = std::fs::read(root.join(".git/index")).unwrap();
     let expected_version = version.map_or(2, |v| v.parse().unwrap());
-    assert_eq!(be32(&written, 4), Some(expected_version));
+    assert_eq!(be32(&written, 4), expected_version);
     assert_git_agrees(&root);
 }
 
@@ -276,6 +276,54 @@ fn conflict_stages_go_with_an_upsert_or_a_remove() {
     assert_git_agrees(&root);
 }
 
+/// The lookup `ensure_clean` uses answers as `git ls-files --stage` does, in every
+/// index version, for staged, absent and conflicted paths.
+#[test]
+fn staged_paths_read_as_git_lists_them() {
+    for version in ["2", "3", "4"] {
+        let (_dir, root) = repo();
+        git(&root, &["update-index", "--index-version", version]);
+        let blob = git(&root, &["rev-parse", ":a.b"]);
+        let unmerged = format!(
+            "0 {z}\ta0\n100644 {b} 2\ta0\n",
+            z = "0".repeat(40),
+            b = blob.trim()
+        );
+        let mut child = Command::new("git")
+            .args(["update-index", "--index-info"])
+            .current_dir(&root)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), unmerged.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success());
+        let paths = [
+            "dir/m3/versions/20.yaml",
+            "a0",
+            "a/b",
+            "nothing/here",
+            "zzz",
+            "a-b",
+        ]
+        .map(str::to_owned);
+        let found = staged(&root.join(".git"), &paths).unwrap();
+        let expected: Vec<Staged> = paths
+            .iter()
+            .map(|path| match path.as_str() {
+                "a0" => Staged::Conflicted,
+                "nothing/here" | "zzz" => Staged::Absent,
+                path => {
+                    let id = git(&root, &["rev-parse", &format!(":{path}")]);
+                    Staged::Blob(git2::Oid::from_str(id.trim()).unwrap())
+                }
+            })
+            .collect();
+        assert_eq!(found, expected, "index version {version}");
+    }
+}
+
 /// A repository without an index yet (just `git init`) gets one git reads.
 #[test]
 fn an_absent_index_is_created() {
@@ -332,21 +380,35 @@ fn git_waits_for_the_lock_and_a_dropped_lock_is_removed() {
     git(&root, &["add", "a0"]);
 }
 
-/// A corrupt index is refused (not rewritten with a fresh checksum).
+/// A truncated or malformed index is refused, not rewritten with a fresh checksum.
+/// (A flipped bit inside an entry is not looked for: git itself checks the
+/// checksum only in `git fsck`.)
 #[test]
 fn a_corrupt_index_is_refused() {
     let (_dir, root) = repo();
     let path = root.join(".git/index");
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes[100] ^= 1;
-    std::fs::write(&path, &bytes).unwrap();
-    let err = IndexLock::acquire(&root.join(".git"))
-        .unwrap()
-        .commit(&[])
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
-    assert_eq!(std::fs::read(&path).unwrap(), bytes);
-    assert!(!root.join(".git/index.lock").exists());
+    let good = std::fs::read(&path).unwrap();
+    let mut bad_version = good.clone();
+    bad_version[7] = 9;
+    let mut bad_extension = good.clone();
+    // The entry count grows by one: the extensions are read as an entry, and the
+    // lengths no longer add up.
+    bad_extension[11] += 1;
+    for bytes in [
+        good[..good.len() / 2].to_vec(),
+        good[..good.len() - 25].to_vec(),
+        bad_version,
+        bad_extension,
+    ] {
+        std::fs::write(&path, &bytes).unwrap();
+        let err = IndexLock::acquire(&root.join(".git"))
+            .unwrap()
+            .commit(&[])
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        assert!(!root.join(".git/index.lock").exists());
+    }
 }
 
 #[test]

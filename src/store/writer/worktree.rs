@@ -8,7 +8,8 @@ use super::super::error::{GitContext, IoContext};
 use super::super::failpoint;
 use super::super::{LfsPointer, StoreError, TreeSnapshot, hash_file, tempfiles};
 use super::PlannedFile;
-use super::index_file::{FileStat, IndexLock, IndexUpdate};
+use super::index_file::{self, FileStat, IndexLock, IndexUpdate};
+use super::index_format::Staged;
 use crate::registry::Change;
 
 /// Refuses the change when a file it touches has uncommitted edits (staged, modified,
@@ -22,28 +23,25 @@ pub(crate) fn ensure_clean(
     let workdir = repo
         .workdir()
         .expect("only called for repositories with a working tree");
-    let mut index = repo.index().git_context("opening the index")?;
-    index.read(false).git_context("reading the index")?;
+    let repo_paths: Vec<String> = change
+        .files
+        .iter()
+        .map(|(path, _)| format!("{prefix}{path}"))
+        .collect();
+    let staged = index_file::staged(repo.path(), &repo_paths)?;
     let mut dirty = Vec::new();
-    for (path, _) in &change.files {
-        let repo_path = format!("{prefix}{path}");
+    for (((path, _), repo_path), staged) in change.files.iter().zip(repo_paths).zip(staged) {
         if let Some(link) = symlinked_ancestor(workdir, &repo_path) {
             return Err(StoreError::SymlinkInWorkingTree { path: link });
         }
         let base = snapshot.entry_id(path).map(|(id, _)| id);
-        let staged = index
-            .get_path(Path::new(&repo_path), 0)
-            .map(|entry| entry.id);
+        let staged_as_base = match (staged, base) {
+            (Staged::Absent, None) => true,
+            (Staged::Blob(staged), Some(base)) => staged == base,
+            _ => false,
+        };
         let on_disk = workdir.join(&repo_path);
-        let clean = staged == base
-            && match (std::fs::symlink_metadata(&on_disk), base) {
-                (Err(err), None) if err.kind() == std::io::ErrorKind::NotFound => true,
-                (Ok(meta), Some(id)) if meta.is_file() => {
-                    matches_blob(repo, &on_disk, meta.len(), id)?
-                }
-                _ => false,
-            };
-        if !clean {
+        if !(staged_as_base && on_disk_is(repo, &on_disk, base)?) {
             dirty.push(repo_path);
         }
     }
