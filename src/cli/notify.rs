@@ -26,7 +26,12 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<(), CommandError> {
     if let Some(name) = &args.target {
         targets.retain(|t| &t.name == name);
     }
-    let failures = notify::deliver_pending(&Writer::for_refs(&store), &targets, &ctx.output)?;
+    let failures = notify::deliver_pending(
+        &Writer::for_refs(&store),
+        &targets,
+        &ctx.output,
+        notify::Budget::unlimited(),
+    )?;
     if failures > 0 {
         return Err(CommandError::User(NotifyFailed { failures }.into()));
     }

@@ -10,7 +10,7 @@
 mod deliver;
 mod payload;
 
-pub use deliver::Target;
+pub use deliver::{Budget, MAX_TIMEOUT, Target};
 pub use payload::EventPayload;
 
 use crate::registry::CONFIG_FILE;
@@ -19,8 +19,12 @@ use crate::store::{Store, Writer};
 
 use super::{CommandError, Progress};
 
-/// After an action's commit: deliver what is pending, reporting (never failing on)
-/// errors; the next `omgreg notify` retries them.
+/// How long delivery right after an action may take in all: the action has landed
+/// and its user is waiting; whatever is left is `omgreg notify`'s.
+pub const AFTER_ACTION_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// After an action's commit: deliver what is pending within [`AFTER_ACTION_BUDGET`],
+/// reporting (never failing on) errors; the next `omgreg notify` retries them.
 pub fn after_action(writer: &Writer<'_>, progress: &dyn Progress) {
     let Ok(targets) = targets(writer.store()) else {
         return;
@@ -28,7 +32,7 @@ pub fn after_action(writer: &Writer<'_>, progress: &dyn Progress) {
     if targets.is_empty() {
         return;
     }
-    match deliver_pending(writer, &targets, progress) {
+    match deliver_pending(writer, &targets, progress, Budget::of(AFTER_ACTION_BUDGET)) {
         Ok(0) => {}
         Ok(failures) => progress.status(&format!(
             "warning: {failures} notification target(s) failed; `omgreg notify` will deliver the rest"
@@ -69,11 +73,13 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.parse::<crate::registry::ModelName>().is_ok()
 }
 
-/// Delivers the pending events of every target; returns how many targets failed.
+/// Delivers the pending events of every target within `budget`; returns how many
+/// targets failed or were left for later when the budget ran out.
 pub fn deliver_pending(
     writer: &Writer<'_>,
     targets: &[Target],
     progress: &dyn Progress,
+    budget: Budget,
 ) -> Result<usize, CommandError> {
     let store = writer.store();
     let (_, Some(head)) = store.branch_tip()? else {
@@ -116,7 +122,15 @@ pub fn deliver_pending(
                 }
                 let payload = EventPayload::new(&registry, entry, index);
                 let body = serde_json::to_string(&payload).expect("payloads serialize");
-                if let Err(err) = target.deliver(&body, &payload.id) {
+                if budget.exhausted() {
+                    progress.status(&format!(
+                        "notify `{}`: out of time; `omgreg notify` delivers the rest",
+                        target.name
+                    ));
+                    failures += 1;
+                    break 'commits;
+                }
+                if let Err(err) = target.deliver(&body, &payload.id, budget) {
                     progress.status(&format!("notify `{}`: {err}", target.name));
                     failures += 1;
                     break 'commits;
