@@ -25,6 +25,7 @@ mod test_hooks_pr;
 mod test_init;
 mod test_lifecycle;
 mod test_notify;
+mod test_notify_budget;
 mod test_notify_commands;
 mod test_notify_retries;
 mod test_portable_paths;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::common::TestEnv;
 use crate::common::lifecycle::{churn_registry, configure};
+use crate::common::refusal::commit_by_hand;
 use crate::common::signing::head;
 use crate::test_notify::{Listener, cursor};
 
@@ -84,11 +85,9 @@ fn a_receiver_that_never_answers_does_not_hold_the_action() {
 
     // A receiver that answers gets the pending event from `omgreg notify`.
     let listener = Listener::start();
-    configure(
-        &env,
-        &reg,
-        &format!("[[notify]]\nname = \"hook\"\nurl = \"{}\"\n", listener.url),
-    );
+    let config = std::fs::read_to_string(reg.join("omgreg.toml")).expect("omgreg.toml");
+    let config = config.replace(&silent.url, &listener.url);
+    commit_by_hand(&env, &reg, "omgreg.toml", &config);
     env.omgreg(&reg).args(["notify"]).assert().success();
     let events: Vec<String> = listener
         .delivered()
