@@ -15,6 +15,8 @@ mod test_concurrency;
 #[cfg(feature = "failpoints")]
 mod test_crash;
 mod test_crash_guard;
+#[cfg(feature = "failpoints")]
+mod test_crash_pull;
 mod test_doctor;
 mod test_exact_values;
 mod test_git_beside;

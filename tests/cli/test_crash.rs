@@ -7,14 +7,14 @@
 //! status` clean and no temp file or lock behind; the next action succeeds; no
 //! registered version is lost. Every finding is collected, so one run names all that a
 //! crash at that point breaks. Compiled only with the cargo feature `failpoints`
-//! (see `test_crash_guard.rs`).
+//! (see `test_crash_guard.rs`). `pull`'s write paths are in `test_crash_pull.rs`.
 
-use std::cell::RefCell;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use crate::common::TestEnv;
+use crate::common::crash::{
+    Findings, check_clean, check_fsck, check_next_command, kill_at, versions as version_stages,
+};
 use crate::common::lifecycle::churn_registry;
 
 /// The action that is killed.
@@ -27,9 +27,6 @@ enum Action {
     Promote,
 }
 
-/// SIGABRT: what `std::process::abort()` dies of.
-const SIGABRT: i32 = 6;
-
 /// A registry with `churn@1.0.0` and `churn@1.1.0` (each with an LFS artifact), one
 /// action killed at a failpoint, and what the checks found.
 struct Crash {
@@ -39,7 +36,7 @@ struct Crash {
     before: String,
     /// The versions listed before the killed action.
     versions_before: Vec<String>,
-    findings: RefCell<Vec<String>>,
+    findings: Findings,
 }
 
 impl Crash {
@@ -53,14 +50,12 @@ impl Crash {
             reg,
             before,
             versions_before,
-            findings: RefCell::default(),
+            findings: Findings::default(),
         }
     }
 
     fn find(&self, ok: bool, finding: impl FnOnce() -> String) {
-        if !ok {
-            self.findings.borrow_mut().push(finding());
-        }
+        self.findings.find(ok, finding);
     }
 
     /// A user-level notification command (`notify-cursor` moves its cursor).
@@ -98,25 +93,15 @@ impl Crash {
         }
     }
 
-    /// Runs `action` with `failpoint` active (core dumps off) and checks it died there.
+    /// Runs `action` with `failpoint` active and checks it died there.
     fn kill_at(&self, failpoint: &str, action: Action) {
-        let args = self.args(action);
-        let output: Output = self
-            .env
-            .hermetic_std("sh", &self.reg)
-            .args(["-c", "ulimit -c 0 && exec \"$0\" \"$@\""])
-            .arg(env!("CARGO_BIN_EXE_omgreg"))
-            .args(&args)
-            .env("OMGREG_FAILPOINT", failpoint)
-            .output()
-            .expect("omgreg runs");
-        self.find(output.status.signal() == Some(SIGABRT), || {
-            format!(
-                "{action:?} did not die at `{failpoint}` (not reached?): {:?}\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
+        kill_at(
+            &self.env,
+            &self.reg,
+            &self.args(action),
+            failpoint,
+            &self.findings,
+        );
     }
 
     /// The branch is at the old commit, or at a new child of it holding the whole
@@ -132,39 +117,14 @@ impl Crash {
                 format!("the branch moved to {tip}, not a complete child of the old tip")
             });
         }
-        let fsck = env.git_output(reg, &["fsck", "--full", "--no-dangling", "--no-progress"]);
-        let report = format!(
-            "{}{}",
-            String::from_utf8_lossy(&fsck.stdout),
-            String::from_utf8_lossy(&fsck.stderr)
-        );
-        self.find(fsck.status.success() && report.trim().is_empty(), || {
-            format!("git fsck: {report}")
-        });
-        let lfs = env.git_output(reg, &["lfs", "fsck"]);
-        self.find(lfs.status.success(), || {
-            format!("git lfs fsck: {}", String::from_utf8_lossy(&lfs.stdout))
-        });
+        check_fsck(env, reg, &self.findings);
         landed
     }
 
     /// The next command (`list`) succeeds and leaves a clean working tree, and no
     /// temp file or lock; no version is lost.
     fn check_next_command(&self, action: Action, landed: bool) {
-        let list = self
-            .env
-            .omgreg(&self.reg)
-            .arg("list")
-            .output()
-            .expect("runs");
-        self.find(list.status.success(), || {
-            format!(
-                "`omgreg list` failed: {}",
-                String::from_utf8_lossy(&list.stderr)
-            )
-        });
-        self.check_clean("after the next command");
-        self.check_no_leftovers();
+        check_next_command(&self.env, &self.reg, &self.findings);
         let listed = versions(&self.env, &self.reg, "HEAD");
         let mut expected = self.versions_before.clone();
         if landed && matches!(action, Action::Register) {
@@ -209,53 +169,22 @@ impl Crash {
                 String::from_utf8_lossy(&next.stderr)
             )
         });
-        self.check_clean("after the next action");
+        check_clean(
+            &self.env,
+            &self.reg,
+            "after the next action",
+            &self.findings,
+        );
         let after = versions(&self.env, &self.reg, "HEAD");
         self.find(before.iter().all(|v| after.contains(v)), || {
             format!("the next action lost versions: {before:?} -> {after:?}")
         });
     }
 
-    fn check_clean(&self, when: &str) {
-        let status = self.env.git(&self.reg, &["status", "--porcelain"]);
-        self.find(status.is_empty(), || {
-            format!("`git status` {when} is not clean:\n{status}")
-        });
-    }
-
-    /// No ingest temp file, no `.omgreg-*` working-tree temp file, no journal, no
-    /// lock file of git's (omgreg's own writer lock `omgreg.lock` is permanent).
-    fn check_no_leftovers(&self) {
-        let git = self.reg.join(".git");
-        let mut left: Vec<String> = files_under(&git.join("lfs/tmp"))
-            .into_iter()
-            .filter(|path| file_name(path).starts_with("omgreg-ingest-"))
-            .chain(
-                files_under(&self.reg)
-                    .into_iter()
-                    .filter(|path| file_name(path).starts_with(".omgreg-")),
-            )
-            .chain(
-                files_under(&git)
-                    .into_iter()
-                    .filter(|path| file_name(path).ends_with(".lock"))
-                    .filter(|path| *path != git.join("omgreg.lock")),
-            )
-            .map(|path| path.display().to_string())
-            .collect();
-        if git.join("omgreg/pending").exists() {
-            left.push(".git/omgreg/pending".to_owned());
-        }
-        self.find(left.is_empty(), || format!("left behind: {left:?}"));
-    }
-
     #[track_caller]
     fn assert_no_findings(&self, failpoint: &str, action: Action) {
-        assert!(
-            self.findings.borrow().is_empty(),
-            "{action:?} killed at `{failpoint}`:\n- {}",
-            self.findings.borrow().join("\n- ")
-        );
+        self.findings
+            .assert_none(&format!("{action:?} killed at `{failpoint}`"));
     }
 }
 
@@ -291,45 +220,10 @@ fn holds_action(env: &TestEnv, reg: &Path, action: Action) -> bool {
 
 /// `MODEL@VERSION` of every version `list --rev REV` shows.
 fn versions(env: &TestEnv, reg: &Path, rev: &str) -> Vec<String> {
-    env.json(reg, &["list", "churn", "--rev", rev])["versions"]
-        .as_array()
-        .expect("a version list")
-        .iter()
-        .map(|v| {
-            format!(
-                "{}@{}",
-                v["model"].as_str().unwrap(),
-                v["version"].as_str().unwrap()
-            )
-        })
+    version_stages(env, reg, "churn", rev)
+        .into_iter()
+        .map(|(version, _)| version)
         .collect()
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// Every file below `root` (following no links); `.git` is walked only when it is
-/// `root` itself.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(kind) if kind.is_dir() && (file_name(&path) != ".git" || path == root) => {
-                    stack.push(path);
-                }
-                Ok(kind) if kind.is_dir() => {}
-                Ok(_) => out.push(path),
-                Err(_) => {}
-            }
-        }
-    }
-    out
 }
 
 /// Kills `action` at `failpoint` and runs every check.

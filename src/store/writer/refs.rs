@@ -38,14 +38,15 @@ impl Writer<'_> {
         let parent = find(parent)?;
         let snapshot = TreeSnapshot::new(&store.repo, Some(&parent), &store.prefix)?;
         let (tree, _) = store.build_tree(&snapshot, change)?;
-        store
-            .write_commit(&identity, self.signer(), message, tree, Some(&parent))
-            .map(CommitId::from)
+        let commit = store.write_commit(&identity, self.signer(), message, tree, Some(&parent))?;
+        failpoint("commit-written");
+        Ok(commit.into())
     }
 
     /// Moves the registry branch from `expected` to `new` with compare-and-swap, and
     /// brings the working tree and index along for the files that differ. Refuses
-    /// (before moving anything) when those files have uncommitted edits.
+    /// (before moving anything) when those files have uncommitted edits. The steps,
+    /// and their failpoints, are those of a transaction's landing.
     pub fn advance_branch(
         &self,
         expected: Option<CommitId>,
@@ -94,6 +95,8 @@ impl Writer<'_> {
             let paths = planned.iter().map(|f| f.repo_path.clone()).collect();
             let mut journal = Journal::new(&branch, expected, new, reflog, paths);
             index_lock = Some(journal.begin(store.repo.path(), store.repo.commondir())?);
+            failpoint("journal-written");
+            failpoint("index-locked");
         }
         let moved = match expected {
             Some(current) => {
@@ -104,7 +107,7 @@ impl Writer<'_> {
             None => store.repo.reference(&branch, new.raw(), false, reflog),
         };
         match moved {
-            Ok(_) => {}
+            Ok(_) => failpoint("ref-updated"),
             Err(err) => {
                 Journal::remove(store.repo.commondir())?;
                 return Err(match err.code() {
@@ -116,8 +119,10 @@ impl Writer<'_> {
         }
         if let Some(lock) = index_lock {
             worktree::refresh(&store.repo, &planned, lock)?;
+            failpoint("index-written");
         }
         Journal::remove(store.repo.commondir())?;
+        failpoint("journal-removed");
         Ok(())
     }
 

@@ -9,6 +9,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+#[cfg(feature = "failpoints")]
+pub mod crash;
 pub mod lifecycle;
 pub mod refusal;
 pub mod signing;
