@@ -72,6 +72,10 @@ pub fn report(err: CommandError) -> ExitCode {
             ExitCode::from(4)
         }
         CommandError::Violations => ExitCode::from(3),
+        CommandError::Corrupt(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(3)
+        }
         CommandError::BrokenPipe => ExitCode::SUCCESS,
         CommandError::Output(err) => {
             eprintln!("omgreg: cannot write output: {err}");

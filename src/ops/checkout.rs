@@ -1,7 +1,7 @@
 //! Materializing one version's artifacts as real files: resolving the version,
 //! fetching the Git LFS objects missing locally, verifying every object, copying.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::registry::{
     self, Artifact, ModelName, ModelRef, ModelVersion, Snapshot, VersionId, artifact_path,
@@ -149,22 +149,22 @@ fn verify<'a>(
     Ok(verified)
 }
 
-/// Copies the verified objects to their paths under `dest`.
+/// Copies the verified objects to their paths under `dest`, never through a link:
+/// every path is judged before the first file is written (so a refusal leaves the
+/// destination as it was), folders are made one at a time, and each file is written
+/// beside its place and renamed there.
 fn write(
     dest: &Path,
     verified: Vec<(&ArtifactDoc, PathBuf, u64)>,
 ) -> Result<Vec<CheckedOut>, CommandError> {
-    let io = |what: &'static str, path: &Path| {
-        let path = path.to_owned();
-        move |source| StoreError::Io { what, path, source }
-    };
+    for (artifact, _, _) in &verified {
+        judge_path(dest, &artifact.path)?;
+    }
     let mut written = Vec::new();
     for (artifact, object, size) in verified {
         let target = dest.join(&artifact.path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io("creating", parent))?;
-        }
-        std::fs::copy(&object, &target).map_err(io("writing", &target))?;
+        make_folders(dest, Path::new(&artifact.path))?;
+        copy_beside(&object, &target)?;
         written.push(CheckedOut {
             path: target.display().to_string(),
             sha256: artifact.sha256.clone(),
@@ -173,4 +173,109 @@ fn write(
         });
     }
     Ok(written)
+}
+
+/// Refuses a recorded path that could leave `dest` (`..`, absolute) and any link (or a
+/// file where a folder is needed) already on its way inside `dest`.
+fn judge_path(dest: &Path, relative: &str) -> Result<(), CheckoutError> {
+    let path = Path::new(relative);
+    if relative.is_empty()
+        || !path
+            .components()
+            .all(|part| matches!(part, Component::Normal(_)))
+    {
+        return Err(CheckoutError::UnsafePath {
+            path: relative.to_owned(),
+        });
+    }
+    let mut current = dest.to_owned();
+    let parts: Vec<_> = path.components().collect();
+    for (depth, part) in parts.iter().enumerate() {
+        current.push(part);
+        let last = depth + 1 == parts.len();
+        match std::fs::symlink_metadata(&current) {
+            Err(_) => return Ok(()),
+            Ok(meta) if meta.file_type().is_symlink() => {}
+            Ok(meta) if !last && meta.is_dir() => continue,
+            Ok(meta) if last && meta.is_file() => return Ok(()),
+            Ok(_) => {}
+        }
+        return Err(CheckoutError::LinkInDestination {
+            path: current.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Makes the folders of `relative` under `dest` one at a time, refusing a link that
+/// appeared on the way since [`judge_path`].
+fn make_folders(dest: &Path, relative: &Path) -> Result<(), CommandError> {
+    let mut current = dest.to_owned();
+    std::fs::create_dir_all(&current).map_err(io("creating", &current))?;
+    let Some(parent) = relative.parent() else {
+        return Ok(());
+    };
+    for part in parent.components() {
+        current.push(part);
+        match std::fs::create_dir(&current) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                let meta = std::fs::symlink_metadata(&current).map_err(io("reading", &current))?;
+                if !meta.is_dir() {
+                    return Err(CheckoutError::LinkInDestination {
+                        path: current.display().to_string(),
+                    }
+                    .into());
+                }
+            }
+            Err(err) => return Err(io("creating", &current)(err).into()),
+        }
+    }
+    Ok(())
+}
+
+/// Copies `object` to a new file beside `target` and renames it over `target`: a
+/// rename replaces a link planted there instead of writing through it.
+fn copy_beside(object: &Path, target: &Path) -> Result<(), CommandError> {
+    let parent = target.parent().expect("a file under the destination");
+    let mut temp = tempfile::Builder::new()
+        .prefix(".omgreg-checkout-")
+        .tempfile_in(parent)
+        .map_err(io("writing", parent))?;
+    let mut source = std::fs::File::open(object).map_err(io("reading", object))?;
+    std::io::copy(&mut source, temp.as_file_mut()).map_err(io("writing", temp.path()))?;
+    temp.persist(target)
+        .map_err(|err| io("writing", target)(err.error))?;
+    Ok(())
+}
+
+fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
+    let path = path.to_owned();
+    move |source| StoreError::Io { what, path, source }
+}
+
+/// Why `checkout` refuses to write a file.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CheckoutError {
+    #[error(
+        "`{path}` is a symbolic link (or not a folder where one is needed); checkout never writes through links"
+    )]
+    #[diagnostic(
+        code(omgreg::checkout::link_in_destination),
+        help("remove it, or check out into a new folder (`--dest`)")
+    )]
+    LinkInDestination { path: String },
+
+    #[error("the artifact path `{path}` would leave the destination folder")]
+    #[diagnostic(
+        code(omgreg::checkout::unsafe_path),
+        help("the version file was edited by hand; `omgreg check` names it")
+    )]
+    UnsafePath { path: String },
+}
+
+impl From<CheckoutError> for CommandError {
+    fn from(err: CheckoutError) -> Self {
+        Self::User(err.into())
+    }
 }

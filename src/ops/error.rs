@@ -10,6 +10,9 @@ pub enum CommandError {
     User(miette::Report),
     /// Another writer moved the branch too often: exit 4.
     Conflict(miette::Report),
+    /// Data in the repository is not what its name says (a corrupt LFS object about to
+    /// be pushed): exit 3, like `check` finding a problem.
+    Corrupt(miette::Report),
     /// `check`/`verify` ran and found violations (already reported): exit 3.
     Violations,
     /// stdout was closed by the reader (`omgreg list | head`): exit 0, silently.

@@ -9,6 +9,7 @@ mod test_bad_state;
 mod test_check;
 mod test_check_artifacts;
 mod test_check_range;
+mod test_checkout_safety;
 mod test_concurrency;
 // The crash suite needs the failpoints (`cargo test --features failpoints`); the
 // guard fails in CI when they are off, so the suite is never skipped silently.

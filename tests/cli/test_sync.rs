@@ -202,7 +202,7 @@ fn checkout_fails_clearly_when_the_remote_lacks_the_lfs_object() {
     assert!(!b.join("out").exists(), "nothing written");
 }
 
-fn hex_sha256(path: &Path) -> String {
+pub(crate) fn hex_sha256(path: &Path) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(std::fs::read(path).expect("readable")))
 }

@@ -17,6 +17,7 @@ pub fn push(store: &Store, remote: &str) -> Result<String, CommandError> {
     let short = branch.trim_start_matches("refs/heads/");
     if store.lfs().has_any_object() {
         require_git_lfs()?;
+        verify_outgoing(store, remote, short)?;
         git(store, &["lfs", "push", remote, short])?;
     }
     match git(
@@ -35,6 +36,38 @@ pub fn push(store: &Store, remote: &str) -> Result<String, CommandError> {
         }
         Err(other) => Err(other),
     }
+}
+
+/// Hashes every LFS object `git lfs push` would upload and refuses the push when one
+/// does not hash to its name: a local object overwritten after it was stored must not
+/// reach the server under its good name.
+fn verify_outgoing(store: &Store, remote: &str, branch: &str) -> Result<(), CommandError> {
+    let listing = git(store, &["lfs", "push", "--dry-run", remote, branch])?;
+    let lfs = store.lfs();
+    for oid in listing
+        .lines()
+        .filter_map(|line| line.strip_prefix("push "))
+        .filter_map(|rest| rest.split_whitespace().next())
+    {
+        let Ok(expected) = oid.parse::<crate::registry::Digest>() else {
+            continue;
+        };
+        let object = lfs.object_file(&expected);
+        // A missing object is git-lfs's to report.
+        let Ok((actual, _)) = crate::store::hash_file(&object) else {
+            continue;
+        };
+        if actual != expected {
+            return Err(CommandError::Corrupt(
+                crate::store::StoreError::LfsObjectCorrupt {
+                    oid: oid.to_owned(),
+                    actual: actual.to_string(),
+                }
+                .into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_rejection(message: &str) -> bool {
