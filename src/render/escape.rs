@@ -209,6 +209,43 @@ pub(crate) fn quoted(text: &str) -> String {
     out
 }
 
+/// `text` for a person's terminal: control characters (but line feeds and tabs) and
+/// the invisible Unicode format characters that reorder or hide text (bidi overrides
+/// and isolates, zero-width characters) written as visible `\u{..}` escapes, so a tag,
+/// name, commit message or path cannot move the cursor, recolour, retitle the terminal
+/// or display as something it is not. `--json` output is never passed through here.
+pub(crate) fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(unsafe_for_terminal) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_for_terminal(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether `c` must not reach a terminal as it is (see [`terminal`]).
+pub(crate) fn unsafe_for_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || is_line_break(c)
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
 /// Characters YAML 1.1 or Markdown renderers may treat as a line break.
 fn is_line_break(c: char) -> bool {
     matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')

@@ -124,3 +124,16 @@ fn templates_cannot_unescape_values() {
         "2048 "
     );
 }
+
+#[test]
+fn terminal_text_shows_escapes_and_keeps_lines() {
+    assert!(matches!(
+        terminal("plain\ttext\n"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    assert_eq!(terminal("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+    assert_eq!(terminal("x\u{202e}gpj.exe"), "x\\u{202e}gpj.exe");
+    assert_eq!(terminal("bell\u{7}\r"), "bell\\u{7}\\u{d}");
+    assert_eq!(terminal("zero\u{200b}width"), "zero\\u{200b}width");
+    assert_eq!(terminal("ünïcödé ok"), "ünïcödé ok");
+}

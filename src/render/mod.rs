@@ -12,7 +12,7 @@ mod derived;
 mod diff;
 mod doctor;
 mod endpoint;
-mod escape;
+pub(crate) mod escape;
 mod history;
 mod init;
 mod json;

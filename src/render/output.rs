@@ -32,12 +32,18 @@ impl Output {
     /// A status line on stderr, unless `--quiet` or `--json`.
     pub fn status(&self, line: &str) {
         if !self.quiet && !self.json {
-            eprintln!("{line}");
+            eprintln!("{}", super::escape::terminal(line));
         }
     }
 
-    /// Writes data to stdout.
+    /// Writes data to stdout: for people, escaped for the terminal (see
+    /// [`super::escape::terminal`]); with `--json`, as it is.
     pub fn data(&self, text: &str) -> std::io::Result<()> {
+        let text = if self.json {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            super::escape::terminal(text)
+        };
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(text.as_bytes())?;
         stdout.flush()

@@ -45,6 +45,7 @@ mod test_sync_errors;
 mod test_sync_replay;
 mod test_templates;
 mod test_templates_hostile;
+mod test_terminal_escapes;
 mod test_transcript_diagnostics;
 mod test_transcript_diagnostics_store;
 mod test_transcript_docs;
