@@ -57,6 +57,20 @@ impl SchemaError {
         }
     }
 
+    /// A file refused before parsing (too large, too deeply nested), pointing at
+    /// byte `offset`.
+    pub(crate) fn limit(path: &str, text: &str, offset: usize, message: String) -> Self {
+        let offset = offset.min(text.len());
+        Self {
+            path: path.to_owned(),
+            message,
+            line: Some(line_of(text, offset)),
+            // The whole text is not kept: it may be the very thing that is too large.
+            src: NamedSource::new(path, String::new()),
+            span: None,
+        }
+    }
+
     /// An error about a value that parsed but is not acceptable.
     pub(crate) fn value(path: &str, text: &str, needle: &str, message: String) -> Self {
         let offset = text.find(needle);

@@ -34,7 +34,55 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Parses a YAML document, reporting errors with the file path and line.
 pub fn from_yaml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, SchemaError> {
+    within_limits(path, text)?;
     serde_yaml::from_str(text).map_err(|err| SchemaError::yaml(path, text, &err))
+}
+
+/// The largest YAML file omgreg parses: far above any registry file, far below what
+/// would make `check` or a hook slow.
+pub const MAX_YAML_BYTES: usize = 16 * 1024 * 1024;
+
+/// The deepest nesting of flow collections (`[`, `{`) omgreg parses: the YAML
+/// scanner's cost grows with the square of that depth (a 120 KB file of brackets took
+/// 30 s), and no registry file needs more than a few levels.
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// Refuses, before the parser sees it, a YAML text over [`MAX_YAML_BYTES`] or nested
+/// deeper than [`MAX_YAML_DEPTH`]. Every bracket counts (quoted or not): a file that
+/// needs more than 64 unclosed brackets is not a registry file.
+fn within_limits(path: &str, text: &str) -> Result<(), SchemaError> {
+    if text.len() > MAX_YAML_BYTES {
+        return Err(SchemaError::limit(
+            path,
+            text,
+            0,
+            format!(
+                "the file is {} bytes; omgreg parses YAML files of at most {MAX_YAML_BYTES} bytes (16 MiB)",
+                text.len()
+            ),
+        ));
+    }
+    let mut depth = 0usize;
+    for (at, byte) in text.bytes().enumerate() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_YAML_DEPTH {
+                    return Err(SchemaError::limit(
+                        path,
+                        text,
+                        at,
+                        format!(
+                            "brackets nested more than {MAX_YAML_DEPTH} levels deep; omgreg parses at most {MAX_YAML_DEPTH}"
+                        ),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Serializes a document to YAML deterministically.
@@ -55,6 +103,7 @@ pub fn from_yaml_checked<T: serde::de::DeserializeOwned>(
     path: &str,
     text: &str,
 ) -> Result<(T, Vec<UnknownKey>), SchemaError> {
+    within_limits(path, text)?;
     let mut unknown = Vec::new();
     let value = serde_ignored::deserialize(serde_yaml::Deserializer::from_str(text), |key| {
         unknown.push(key.to_string());
@@ -116,5 +165,28 @@ mod tests {
                 line: Some(3)
             }]
         );
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn nesting_and_size_limits() {
+        let nested = |depth: usize| format!("a: {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+        assert!(within_limits("f.yaml", &nested(MAX_YAML_DEPTH)).is_ok());
+        let err = within_limits("f.yaml", &nested(MAX_YAML_DEPTH + 1)).unwrap_err();
+        assert!(
+            err.message.contains("nested more than 64"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.line, Some(1));
+        // Closed brackets do not add up.
+        let flat = "a: [1]\n".repeat(MAX_YAML_DEPTH * 2);
+        assert!(within_limits("f.yaml", &flat).is_ok());
+        let big = "#".repeat(MAX_YAML_BYTES + 1);
+        assert!(within_limits("f.yaml", &big).is_err());
     }
 }
