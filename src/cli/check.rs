@@ -49,11 +49,19 @@ enum FormatArg {
 }
 
 pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
-    let store = match &args.range {
-        // The pushed head may be the first registry commit (an empty server).
-        Some(range) => Store::discover_at(&ctx.registry_dir, check::range_head(range))?,
-        None => ctx.open_store()?,
-    };
+    let store =
+        match &args.range {
+            // The pushed head may be the first registry commit (an empty server), or a
+            // commit that removed the registry BASE holds (judged, not skipped).
+            Some(range) => Store::discover_at(&ctx.registry_dir, check::range_head(range))
+                .or_else(|err| match range.split_once("..") {
+                    Some((base, _)) if !base.is_empty() => {
+                        Store::discover_at(&ctx.registry_dir, base)
+                    }
+                    _ => Err(err),
+                })?,
+            None => ctx.open_store()?,
+        };
     let format = match (args.format, ctx.output.json) {
         (_, true) | (FormatArg::Json, _) => CheckFormat::Json,
         (FormatArg::Github, _) => CheckFormat::Github,

@@ -45,6 +45,9 @@ pub enum Rule {
     /// A path cannot be checked out on every system (too long, reserved, or equal
     /// to another once case and Unicode are folded).
     PortablePath,
+    /// A commit of a range removes the registry (or breaks `omgreg.toml`) that BASE
+    /// holds: its policy cannot be stepped around by taking it away.
+    Registry,
 }
 
 impl Rule {
@@ -61,6 +64,7 @@ impl Rule {
             Self::Artifact => "artifact",
             Self::Generated => "generated",
             Self::PortablePath => "portable-path",
+            Self::Registry => "registry",
         }
     }
 }

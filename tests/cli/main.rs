@@ -25,6 +25,7 @@ mod test_git_beside;
 mod test_history;
 mod test_hook_scripts;
 mod test_hooks;
+mod test_hooks_bypass;
 mod test_hooks_pr;
 mod test_init;
 mod test_lifecycle;

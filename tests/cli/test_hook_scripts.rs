@@ -1,6 +1,6 @@
-//! The hook scripts `omgreg hooks install` writes: byte-identical to the ones the
-//! hand-written `format!` strings wrote (golden files made with them, paths replaced
-//! by placeholders), and clean under `shellcheck` exactly as written.
+//! The hook scripts `omgreg hooks install` writes: byte-identical to the golden files
+//! (paths replaced by placeholders; `OMGREG_BLESS=1` rewrites them after a deliberate
+//! change), and clean under `shellcheck` exactly as written.
 
 use std::path::{Path, PathBuf};
 

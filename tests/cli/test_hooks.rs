@@ -43,7 +43,7 @@ fn clone(env: &TestEnv, server: &Path, name: &str) -> PathBuf {
 }
 
 /// Every ref of `repo` with its commit.
-fn refs(env: &TestEnv, repo: &Path) -> String {
+pub(crate) fn refs(env: &TestEnv, repo: &Path) -> String {
     env.git(repo, &["for-each-ref", "--format=%(refname) %(objectname)"])
 }
 
@@ -54,7 +54,7 @@ fn branch(env: &TestEnv, repo: &Path) -> String {
 }
 
 /// `git push origin REFSPEC` from `work`, whatever its outcome.
-fn push(env: &TestEnv, work: &Path, refspec: &str) -> Output {
+pub(crate) fn push(env: &TestEnv, work: &Path, refspec: &str) -> Output {
     env.git_output(work, &["push", "origin", refspec])
 }
 
@@ -62,7 +62,7 @@ fn push(env: &TestEnv, work: &Path, refspec: &str) -> Output {
 /// stderr: git passes a pre-push hook's stdout through). The server's refs must not
 /// have moved.
 #[track_caller]
-fn push_refused(env: &TestEnv, work: &Path, server: &Path, refspec: &str) -> String {
+pub(crate) fn push_refused(env: &TestEnv, work: &Path, server: &Path, refspec: &str) -> String {
     let before = refs(env, server);
     let output = push(env, work, refspec);
     let printed = format!(
@@ -88,7 +88,7 @@ fn omgreg_path() -> String {
 
 /// The example registry with [`GATE`]; a bare server cloned from it with the
 /// pre-receive hook; a working clone of the server. Returns (server, work).
-fn served(env: &TestEnv) -> (PathBuf, PathBuf) {
+pub(crate) fn served(env: &TestEnv) -> (PathBuf, PathBuf) {
     let reg = example_registry(env);
     configure(env, &reg, GATE);
     let server = bare_clone(env, &reg, "server");

@@ -52,7 +52,9 @@ pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, Comma
     let (head, base, audit) = match &request.target {
         CheckTarget::Range(range) => {
             let audit = RangeAudit::new(store, range)?;
-            let head = store.snapshot(Some(range_head(range)))?;
+            // A head without `omgreg.toml` is judged too (the `registry` rule names
+            // the commit that removed it), not refused as "no registry here".
+            let head = store.snapshot_at(store.resolve(range_head(range))?)?;
             let base = audit
                 .base
                 .and_then(|base| store.snapshot(Some(&base.to_string())).ok());
@@ -157,10 +159,35 @@ fn check_range(
     findings: &mut Vec<Finding>,
 ) -> Result<(), CommandError> {
     findings.extend(policy::check_immutability(base, head));
+    let holds = |snapshot: &dyn Snapshot| {
+        snapshot
+            .exists(crate::registry::CONFIG_FILE)
+            .unwrap_or(false)
+    };
+    let base_policy = policy::usable_config(base).ok();
+    if base_policy.is_some() && holds(base) {
+        // BASE holds a registry: no commit of the range may take it away (a push
+        // that deletes `omgreg.toml` would otherwise be judged by nothing, and the
+        // next one by whatever policy it brings back).
+        for commit in &audit.commits {
+            let state = store.snapshot_at(*commit)?;
+            if !holds(&state) || policy::usable_config(&state).is_err() {
+                findings.push(
+                    Finding::new(
+                        Rule::Registry,
+                        "removes the registry or breaks `omgreg.toml`, which BASE holds; \
+                         the registry's policy applies to every commit of its branch"
+                            .to_owned(),
+                    )
+                    .in_commit(commit.to_string()),
+                );
+            }
+        }
+    }
     let Ok(head_config) = policy::usable_config(head) else {
         return Ok(());
     };
-    let policy = policy::usable_config(base).unwrap_or_else(|_| head_config.clone());
+    let policy = base_policy.unwrap_or_else(|| head_config.clone());
     for commit in &audit.commits {
         let [parent] = store.parents(*commit)?[..] else {
             continue;

@@ -2,15 +2,32 @@
 # installed by `omgreg hooks install`
 # Refuses pushes that break the registry's policy, as judged by `omgreg check`
 # against the policy of the commit being replaced (never the one being pushed).
+# A branch is judged when the commit it had or the one pushed holds the registry:
+# deleting `omgreg.toml` in one push cannot leave the next one unjudged. A branch
+# that holds the registry may not be deleted or rewound (a non-fast-forward update
+# drops commits of the audit log).
 omgreg=@OMGREG@
 registry=@REGISTRY@
+zero=0000000000000000000000000000000000000000
 failed=0
+holds() { case "$1" in *[!0]*) git cat-file -e "$1:omgreg.toml" 2>/dev/null ;; *) return 1 ;; esac; }
 while read -r old new ref; do
-    # Only commits that hold the registry are judged (other branches pass).
-    git cat-file -e "$new:omgreg.toml" 2>/dev/null || continue
-    case "$new" in *[!0]*) ;; *) continue ;; esac
+    holds "$old" || holds "$new" || continue
+    case "$ref:$new" in
+        refs/heads/*:"$zero")
+            echo "omgreg: refusing to delete $ref, which holds the registry" >&2
+            failed=1; continue ;;
+        *:"$zero") continue ;;
+    esac
     case "$old" in
-        *[!0]*) range="$old..$new" ;;
+        *[!0]*)
+            case "$ref" in refs/heads/*)
+                if ! git merge-base --is-ancestor "$old" "$new" 2>/dev/null; then
+                    echo "omgreg: refusing a non-fast-forward update of $ref: it would drop registry history" >&2
+                    failed=1; continue
+                fi ;;
+            esac
+            range="$old..$new" ;;
         *)  # A new branch: judge everything it adds to the default branch.
             base=$(git merge-base HEAD "$new" 2>/dev/null)
             if [ -n "$base" ] && [ "$base" != "$new" ]; then range="$base..$new"; else range="$new"; fi ;;
