@@ -12,10 +12,13 @@ use super::{Finding, Rule};
 
 /// Judges every version that entered a stage between `base` and `head` (one commit
 /// and its parent, or a staged tree and HEAD); `rolled_back` lists the (model,
-/// stage) pairs a rollback moved, per the commit's trailers.
+/// stage) pairs a rollback moved, per the commit's trailers. Gates read the version's
+/// record as `registered` holds it (the range's BASE), and `head`'s only for a version
+/// registered since: a metric inflated for the moment of a promotion counts for nothing.
 pub fn check_transitions(
     base: &dyn Snapshot,
     head: &dyn Snapshot,
+    registered: &dyn Snapshot,
     policy: &RegistryConfig,
     head_config: &RegistryConfig,
     rolled_back: &[(String, String)],
@@ -70,7 +73,11 @@ pub fn check_transitions(
                 let Some(gates) = policy.metric_gates.get(stage) else {
                     continue;
                 };
-                let Ok(Some(entering)) = load_version(head, &model, version) else {
+                let entering = match load_version(registered, &model, version) {
+                    Ok(Some(record)) => Some(record),
+                    _ => load_version(head, &model, version).ok().flatten(),
+                };
+                let Some(entering) = entering else {
                     continue;
                 };
                 let failed = failed_gates(gates, &entering.doc.metrics);

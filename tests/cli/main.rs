@@ -8,6 +8,7 @@ mod test_bad_input;
 mod test_bad_state;
 mod test_check;
 mod test_check_artifacts;
+mod test_check_judge;
 mod test_check_limits;
 mod test_check_range;
 mod test_checkout_safety;

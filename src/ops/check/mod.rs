@@ -141,6 +141,7 @@ fn check_changes(base: &dyn Snapshot, head: &dyn Snapshot, findings: &mut Vec<Fi
     findings.extend(policy::check_transitions(
         base,
         head,
+        base,
         &policy,
         &head_config,
         &[],
@@ -199,8 +200,20 @@ fn check_range(
         };
         let rolled_back = store.rollback_slots(*commit)?;
         let id = commit.to_string();
+        // Each commit on its own too: an edit of a registered version that a later
+        // commit of the range undoes leaves no trace between BASE and HEAD, yet it
+        // was the record a promotion in between was judged on.
+        for finding in policy::check_immutability(&before, &after) {
+            let known = findings.iter().any(|seen| {
+                (seen.rule, &seen.file, &seen.message)
+                    == (finding.rule, &finding.file, &finding.message)
+            });
+            if !known {
+                findings.push(finding.in_commit(&id));
+            }
+        }
         findings.extend(
-            policy::check_transitions(&before, &after, &policy, &after_config, &rolled_back)
+            policy::check_transitions(&before, &after, base, &policy, &after_config, &rolled_back)
                 .into_iter()
                 .map(|finding| finding.in_commit(&id)),
         );
