@@ -41,6 +41,16 @@ pub fn version_file(model: &ModelName, version: &VersionId) -> String {
     format!("models/{model}/versions/{version}.yaml")
 }
 
+/// `models/<model>/artifacts`.
+pub fn artifacts_dir(model: &ModelName) -> String {
+    format!("models/{model}/artifacts")
+}
+
+/// `models/<model>/artifacts/<version>`.
+pub fn version_artifacts_dir(model: &ModelName, version: &VersionId) -> String {
+    format!("models/{model}/artifacts/{version}")
+}
+
 /// `models/<model>/artifacts/<version>/<relative>`.
 pub fn artifact_path(model: &ModelName, version: &VersionId, relative: &str) -> String {
     format!("models/{model}/artifacts/{version}/{relative}")

@@ -38,8 +38,9 @@ pub use events::{EventKind, ModelEvent, stage_events, version_events};
 pub use gate::{GateOp, MetricGate, describe_gate_failures, failed_gates};
 pub use init::init;
 pub use layout::{
-    MODELS_DIR, MODELS_PREFIX, artifact_path, card_file, model_dir, model_file, model_of_path,
-    stages_file, validate_relative_path, version_file, versions_dir,
+    MODELS_DIR, MODELS_PREFIX, artifact_path, artifacts_dir, card_file, model_dir, model_file,
+    model_of_path, stages_file, validate_relative_path, version_artifacts_dir, version_file,
+    versions_dir,
 };
 pub use lifecycle::{
     Actor, ArchiveRequest, PromoteRequest, archive, promote, remove_alias, set_alias, unarchive,

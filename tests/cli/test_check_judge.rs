@@ -57,3 +57,62 @@ fn a_metric_inflated_for_the_promotion_and_restored_fails_the_gate() {
         "judged on the registered record: {message}"
     );
 }
+
+/// A registry whose `churn@1.0.0` has one stored artifact; returns it and the
+/// artifact's path in the registry.
+fn with_artifact(env: &TestEnv) -> (std::path::PathBuf, String) {
+    let reg = env.init_registry("reg");
+    let (artifact, _) = env.make_file("out/model.pt", 3000);
+    env.omgreg(&reg)
+        .args(["register", "churn", "--version", "1.0.0", "--artifact"])
+        .arg(&artifact)
+        .assert()
+        .success();
+    (reg, "models/churn/artifacts/1.0.0/model.pt".to_owned())
+}
+
+#[test]
+fn a_swapped_pointer_or_an_added_artifact_file_is_a_finding() {
+    let env = TestEnv::new();
+    let (reg, pointer) = with_artifact(&env);
+    let base = head(&env, &reg);
+    // Another object of another size under the registered name.
+    let other = format!(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 42\n",
+        "ab".repeat(32)
+    );
+    crate::common::refusal::commit_by_hand(&env, &reg, &pointer, &other);
+    let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
+    let found = report["findings"].as_array().expect("findings");
+    assert!(
+        found
+            .iter()
+            .any(|f| f["rule"] == "artifact" && f["file"] == pointer.as_str()),
+        "{report:#}"
+    );
+
+    // Back as registered, plus a file the record does not list.
+    env.git(&reg, &["revert", "--no-edit", "HEAD"]);
+    let added = "models/churn/artifacts/1.0.0/extra.bin";
+    crate::common::refusal::commit_by_hand(&env, &reg, added, "smuggled\n");
+    let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
+    let found = report["findings"].as_array().expect("findings");
+    assert!(
+        found
+            .iter()
+            .any(|f| f["rule"] == "artifact" && f["file"] == added),
+        "{report:#}"
+    );
+    // And an artifact folder of a version that does not exist.
+    env.git(&reg, &["revert", "--no-edit", "HEAD"]);
+    let orphan = "models/churn/artifacts/9.9.9/w.bin";
+    crate::common::refusal::commit_by_hand(&env, &reg, orphan, "orphan\n");
+    let report = check_json(&env, &reg, &[], 3);
+    let found = report["findings"].as_array().expect("findings");
+    assert!(
+        found
+            .iter()
+            .any(|f| f["rule"] == "artifact" && f["file"] == "models/churn/artifacts/9.9.9"),
+        "{report:#}"
+    );
+}

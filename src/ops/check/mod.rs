@@ -120,6 +120,7 @@ fn check_state(
     if let Ok(config) = config {
         findings.extend(policy::check_references(head, &config));
         findings.extend(generated::check_generated(head, &config));
+        findings.extend(artifacts::check_artifact_folders(head));
         if artifacts {
             findings.extend(artifacts::check_artifacts(store, head, &config));
         }
