@@ -116,3 +116,63 @@ fn a_swapped_pointer_or_an_added_artifact_file_is_a_finding() {
         "{report:#}"
     );
 }
+
+/// A rollback commit's trailers prove nothing: `rollback --to-version` of a version
+/// that never held Production, and a hand-written rollback trailer, are judged as the
+/// promotions they are (issue 12, finding 4).
+#[test]
+fn a_rollback_to_a_version_that_never_held_the_stage_is_a_promotion() {
+    let env = TestEnv::new();
+    let reg = example_registry(&env);
+    add_policy(&env, &reg, POLICY);
+    act(
+        &env,
+        &reg,
+        &["promote", "churn@2.0.0", "--stage", "Staging"],
+    );
+    act(
+        &env,
+        &reg,
+        &["promote", "churn@2.0.0", "--stage", "Production"],
+    );
+    let base = head(&env, &reg);
+    // churn 1.0.0 (accuracy 0.871) never held Production.
+    act(
+        &env,
+        &reg,
+        &[
+            "rollback",
+            "churn",
+            "--stage",
+            "Production",
+            "--to-version",
+            "1.0.0",
+        ],
+    );
+    let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
+    assert!(
+        rules(&report).contains(&"metric-gate".to_owned()),
+        "a rollback to a never-promoted version is judged as a promotion: {report:#}"
+    );
+    env.git(&reg, &["reset", "-q", "--hard", &base]);
+
+    // The same move by hand, with rollback trailers in the message.
+    let stages = std::fs::read_to_string(reg.join("models/churn/stages.yaml")).expect("stages");
+    let moved = stages.replace("Production: 2.0.0", "Production: 1.0.0");
+    assert_ne!(moved, stages, "{stages}");
+    std::fs::write(reg.join("models/churn/stages.yaml"), moved).expect("write");
+    env.git(&reg, &["add", "-A"]);
+    env.git(
+        &reg,
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "Roll back churn Production\n\nOmgreg-Action: rollback\nOmgreg-Model: churn\nOmgreg-Stage: Production\n",
+        ],
+    );
+    let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
+    let rules = rules(&report);
+    assert!(rules.contains(&"metric-gate".to_owned()), "{report:#}");
+    assert!(rules.contains(&"transition".to_owned()), "{report:#}");
+}

@@ -5,6 +5,7 @@
 
 mod artifacts;
 mod generated;
+mod rollback;
 
 use crate::policy::{self, Finding, Rule};
 use crate::registry::Snapshot;
@@ -199,7 +200,9 @@ fn check_range(
         let Ok(after_config) = policy::usable_config(&after) else {
             continue;
         };
-        let rolled_back = store.rollback_slots(*commit)?;
+        let claimed = store.rollback_slots(*commit)?;
+        let rolled_back =
+            rollback::proven(store, parent, (&before, &after), &after_config, claimed)?;
         let id = commit.to_string();
         // Each commit on its own too: an edit of a registered version that a later
         // commit of the range undoes leaves no trace between BASE and HEAD, yet it
