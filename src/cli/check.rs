@@ -77,6 +77,9 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
         artifacts: args.artifacts,
     };
     let report = check::check(&store, &request)?;
+    for notice in &report.notices {
+        ctx.output.status(&format!("warning: {notice}"));
+    }
     let commit = report.commit.map(|c| c.to_string());
     render::check(
         &ctx.output,

@@ -17,6 +17,8 @@ pub struct RegistryConfig {
     pub endpoints: Vec<Endpoint>,
     /// `[signing] require`: every commit must be signed.
     pub signing_required: bool,
+    /// `[signing] admins`: who may change the rules themselves.
+    pub admins: Vec<String>,
     /// `[policy.<Stage>] signers`, keyed by the stage's configured spelling.
     pub stage_signers: std::collections::BTreeMap<String, Vec<String>>,
     /// `[policy.<Stage>] require`: metric gates, keyed by the stage's configured spelling.
@@ -61,6 +63,7 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
             ladder,
             endpoints,
             signing_required: doc.signing.require,
+            admins: doc.signing.admins,
             stage_signers: policies.signers,
             metric_gates: policies.gates,
         })

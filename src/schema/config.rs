@@ -80,6 +80,10 @@ pub struct SigningDoc {
     /// Refuse to write an unsigned commit.
     #[serde(default)]
     pub require: bool,
+    /// Who may change the rules (`omgreg.toml`, `.omgreg/allowed_signers`,
+    /// `templates/`): signer identities as in `[policy.<Stage>] signers`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admins: Vec<String>,
 }
 
 /// `[policy.<Stage>]`.

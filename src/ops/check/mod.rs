@@ -5,6 +5,7 @@
 
 mod artifacts;
 mod generated;
+mod guard;
 mod rollback;
 
 use crate::policy::{self, Finding, Rule};
@@ -39,6 +40,8 @@ pub struct CheckReport {
     pub commit: Option<CommitId>,
     /// Sorted by file, line and rule.
     pub findings: Vec<Finding>,
+    /// What a person should know that is not a finding (unprotected rules).
+    pub notices: Vec<String>,
 }
 
 /// The head revision of `BASE..HEAD` (or of one revision); `HEAD` when empty.
@@ -73,8 +76,10 @@ pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, Comma
         (Some(base), None) => check_changes(base, &head, &mut findings),
         _ => {}
     }
+    let mut notices = Vec::new();
     if let Some(audit) = &audit {
         check_commits(store, audit, &mut findings)?;
+        guard::check_rule_changes(store, audit, &mut findings, &mut notices)?;
     }
     findings.sort_by(|a, b| {
         (a.file.as_deref(), a.line, a.rule).cmp(&(b.file.as_deref(), b.line, b.rule))
@@ -82,6 +87,7 @@ pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, Comma
     Ok(CheckReport {
         commit: head.commit(),
         findings,
+        notices,
     })
 }
 
