@@ -123,3 +123,32 @@ fn rules_without_any_signer_are_reported_as_unprotected() {
         "{stderr}"
     );
 }
+
+/// Finding 5: a signer who may not move Production points the production endpoint
+/// at an alias they control. Re-pointing is a change of `omgreg.toml`: the rules'.
+#[test]
+fn an_endpoint_cannot_be_pointed_at_an_alias_by_a_non_administrator() {
+    let env = TestEnv::new();
+    let endpoint =
+        "\n[[endpoint]]\nname = \"churn-prod\"\nmodel = \"churn\"\nstage = \"Production\"\n";
+    let (reg, _ada, bob) = guarded(&env, &format!("{POLICY}{endpoint}"));
+    let base = head(&env, &reg);
+    sign_as(&env, &reg, &bob);
+    act(&env, &reg, &["alias", "set", "churn@1.0.0", "mine"]);
+    let config = std::fs::read_to_string(reg.join("omgreg.toml")).expect("config");
+    let repointed = config.replace(
+        "model = \"churn\"\nstage = \"Production\"",
+        "model = \"churn\"\nalias = \"mine\"",
+    );
+    assert_ne!(repointed, config);
+    commit_by_hand(&env, &reg, "omgreg.toml", &repointed);
+    let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
+    let found = report["findings"].as_array().expect("findings");
+    assert!(
+        found.iter().any(|f| f["rule"] == "signer"
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("changes the registry's rules"))),
+        "{report:#}"
+    );
+}
