@@ -126,6 +126,92 @@ impl Store {
             .git_context(what)
     }
 
+    /// Registry-relative paths of the files that differ between `old` (or nothing)
+    /// and `new`; no file is read, and only folders whose ids differ are opened (cost
+    /// proportional to the change, not to the registry).
+    pub fn changed_paths(
+        &self,
+        old: Option<CommitId>,
+        new: CommitId,
+    ) -> Result<Vec<String>, StoreError> {
+        let root = |id: CommitId| -> Result<Option<Oid>, git2::Error> {
+            let tree = self.repo.find_commit(id.raw())?.tree()?;
+            let prefix = self.prefix.trim_end_matches('/');
+            if prefix.is_empty() {
+                return Ok(Some(tree.id()));
+            }
+            match tree.get_path(std::path::Path::new(prefix)) {
+                Ok(entry) => Ok(Some(entry.id())),
+                Err(err) if err.code() == ErrorCode::NotFound => Ok(None),
+                Err(err) => Err(err),
+            }
+        };
+        let old = old
+            .map(root)
+            .transpose()
+            .git_context("reading a tree")?
+            .flatten();
+        let new = root(new).git_context("reading a tree")?;
+        let mut paths = Vec::new();
+        self.diff_folders(String::new(), old, new, &mut paths)
+            .git_context("comparing trees")?;
+        Ok(paths)
+    }
+
+    /// Adds to `out` the paths below `folder` that differ between trees `old` and
+    /// `new` (either may be absent), descending only into folders that differ.
+    fn diff_folders(
+        &self,
+        folder: String,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        out: &mut Vec<String>,
+    ) -> Result<(), git2::Error> {
+        let entries = |id: Option<Oid>| -> Result<Vec<(String, Oid, bool)>, git2::Error> {
+            let Some(id) = id else { return Ok(Vec::new()) };
+            let tree = self.repo.find_tree(id)?;
+            Ok(tree
+                .iter()
+                .filter_map(|e| {
+                    let name = e.name().ok()?.to_owned();
+                    Some((name, e.id(), e.kind() == Some(git2::ObjectType::Tree)))
+                })
+                .collect())
+        };
+        let (before, after) = (entries(old)?, entries(new)?);
+        let find = |list: &[(String, Oid, bool)], name: &str| {
+            list.iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, id, tree)| (*id, *tree))
+        };
+        let mut names: Vec<&String> = before.iter().chain(&after).map(|(n, _, _)| n).collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let (was, is) = (find(&before, name), find(&after, name));
+            if was.map(|(id, _)| id) == is.map(|(id, _)| id) {
+                continue;
+            }
+            let path = if folder.is_empty() {
+                name.clone()
+            } else {
+                format!("{folder}/{name}")
+            };
+            let tree_id =
+                |side: Option<(Oid, bool)>| side.filter(|(_, tree)| *tree).map(|(id, _)| id);
+            let (old_tree, new_tree) = (tree_id(was), tree_id(is));
+            let file_changed =
+                was.is_some_and(|(_, tree)| !tree) || is.is_some_and(|(_, tree)| !tree);
+            if file_changed {
+                out.push(path.clone());
+            }
+            if old_tree.is_some() || new_tree.is_some() {
+                self.diff_folders(path, old_tree, new_tree, out)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Registry files that differ between `old` (or nothing) and `new`:
     /// registry-relative path and the content in `new` (`None`: removed).
     pub fn changed_files(

@@ -176,3 +176,18 @@ fn a_rollback_to_a_version_that_never_held_the_stage_is_a_promotion() {
     assert!(rules.contains(&"metric-gate".to_owned()), "{report:#}");
     assert!(rules.contains(&"transition".to_owned()), "{report:#}");
 }
+
+/// `check --range` judges the models the range touched (item 5), but a new folder
+/// that collides with an untouched model once case is folded is still seen.
+#[test]
+fn a_range_is_judged_on_what_it_touched_and_its_case_twins() {
+    let env = TestEnv::new();
+    let reg = example_registry(&env);
+    let base = head(&env, &reg);
+    crate::common::refusal::commit_by_hand(&env, &reg, "models/Churn/model.yaml", "model: Churn\n");
+    let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
+    assert!(
+        rules(&report).contains(&"portable-path".to_owned()),
+        "{report:#}"
+    );
+}

@@ -7,10 +7,13 @@ mod artifacts;
 mod generated;
 mod guard;
 mod rollback;
+mod scope;
+
+use std::collections::BTreeSet;
 
 use crate::policy::{self, Finding, Rule};
 use crate::registry::Snapshot;
-use crate::store::{CommitId, Store, TreeSnapshot};
+use crate::store::{CommitId, Store};
 
 use super::CommandError;
 use super::audit::RangeAudit;
@@ -70,9 +73,27 @@ pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, Comma
         }
         CheckTarget::Rev(rev) => (store.snapshot(rev.as_deref())?, None, None),
     };
-    check_state(store, &head, request.artifacts, &mut findings);
+    // A range judges the state of the models it touched (all of them when it changed
+    // anything outside `models/`).
+    let touched = match (&audit, head.commit()) {
+        (Some(audit), Some(head_commit)) if audit.base.is_some() => {
+            scope::touched_models(&store.changed_paths(audit.base, head_commit)?)
+        }
+        _ => None,
+    };
+    match &touched {
+        Some(models) => check_state(
+            store,
+            &scope::Scoped::new(&head, models.clone()),
+            request.artifacts,
+            &mut findings,
+        ),
+        None => check_state(store, &head, request.artifacts, &mut findings),
+    }
     match (&base, &audit) {
-        (Some(base), Some(audit)) => check_range(store, audit, base, &head, &mut findings)?,
+        (Some(base), Some(audit)) => {
+            check_range(store, audit, (base, &head), touched.as_ref(), &mut findings)?;
+        }
         (Some(base), None) => check_changes(base, &head, &mut findings),
         _ => {}
     }
@@ -116,12 +137,7 @@ pub fn check_step(
 }
 
 /// Rules on one registry state.
-fn check_state(
-    store: &Store,
-    head: &TreeSnapshot<'_>,
-    artifacts: bool,
-    findings: &mut Vec<Finding>,
-) {
+fn check_state(store: &Store, head: &dyn Snapshot, artifacts: bool, findings: &mut Vec<Finding>) {
     let config = policy::usable_config(head);
     findings.extend(policy::check_schema(head, config.as_ref().ok()));
     if let Ok(config) = config {
@@ -163,11 +179,14 @@ fn check_changes(base: &dyn Snapshot, head: &dyn Snapshot, findings: &mut Vec<Fi
 fn check_range(
     store: &Store,
     audit: &RangeAudit,
-    base: &dyn Snapshot,
-    head: &dyn Snapshot,
+    (base, head): (&dyn Snapshot, &dyn Snapshot),
+    touched: Option<&BTreeSet<String>>,
     findings: &mut Vec<Finding>,
 ) -> Result<(), CommandError> {
-    findings.extend(policy::check_immutability(base, head));
+    findings.extend(policy::check_immutability(
+        &*scoped(base, touched),
+        &*scoped(head, touched),
+    ));
     let holds = |snapshot: &dyn Snapshot| {
         snapshot
             .exists(crate::registry::CONFIG_FILE)
@@ -213,7 +232,9 @@ fn check_range(
         // Each commit on its own too: an edit of a registered version that a later
         // commit of the range undoes leaves no trace between BASE and HEAD, yet it
         // was the record a promotion in between was judged on.
-        for finding in policy::check_immutability(&before, &after) {
+        for finding in
+            policy::check_immutability(&*scoped(&before, touched), &*scoped(&after, touched))
+        {
             let known = findings.iter().any(|seen| {
                 (seen.rule, &seen.file, &seen.message)
                     == (finding.rule, &finding.file, &finding.message)
@@ -229,6 +250,39 @@ fn check_range(
         );
     }
     Ok(())
+}
+
+/// `snapshot` showing only the `touched` models (all of them for `None`).
+fn scoped<'a>(
+    snapshot: &'a dyn Snapshot,
+    touched: Option<&BTreeSet<String>>,
+) -> Box<dyn Snapshot + 'a> {
+    match touched {
+        Some(models) => Box::new(scope::Scoped::new(snapshot, models.clone())),
+        None => Box::new(Unscoped(snapshot)),
+    }
+}
+
+/// A snapshot as it is (the counterpart of [`scope::Scoped`] when a range touched
+/// more than models).
+struct Unscoped<'a>(&'a dyn Snapshot);
+
+impl Snapshot for Unscoped<'_> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, crate::registry::SnapshotError> {
+        self.0.read(path)
+    }
+    fn list(&self, path: &str) -> Result<Vec<String>, crate::registry::SnapshotError> {
+        self.0.list(path)
+    }
+    fn exists(&self, path: &str) -> Result<bool, crate::registry::SnapshotError> {
+        self.0.exists(path)
+    }
+    fn files_under(&self, path: &str) -> Result<Vec<String>, crate::registry::SnapshotError> {
+        self.0.files_under(path)
+    }
+    fn content_id(&self, path: &str) -> Option<String> {
+        self.0.content_id(path)
+    }
 }
 
 /// Signatures and signers of each commit of the range.
