@@ -73,3 +73,37 @@ fn the_registry_branch_cannot_be_deleted_or_rewound() {
     let printed = push_refused(&env, &work, &server, &format!("+HEAD:refs/heads/{branch}"));
     assert_mentions(&printed, &["non-fast-forward", "registry history"]);
 }
+
+/// `MODEL@VERSION` tags are accepted only on the commit that registered the version
+/// (issue 12, item 4): a tag is what deployments pin.
+#[test]
+fn a_version_tag_must_name_the_registering_commit() {
+    let env = TestEnv::new();
+    let (server, work) = served(&env);
+    act(
+        &env,
+        &work,
+        &["promote", "churn@2.0.0", "--stage", "Production"],
+    );
+    let output = push(&env, &work, "HEAD");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+
+    env.git(&work, &["tag", "churn@2.0.0", "HEAD"]);
+    let printed = push_refused(&env, &work, &server, "refs/tags/churn@2.0.0");
+    assert_mentions(&printed, &["must name the commit that registered churn@2.0.0"]);
+
+    let registering = env.git(
+        &work,
+        &[
+            "log",
+            "--format=%H",
+            "-1",
+            "--diff-filter=A",
+            "--",
+            "models/churn/versions/2.0.0.yaml",
+        ],
+    );
+    env.git(&work, &["tag", "-f", "churn@2.0.0", registering.trim()]);
+    let output = push(&env, &work, "refs/tags/churn@2.0.0");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+}

@@ -13,6 +13,20 @@ failed=0
 holds() { case "$1" in *[!0]*) git cat-file -e "$1:omgreg.toml" 2>/dev/null ;; *) return 1 ;; esac; }
 while read -r old new ref; do
     holds "$old" || holds "$new" || continue
+    # A `MODEL@VERSION` tag names the commit that registered that version, no other.
+    case "$ref:$new" in
+        refs/tags/*@*:"$zero") ;;
+        refs/tags/*@*)
+            tag=${ref#refs/tags/}
+            file="models/${tag%@*}/versions/${tag##*@}.yaml"
+            commit=$(git rev-parse -q --verify "$new^{commit}")
+            if git cat-file -e "$commit:models/${tag%@*}" 2>/dev/null \
+                && { ! git cat-file -e "$commit:$file" 2>/dev/null \
+                     || git cat-file -e "$commit^:$file" 2>/dev/null; }; then
+                echo "omgreg: refusing $ref: it must name the commit that registered ${tag}" >&2
+                failed=1; continue
+            fi ;;
+    esac
     case "$ref:$new" in
         refs/heads/*:"$zero")
             echo "omgreg: refusing to delete $ref, which holds the registry" >&2
