@@ -90,7 +90,10 @@ fn a_version_tag_must_name_the_registering_commit() {
 
     env.git(&work, &["tag", "churn@2.0.0", "HEAD"]);
     let printed = push_refused(&env, &work, &server, "refs/tags/churn@2.0.0");
-    assert_mentions(&printed, &["must name the commit that registered churn@2.0.0"]);
+    assert_mentions(
+        &printed,
+        &["must name the commit that registered churn@2.0.0"],
+    );
 
     let registering = env.git(
         &work,

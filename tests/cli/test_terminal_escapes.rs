@@ -92,3 +92,36 @@ fn json_output_keeps_the_values_as_stored() {
             .is_some_and(|by| by.starts_with(AUTHOR))
     );
 }
+
+/// `check --format github` escapes `%`, CR and LF (and `:`/`,` in properties), so a
+/// hostile file name cannot end an annotation early or add one of its own.
+#[test]
+fn github_annotations_cannot_be_split_by_a_file_name() {
+    let env = TestEnv::new();
+    let reg = registry(&env);
+    let hostile = "models/churn/versions/50%\n::error file=x::injected\r.yaml";
+    let path = reg.join(hostile);
+    std::fs::write(&path, "x: 1\n").expect("a file with a newline in its name");
+    env.git(&reg, &["add", "-A"]);
+    env.git(&reg, &["commit", "-q", "-m", "hostile name"]);
+    let output = env
+        .omgreg(&reg)
+        .args(["check", "--format", "github"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains('\r'), "{stdout:?}");
+    for line in stdout.lines() {
+        assert!(
+            line.starts_with("::error "),
+            "every line is one annotation: {stdout}"
+        );
+        assert!(
+            line.starts_with("::error file=models/") || line.starts_with("::error title="),
+            "no injected annotation: {line}"
+        );
+    }
+    assert!(stdout.contains("50%25%0A"), "{stdout}");
+}
