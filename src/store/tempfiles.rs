@@ -4,8 +4,11 @@
 //!
 //! A file can only be locked once it exists, so it is born under a staging name
 //! (`.creating-<prefix>…`), locked, and only then renamed to `<prefix>…` (the lock
-//! goes with it): a `<prefix>…` file is always either locked or abandoned. Staging
-//! files are left alone for [`GRACE`], the instant between creating and renaming.
+//! goes with it): a `<prefix>…` file is always either locked or abandoned. A staging
+//! name carries its writer's process id (`.creating-<pid>-<prefix>…`): one whose
+//! process is gone is abandoned at once; others (a live process, or a system without
+//! `/proc` to ask) are left alone for [`GRACE`], the instant between creating and
+//! renaming.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -24,7 +27,8 @@ const STAGING: &str = ".creating-";
 
 /// A new temporary file named `<prefix>…` in `dir`, locked by this process.
 pub(crate) fn create(dir: &Path, prefix: &str) -> Result<NamedTempFile, StoreError> {
-    let staging_prefix = format!("{STAGING}{prefix}");
+    let owner = format!("{STAGING}{}-", std::process::id());
+    let staging_prefix = format!("{owner}{prefix}");
     let staged = tempfile::Builder::new()
         .prefix(&staging_prefix)
         .tempfile_in(dir)
@@ -37,7 +41,7 @@ pub(crate) fn create(dir: &Path, prefix: &str) -> Result<NamedTempFile, StoreErr
         .path()
         .file_name()
         .and_then(|name| name.to_str())
-        .and_then(|name| name.strip_prefix(STAGING))
+        .and_then(|name| name.strip_prefix(&owner))
         .expect("tempfile names the file with the prefix it was given")
         .to_owned();
     let path = dir.join(name);
@@ -58,7 +62,6 @@ pub(crate) fn abandoned(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let staging_prefix = format!("{STAGING}{prefix}");
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
@@ -67,11 +70,36 @@ pub(crate) fn abandoned(dir: &Path, prefix: &str) -> Vec<PathBuf> {
             let dead = if name.starts_with(prefix) {
                 is_unlocked(&path)
             } else {
-                name.starts_with(&staging_prefix) && is_old(&path) && is_unlocked(&path)
+                match staging_owner(&name, prefix) {
+                    None => false,
+                    Some(owner) => {
+                        (owner.is_some_and(process_is_gone) || is_old(&path)) && is_unlocked(&path)
+                    }
+                }
             };
             dead.then_some(path)
         })
         .collect()
+}
+
+/// For a staging name of `prefix`: `Some(Some(pid))` with its writer's process id,
+/// `Some(None)` for a name without one (written by an earlier omgreg); `None` for
+/// any other name.
+fn staging_owner(name: &str, prefix: &str) -> Option<Option<u32>> {
+    let rest = name.strip_prefix(STAGING)?;
+    if rest.starts_with(prefix) {
+        return Some(None);
+    }
+    let (pid, rest) = rest.split_once('-')?;
+    let pid = pid.parse().ok()?;
+    rest.starts_with(prefix).then_some(Some(pid))
+}
+
+/// Whether process `pid` certainly no longer exists (Linux: no `/proc/<pid>`); on
+/// systems without `/proc`, never certain.
+fn process_is_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && !proc.join(pid.to_string()).exists()
 }
 
 /// Removes the abandoned `<prefix>…` files of `dir`; returns how many.
@@ -111,19 +139,34 @@ mod tests {
         // Files of the same name pattern that nobody holds: a killed writer's.
         let dead = dir.path().join("omgreg-test-dead");
         std::fs::write(&dead, b"partial").unwrap();
+        // A staging file of a process that is gone: abandoned at once.
+        let staged_dead = dir
+            .path()
+            .join(format!(".creating-{}-omgreg-test-x", u32::MAX - 1));
+        std::fs::write(&staged_dead, b"").unwrap();
         let staged_old = dir.path().join(".creating-omgreg-test-old");
         std::fs::write(&staged_old, b"").unwrap();
         let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
         let file = File::options().write(true).open(&staged_old).unwrap();
         file.set_modified(an_hour_ago).unwrap();
-        // One being created right now by a live writer.
+        // Ones being created right now by a live writer (this process), with and
+        // without a process id in the name.
         let staged_young = dir.path().join(".creating-omgreg-test-young");
         std::fs::write(&staged_young, b"").unwrap();
+        let staged_live = dir
+            .path()
+            .join(format!(".creating-{}-omgreg-test-y", std::process::id()));
+        std::fs::write(&staged_live, b"").unwrap();
         let mut found = abandoned(dir.path(), "omgreg-test-");
         found.sort();
-        assert_eq!(found, vec![staged_old.clone(), dead.clone()]);
-        assert_eq!(sweep(dir.path(), "omgreg-test-"), 2);
-        assert!(live.path().exists() && staged_young.exists());
+        let mut expected = vec![staged_old.clone(), dead.clone()];
+        if Path::new("/proc/self").exists() {
+            expected.push(staged_dead.clone());
+        }
+        expected.sort();
+        assert_eq!(found, expected);
+        assert_eq!(sweep(dir.path(), "omgreg-test-"), expected.len());
+        assert!(live.path().exists() && staged_young.exists() && staged_live.exists());
         assert!(!dead.exists() && !staged_old.exists());
         // The live file is still a temporary file: dropping it removes it.
         let path = live.path().to_owned();
