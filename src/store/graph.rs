@@ -160,7 +160,7 @@ impl Store {
 
     /// Adds to `out` the paths below `folder` that differ between trees `old` and
     /// `new` (either may be absent), descending only into folders that differ.
-    fn diff_folders(
+    pub(super) fn diff_folders(
         &self,
         folder: String,
         old: Option<Oid>,

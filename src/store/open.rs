@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{Repository, RepositoryOpenFlags};
+use git2::{Oid, Repository, RepositoryOpenFlags};
 
 use super::error::{GitContext, IoContext};
 use super::{CommitId, GitConfig, Identity, LfsStore, StoreError, TreeSnapshot};
@@ -157,6 +157,54 @@ impl Store {
             .find_tree(tree)
             .git_context("reading the staged tree")?;
         Ok(TreeSnapshot::from_tree(&self.repo, tree, &self.prefix))
+    }
+
+    /// Registry paths whose staged content differs from HEAD while the working tree
+    /// holds HEAD's: an index read before an omgreg action landed and written back
+    /// after it by a `git commit` racing with it (git reads the index before it locks
+    /// it). Nobody stages a change and then puts the file back as HEAD has it, so a
+    /// pre-commit hook refuses these: committing them would undo the action.
+    pub fn stale_staged_paths(&self) -> Result<Vec<String>, StoreError> {
+        let Some(workdir) = self.repo.workdir() else {
+            return Ok(Vec::new());
+        };
+        let mut index = self.repo.index().git_context("opening the index")?;
+        let staged = index.write_tree().git_context("writing the staged tree")?;
+        let head = self.repo.head().and_then(|head| head.peel_to_tree()).ok();
+        let at = |tree: Option<git2::Tree<'_>>| -> Option<Oid> {
+            let tree = tree?;
+            let prefix = self.prefix.trim_end_matches('/');
+            if prefix.is_empty() {
+                Some(tree.id())
+            } else {
+                tree.get_path(Path::new(prefix))
+                    .ok()
+                    .map(|entry| entry.id())
+            }
+        };
+        let head_root = at(head.clone());
+        let staged_root = at(self.repo.find_tree(staged).ok());
+        let mut changed = Vec::new();
+        self.diff_folders(String::new(), head_root, staged_root, &mut changed)
+            .git_context("comparing the index with HEAD")?;
+        let head_tree = head.as_ref();
+        let mut stale = Vec::new();
+        for path in changed {
+            let full = format!("{}{path}", self.prefix);
+            let in_head = head_tree.and_then(|tree| tree.get_path(Path::new(&full)).ok());
+            let on_disk = workdir.join(&full);
+            let matches_head = match (&in_head, std::fs::symlink_metadata(&on_disk)) {
+                (None, Err(err)) => err.kind() == std::io::ErrorKind::NotFound,
+                (Some(entry), Ok(meta)) if meta.is_file() => {
+                    Oid::hash_file(git2::ObjectType::Blob, &on_disk).ok() == Some(entry.id())
+                }
+                _ => false,
+            };
+            if matches_head {
+                stale.push(path);
+            }
+        }
+        Ok(stale)
     }
 
     /// The HEAD commit of the Git repository around `dir` and the URL of its `origin`

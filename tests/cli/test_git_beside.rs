@@ -421,7 +421,6 @@ fn git_commits_beside_omgreg_registers_never_undo_them() {
 }
 
 #[test]
-#[ignore = "the pre-commit hook lets a commit from a stale index move a stage back (see .ci/soak-git-beside)"]
 fn git_commits_beside_omgreg_promotions_never_undo_them() {
     soak_beside_git(true);
 }

@@ -69,6 +69,19 @@ pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, Comma
         }
         CheckTarget::Staged => {
             let base = store.snapshot(None).ok();
+            for path in store.stale_staged_paths()? {
+                findings.push(
+                    Finding::new(
+                        Rule::Immutable,
+                        "the index holds an older version of this file than HEAD, while the \
+                         working tree holds HEAD's: a commit prepared before an omgreg action \
+                         landed would undo it; run `git reset -- <file>` (or `git add` it) and \
+                         commit again"
+                            .to_owned(),
+                    )
+                    .at(&path, None),
+                );
+            }
             (store.staged_snapshot()?, base, None)
         }
         CheckTarget::Rev(rev) => (store.snapshot(rev.as_deref())?, None, None),
