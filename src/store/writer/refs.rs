@@ -118,6 +118,7 @@ impl Writer<'_> {
             worktree::refresh(&store.repo, &planned, lock)?;
         }
         Journal::remove(store.repo.commondir())?;
+        store.warm_read_caches(expected, new);
         Ok(())
     }
 
