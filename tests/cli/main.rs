@@ -16,6 +16,8 @@ mod test_concurrency;
 mod test_crash;
 mod test_crash_guard;
 mod test_doctor;
+mod test_event_index;
+mod test_event_index_props;
 mod test_exact_values;
 mod test_git_beside;
 mod test_history;

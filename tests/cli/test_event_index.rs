@@ -1,0 +1,515 @@
+//! The event index (`.git/omgreg/history/`): it answers exactly what the walk of the
+//! commit graph answers, whatever happened to its files; it lives in the common Git
+//! folder (linked worktrees, bare repositories); a server hook's quarantine never
+//! writes it; and after every action both read caches name the new tip.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use sha2::{Digest, Sha256};
+
+use crate::common::TestEnv;
+use crate::common::lifecycle::act;
+
+/// Forces reads to walk the commits instead of reading the index.
+const NO_INDEX: &str = "OMGREG_NO_EVENT_INDEX";
+
+/// What a command answered: exit code, stdout, stderr.
+pub(crate) type Answer = (Option<i32>, String, String);
+
+fn answer(output: &Output) -> Answer {
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `omgreg args` in `dir` by walking the commits.
+pub(crate) fn walked(env: &TestEnv, dir: &Path, args: &[&str]) -> Answer {
+    answer(
+        &env.omgreg_std(dir)
+            .env(NO_INDEX, "1")
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// `omgreg args` in `dir` as users run it (from the index where it can answer).
+pub(crate) fn indexed(env: &TestEnv, dir: &Path, args: &[&str]) -> Answer {
+    answer(&env.omgreg_std(dir).args(args).output().unwrap())
+}
+
+/// The reads the index serves, for `models`: the whole log, each model's log and
+/// lineage of its first version, and each rollback's target (a dry run).
+pub(crate) fn reads(models: &[&str]) -> Vec<Vec<String>> {
+    let mut reads = vec![vec!["history".to_owned(), "--json".to_owned()]];
+    for model in models {
+        let args: [&[&str]; 4] = [
+            &["history", model, "--json"],
+            &["lineage", &format!("{model}@1.0.0"), "--json"],
+            &["rollback", model, "--dry-run"],
+            &["rollback", model, "--alias", "champion", "--dry-run"],
+        ];
+        reads.extend(
+            args.iter()
+                .map(|a| a.iter().map(|s| (*s).to_owned()).collect()),
+        );
+    }
+    reads
+}
+
+/// The walk's answers to [`reads`].
+pub(crate) fn walk_answers(env: &TestEnv, dir: &Path, models: &[&str]) -> Vec<Answer> {
+    reads(models)
+        .iter()
+        .map(|args| {
+            walked(
+                env,
+                dir,
+                &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+        })
+        .collect()
+}
+
+/// Every read of [`reads`] answers the same from the index as by walking.
+pub(crate) fn assert_index_agrees(env: &TestEnv, dir: &Path, models: &[&str], context: &str) {
+    let expected = walk_answers(env, dir, models);
+    assert_answers(env, dir, models, &expected, context);
+}
+
+/// Every read of [`reads`] answers `expected`, from the index.
+fn assert_answers(env: &TestEnv, dir: &Path, models: &[&str], expected: &[Answer], context: &str) {
+    for (args, expected) in reads(models).iter().zip(expected) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = indexed(env, dir, &args);
+        assert_eq!(
+            &got,
+            expected,
+            "{context}: `omgreg {}` from the index differs from the walk",
+            args.join(" ")
+        );
+    }
+}
+
+/// The index folder of the repository whose common Git folder is `common`.
+fn index_dir(common: &Path) -> PathBuf {
+    common.join("omgreg/history")
+}
+
+/// The JSON of each line `<checksum> <json>` of `path` (lines that do not read are
+/// left out).
+fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| line.split_once(' '))
+        .filter_map(|(_, json)| serde_json::from_str(json).ok())
+        .collect()
+}
+
+/// The commit the event index names as its tip (the last line of its tip log).
+pub(crate) fn index_tip(common: &Path) -> Option<String> {
+    let lines = json_lines(&index_dir(common).join("tip"));
+    Some(lines.last()?["commit"].as_str()?.to_owned())
+}
+
+/// The commit the list cache names as its tip (its last `tip` line).
+fn list_cache_tip(common: &Path) -> Option<String> {
+    json_lines(&common.join("omgreg/list-cache.json"))
+        .iter()
+        .rev()
+        .find_map(|line| line["tip"].as_str().map(str::to_owned))
+}
+
+/// `<checksum> <json>\n`, the index's line format.
+fn line(json: &str) -> String {
+    let sum = hex::encode(Sha256::digest(json.as_bytes()));
+    format!("{} {json}\n", &sum[..16])
+}
+
+fn head(env: &TestEnv, dir: &Path) -> String {
+    env.git(dir, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+/// Commits by hand (a web editor), with everything in the working tree.
+pub(crate) fn hand_commit(env: &TestEnv, reg: &Path, message: &str) {
+    env.git(reg, &["add", "-A"]);
+    env.git(reg, &["commit", "-q", "--allow-empty", "-m", message]);
+}
+
+/// churn with three versions, promotions, an alias, a rollback and hand edits (one
+/// of them a broken `stages.yaml`), and a second model.
+fn busy_registry(env: &TestEnv) -> PathBuf {
+    let reg = env.init_registry("reg");
+    for args in [
+        &["register", "churn", "--version", "1.0.0"][..],
+        &[
+            "register",
+            "churn",
+            "--version",
+            "1.1.0",
+            "--parent",
+            "churn@1.0.0",
+        ],
+        &["register", "fraud", "--version", "1.0.0"],
+        &["promote", "churn@1.0.0", "--stage", "Production"],
+        &["promote", "churn@1.1.0", "--stage", "Production"],
+        &["alias", "set", "churn@1.1.0", "champion"],
+        &["rollback", "churn"],
+        &["promote", "fraud@1.0.0", "--stage", "Staging"],
+    ] {
+        act(env, &reg, args);
+    }
+    std::fs::write(reg.join("models/churn/stages.yaml"), "stages: [broken\n").unwrap();
+    hand_commit(env, &reg, "broken by hand");
+    std::fs::write(
+        reg.join("models/churn/stages.yaml"),
+        "stages:\n  production: 1.1.0\naliases:\n  champion: 1.0.0\n",
+    )
+    .unwrap();
+    hand_commit(env, &reg, "mended by hand");
+    act(env, &reg, &["promote", "churn@1.0.0", "--stage", "Staging"]);
+    reg
+}
+
+const MODELS: [&str; 2] = ["churn", "fraud"];
+
+#[test]
+fn damaged_missing_or_stale_index_files_change_no_answer() {
+    let env = TestEnv::new();
+    let reg = busy_registry(&env);
+    let git = reg.join(".git");
+    let expected = walk_answers(&env, &reg, &MODELS);
+    assert_answers(&env, &reg, &MODELS, &expected, "first read");
+    let churn = index_dir(&git).join("models/churn");
+    let tip = index_dir(&git).join("tip");
+    assert!(
+        churn.exists() && tip.exists(),
+        "the first read wrote the index"
+    );
+
+    type Damage = fn(&Path, &Path);
+    let damages: [(&str, Damage); 7] = [
+        ("deleted", |_, git| {
+            std::fs::remove_dir_all(index_dir(git)).unwrap();
+        }),
+        ("a model file cut mid-line", |churn, _| {
+            let bytes = std::fs::read(churn).unwrap();
+            std::fs::write(churn, &bytes[..bytes.len() / 2]).unwrap();
+        }),
+        ("a model file's last line dropped", |churn, _| {
+            let text = std::fs::read_to_string(churn).unwrap();
+            let kept = text.trim_end().rsplit_once('\n').unwrap().0;
+            std::fs::write(churn, format!("{kept}\n")).unwrap();
+        }),
+        ("a bit flipped in a model file", |churn, _| {
+            let mut bytes = std::fs::read(churn).unwrap();
+            let at = bytes.len() / 3;
+            bytes[at] ^= 0x04;
+            std::fs::write(churn, bytes).unwrap();
+        }),
+        ("a bit flipped in the tip log", |_, git| {
+            let tip = index_dir(git).join("tip");
+            let mut bytes = std::fs::read(&tip).unwrap();
+            let at = bytes.len() - 5;
+            bytes[at] ^= 0x01;
+            std::fs::write(tip, bytes).unwrap();
+        }),
+        ("a tip naming a commit not in the history", |_, git| {
+            // Everything else as it was: the files are whole, only the commit is foreign.
+            let lines = json_lines(&index_dir(git).join("tip"));
+            let mut models = serde_json::Map::new();
+            for line in &lines {
+                models.extend(line["models"].as_object().unwrap().clone());
+            }
+            let last = lines.last().unwrap();
+            let json = serde_json::json!({
+                "t": "base", "format": 1, "branch": "refs/heads/master",
+                "commit": "1234567890".repeat(4), "tree": null, "seq": last["seq"],
+                "unnamed": false, "models": models,
+            });
+            std::fs::write(index_dir(git).join("tip"), line(&json.to_string())).unwrap();
+        }),
+        ("the tip log cut to its first line", |_, git| {
+            let tip = index_dir(git).join("tip");
+            let text = std::fs::read_to_string(&tip).unwrap();
+            let first = text.lines().next().unwrap();
+            std::fs::write(tip, format!("{first}\n")).unwrap();
+        }),
+    ];
+    for (what, damage) in damages {
+        damage(&churn, &git);
+        assert_answers(&env, &reg, &MODELS, &expected, what);
+        assert_eq!(index_tip(&git), Some(head(&env, &reg)), "{what}: rebuilt");
+    }
+}
+
+#[test]
+fn after_each_action_both_read_caches_name_the_new_tip() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    let git = reg.join(".git");
+    let actions: [&[&str]; 11] = [
+        &["register", "churn", "--version", "1.0.0"],
+        &["register", "churn", "--version", "1.1.0"],
+        &["register", "fraud", "--version", "0.1.0"],
+        &["promote", "churn@1.0.0", "--stage", "Staging"],
+        &["promote", "churn@1.0.0", "--stage", "Production"],
+        &["promote", "churn@1.1.0", "--stage", "Production"],
+        &["alias", "set", "churn@1.1.0", "champion"],
+        &["rollback", "churn"],
+        &["alias", "rm", "churn", "champion"],
+        &["archive", "churn@1.1.0", "--reason", "drift"],
+        &["unarchive", "churn@1.1.0"],
+    ];
+    for args in actions {
+        act(&env, &reg, args);
+        let tip = head(&env, &reg);
+        assert_eq!(
+            index_tip(&git),
+            Some(tip.clone()),
+            "event index after {args:?}"
+        );
+        assert_eq!(list_cache_tip(&git), Some(tip), "list cache after {args:?}");
+        // The warm caches answer what a cold read computes.
+        let warm = indexed(&env, &reg, &["list", "--json"]);
+        std::fs::remove_file(git.join("omgreg/list-cache.json")).unwrap();
+        assert_eq!(indexed(&env, &reg, &["list", "--json"]), warm, "{args:?}");
+        assert_index_agrees(&env, &reg, &MODELS, &format!("after {args:?}"));
+    }
+}
+
+#[test]
+fn linked_worktrees_and_bare_repositories_keep_the_index_in_the_common_folder() {
+    let env = TestEnv::new();
+    let reg = busy_registry(&env);
+    let git = reg.join(".git");
+    // A linked worktree on the registry branch (the main one steps aside).
+    env.git(&reg, &["checkout", "-q", "--detach"]);
+    let linked = env.path().join("linked");
+    env.git(
+        &reg,
+        &["worktree", "add", "-q", linked.to_str().unwrap(), "master"],
+    );
+    assert_index_agrees(&env, &linked, &MODELS, "linked worktree");
+    assert_eq!(index_tip(&git), Some(head(&env, &linked)));
+    assert!(!git.join("worktrees/linked/omgreg").exists());
+    act(
+        &env,
+        &linked,
+        &["promote", "fraud@1.0.0", "--stage", "Production"],
+    );
+    assert_eq!(
+        index_tip(&git),
+        Some(head(&env, &linked)),
+        "an action extends it"
+    );
+    assert_index_agrees(
+        &env,
+        &linked,
+        &MODELS,
+        "after an action in the linked worktree",
+    );
+
+    // Another worktree on another branch walks, and leaves the index to `master`.
+    let side = env.path().join("side");
+    env.git(
+        &reg,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            side.to_str().unwrap(),
+            "master",
+        ],
+    );
+    act(&env, &side, &["alias", "set", "churn@1.0.0", "canary"]);
+    assert_index_agrees(&env, &side, &MODELS, "worktree of another branch");
+    assert_eq!(
+        index_tip(&git),
+        Some(head(&env, &linked)),
+        "still following master"
+    );
+
+    let bare = env.path().join("bare.git");
+    env.git(
+        env.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            "--branch",
+            "master",
+            reg.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    assert_index_agrees(&env, &bare, &MODELS, "bare repository");
+    assert_eq!(index_tip(&bare), Some(head(&env, &bare)));
+}
+
+/// A pre-receive hook reading the log while git holds the pushed objects in
+/// quarantine: right answers, and not one byte of the index written.
+#[test]
+fn a_server_hook_in_quarantine_reads_but_never_writes_the_index() {
+    let env = TestEnv::new();
+    let reg = busy_registry(&env);
+    let server = env.path().join("server.git");
+    env.git(
+        env.path(),
+        &["init", "-q", "--bare", server.to_str().unwrap()],
+    );
+    env.git(&reg, &["push", "-q", server.to_str().unwrap(), "master"]);
+    let seen = env.path().join("seen");
+    std::fs::create_dir_all(&seen).unwrap();
+    let hook = server.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat >/dev/null\nprintf '%s' \"$GIT_QUARANTINE_PATH\" > '{seen}/quarantine'\n\
+             '{omgreg}' history churn --json > '{seen}/history.json'\n",
+            seen = seen.display(),
+            omgreg = env!("CARGO_BIN_EXE_omgreg"),
+        ),
+    )
+    .unwrap();
+    make_executable(&hook);
+
+    // No index yet: the hook's read writes none.
+    act(
+        &env,
+        &reg,
+        &["promote", "fraud@1.0.0", "--stage", "Production"],
+    );
+    let before = head(&env, &server);
+    let expected = walked(&env, &server, &["history", "churn", "--json"]).1;
+    env.git(&reg, &["push", "-q", server.to_str().unwrap(), "master"]);
+    assert!(
+        !std::fs::read_to_string(seen.join("quarantine"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        std::fs::read_to_string(seen.join("history.json")).unwrap(),
+        expected
+    );
+    assert!(
+        !index_dir(&server).join("tip").exists(),
+        "nothing written in quarantine"
+    );
+
+    // An index built before the push is read in quarantine and left as it was.
+    assert_index_agrees(&env, &server, &MODELS, "server");
+    let files = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<_> = walkdir(dir)
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(&p).unwrap();
+                (p, bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let index_before = files(&index_dir(&server));
+    act(
+        &env,
+        &reg,
+        &["promote", "churn@1.0.0", "--stage", "Production"],
+    );
+    let expected = walked(&env, &server, &["history", "churn", "--json"]).1;
+    env.git(&reg, &["push", "-q", server.to_str().unwrap(), "master"]);
+    assert_eq!(
+        std::fs::read_to_string(seen.join("history.json")).unwrap(),
+        expected
+    );
+    assert_eq!(
+        files(&index_dir(&server)),
+        index_before,
+        "nothing written in quarantine"
+    );
+    assert_ne!(head(&env, &server), before);
+    // Out of quarantine, the next read brings it to the pushed tip.
+    assert_index_agrees(&env, &server, &MODELS, "server after the push");
+    assert_eq!(index_tip(&server), Some(head(&env, &server)));
+}
+
+#[test]
+fn doctor_names_a_damaged_or_stale_index_and_removing_it_changes_no_answer() {
+    let env = TestEnv::new();
+    let reg = busy_registry(&env);
+    let git = reg.join(".git");
+    let expected = walk_answers(&env, &reg, &MODELS);
+    assert_answers(&env, &reg, &MODELS, &expected, "first read");
+    env.omgreg(&reg).arg("doctor").assert().success();
+
+    let churn = index_dir(&git).join("models/churn");
+    let mut bytes = std::fs::read(&churn).unwrap();
+    bytes[20] ^= 0x02;
+    std::fs::write(&churn, bytes).unwrap();
+    let report = env
+        .omgreg(&reg)
+        .args(["doctor", "--dry-run", "--json"])
+        .assert()
+        .code(3);
+    let report: serde_json::Value = serde_json::from_slice(&report.get_output().stdout).unwrap();
+    let finding = &report["findings"][0];
+    assert_eq!(finding["leftover"], "event_index", "{report}");
+    assert!(
+        finding["problem"]
+            .as_str()
+            .unwrap()
+            .contains("models/churn"),
+        "{report}"
+    );
+    let repaired = env.omgreg(&reg).arg("doctor").assert().success();
+    let text = String::from_utf8_lossy(&repaired.get_output().stdout).into_owned();
+    assert!(text.starts_with("removed   event index"), "{text}");
+    assert!(!index_dir(&git).join("tip").exists());
+    assert_answers(&env, &reg, &MODELS, &expected, "after doctor");
+    env.omgreg(&reg).arg("doctor").assert().success();
+
+    // History rewritten under the index: stale, named, and rebuilt all the same.
+    act(&env, &reg, &["register", "fraud", "--version", "2.0.0"]);
+    env.git(&reg, &["reset", "-q", "--hard", "HEAD~1"]);
+    let report = env
+        .omgreg(&reg)
+        .args(["doctor", "--dry-run", "--json"])
+        .assert()
+        .code(3);
+    let report: serde_json::Value = serde_json::from_slice(&report.get_output().stdout).unwrap();
+    assert!(
+        report["findings"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not in the history"),
+        "{report}"
+    );
+    assert_answers(&env, &reg, &MODELS, &expected, "after a rewrite");
+    env.omgreg(&reg).arg("doctor").assert().success();
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                found.push(entry.path());
+            }
+        }
+    }
+    found
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
