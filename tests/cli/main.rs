@@ -18,6 +18,7 @@ mod test_crash_guard;
 mod test_doctor;
 mod test_event_index;
 mod test_event_index_props;
+mod test_event_index_quarantine;
 mod test_exact_values;
 mod test_git_beside;
 mod test_history;

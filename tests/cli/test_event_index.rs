@@ -1,7 +1,8 @@
 //! The event index (`.git/omgreg/history/`): it answers exactly what the walk of the
 //! commit graph answers, whatever happened to its files; it lives in the common Git
-//! folder (linked worktrees, bare repositories); a server hook's quarantine never
-//! writes it; and after every action both read caches name the new tip.
+//! folder (linked worktrees, bare repositories); and after every action both read
+//! caches name the new tip. (Random histories: `test_event_index_props`; a server
+//! hook's quarantine: `test_event_index_quarantine`.)
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -95,7 +96,7 @@ fn assert_answers(env: &TestEnv, dir: &Path, models: &[&str], expected: &[Answer
 }
 
 /// The index folder of the repository whose common Git folder is `common`.
-fn index_dir(common: &Path) -> PathBuf {
+pub(crate) fn index_dir(common: &Path) -> PathBuf {
     common.join("omgreg/history")
 }
 
@@ -129,7 +130,7 @@ fn line(json: &str) -> String {
     format!("{} {json}\n", &sum[..16])
 }
 
-fn head(env: &TestEnv, dir: &Path) -> String {
+pub(crate) fn head(env: &TestEnv, dir: &Path) -> String {
     env.git(dir, &["rev-parse", "HEAD"]).trim().to_owned()
 }
 
@@ -141,7 +142,7 @@ pub(crate) fn hand_commit(env: &TestEnv, reg: &Path, message: &str) {
 
 /// churn with three versions, promotions, an alias, a rollback and hand edits (one
 /// of them a broken `stages.yaml`), and a second model.
-fn busy_registry(env: &TestEnv) -> PathBuf {
+pub(crate) fn busy_registry(env: &TestEnv) -> PathBuf {
     let reg = env.init_registry("reg");
     for args in [
         &["register", "churn", "--version", "1.0.0"][..],
@@ -174,7 +175,7 @@ fn busy_registry(env: &TestEnv) -> PathBuf {
     reg
 }
 
-const MODELS: [&str; 2] = ["churn", "fraud"];
+pub(crate) const MODELS: [&str; 2] = ["churn", "fraud"];
 
 #[test]
 fn damaged_missing_or_stale_index_files_change_no_answer() {
@@ -352,92 +353,6 @@ fn linked_worktrees_and_bare_repositories_keep_the_index_in_the_common_folder() 
     assert_eq!(index_tip(&bare), Some(head(&env, &bare)));
 }
 
-/// A pre-receive hook reading the log while git holds the pushed objects in
-/// quarantine: right answers, and not one byte of the index written.
-#[test]
-fn a_server_hook_in_quarantine_reads_but_never_writes_the_index() {
-    let env = TestEnv::new();
-    let reg = busy_registry(&env);
-    let server = env.path().join("server.git");
-    env.git(
-        env.path(),
-        &["init", "-q", "--bare", server.to_str().unwrap()],
-    );
-    env.git(&reg, &["push", "-q", server.to_str().unwrap(), "master"]);
-    let seen = env.path().join("seen");
-    std::fs::create_dir_all(&seen).unwrap();
-    let hook = server.join("hooks/pre-receive");
-    std::fs::write(
-        &hook,
-        format!(
-            "#!/bin/sh\ncat >/dev/null\nprintf '%s' \"$GIT_QUARANTINE_PATH\" > '{seen}/quarantine'\n\
-             '{omgreg}' history churn --json > '{seen}/history.json'\n",
-            seen = seen.display(),
-            omgreg = env!("CARGO_BIN_EXE_omgreg"),
-        ),
-    )
-    .unwrap();
-    make_executable(&hook);
-
-    // No index yet: the hook's read writes none.
-    act(
-        &env,
-        &reg,
-        &["promote", "fraud@1.0.0", "--stage", "Production"],
-    );
-    let before = head(&env, &server);
-    let expected = walked(&env, &server, &["history", "churn", "--json"]).1;
-    env.git(&reg, &["push", "-q", server.to_str().unwrap(), "master"]);
-    assert!(
-        !std::fs::read_to_string(seen.join("quarantine"))
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        std::fs::read_to_string(seen.join("history.json")).unwrap(),
-        expected
-    );
-    assert!(
-        !index_dir(&server).join("tip").exists(),
-        "nothing written in quarantine"
-    );
-
-    // An index built before the push is read in quarantine and left as it was.
-    assert_index_agrees(&env, &server, &MODELS, "server");
-    let files = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
-        let mut files: Vec<_> = walkdir(dir)
-            .into_iter()
-            .map(|p| {
-                let bytes = std::fs::read(&p).unwrap();
-                (p, bytes)
-            })
-            .collect();
-        files.sort();
-        files
-    };
-    let index_before = files(&index_dir(&server));
-    act(
-        &env,
-        &reg,
-        &["promote", "churn@1.0.0", "--stage", "Production"],
-    );
-    let expected = walked(&env, &server, &["history", "churn", "--json"]).1;
-    env.git(&reg, &["push", "-q", server.to_str().unwrap(), "master"]);
-    assert_eq!(
-        std::fs::read_to_string(seen.join("history.json")).unwrap(),
-        expected
-    );
-    assert_eq!(
-        files(&index_dir(&server)),
-        index_before,
-        "nothing written in quarantine"
-    );
-    assert_ne!(head(&env, &server), before);
-    // Out of quarantine, the next read brings it to the pushed tip.
-    assert_index_agrees(&env, &server, &MODELS, "server after the push");
-    assert_eq!(index_tip(&server), Some(head(&env, &server)));
-}
-
 #[test]
 fn doctor_names_a_damaged_or_stale_index_and_removing_it_changes_no_answer() {
     let env = TestEnv::new();
@@ -491,25 +406,4 @@ fn doctor_names_a_damaged_or_stale_index_and_removing_it_changes_no_answer() {
     );
     assert_answers(&env, &reg, &MODELS, &expected, "after a rewrite");
     env.omgreg(&reg).arg("doctor").assert().success();
-}
-
-fn walkdir(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(entry.path());
-            } else {
-                found.push(entry.path());
-            }
-        }
-    }
-    found
-}
-
-#[cfg(unix)]
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
