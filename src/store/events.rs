@@ -65,6 +65,17 @@ impl Store {
         })
     }
 
+    /// [`Store::history`] by walking the commits, whatever the event index holds.
+    pub(super) fn walked_history(
+        &self,
+        from: CommitId,
+        model: Option<&ModelName>,
+    ) -> Result<History<'_>, StoreError> {
+        Ok(History {
+            source: Source::Walk(self.walk_history(from, model)?),
+        })
+    }
+
     /// The events along first parents from `from`, always by walking the commits.
     fn walk_history(
         &self,

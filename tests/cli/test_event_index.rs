@@ -245,6 +245,81 @@ fn damaged_missing_or_stale_index_files_change_no_answer() {
         assert_answers(&env, &reg, &MODELS, &expected, what);
         assert_eq!(index_tip(&git), Some(head(&env, &reg)), "{what}: rebuilt");
     }
+
+    // Damage met half-way where nothing may be written (a server hook's
+    // quarantine): the walk takes over from there, and the index stays as it was.
+    let mut bytes = std::fs::read(&churn).unwrap();
+    let at = bytes.len() / 4;
+    bytes[at] ^= 0x04;
+    std::fs::write(&churn, &bytes).unwrap();
+    env.set_env("GIT_QUARANTINE_PATH", git.join("objects").to_str().unwrap());
+    assert_answers(&env, &reg, &MODELS, &expected, "damaged, read-only");
+    assert_eq!(
+        std::fs::read(&churn).unwrap(),
+        bytes,
+        "read-only: not rebuilt"
+    );
+}
+
+/// Flips a bit in the change point line of `commit` in the model file `path`.
+fn damage_change_point(path: &Path, commit: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.contains(r#""t":"change""#) && line.contains(commit) {
+            break;
+        }
+        at += line.len();
+    }
+    assert!(at < text.len(), "no change point of {commit}");
+    let mut bytes = text.into_bytes();
+    bytes[at + 30] ^= 0x04;
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Guards the resumption of a rollback's read: a damaged line met after the
+/// rollback commit was read must not make it read twice (popping the stack twice
+/// would give no target instead of 1.0.0).
+#[test]
+fn damage_met_half_way_by_a_rollback_resumes_where_it_was() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    for version in ["1.0.0", "2.0.0", "3.0.0"] {
+        act(&env, &reg, &["register", "churn", "--version", version]);
+        let target = format!("churn@{version}");
+        act(&env, &reg, &["promote", &target, "--stage", "Production"]);
+    }
+    act(&env, &reg, &["rollback", "churn"]);
+    let promoted = env.git(
+        &reg,
+        &[
+            "log",
+            "--format=%H",
+            "-1",
+            "--grep=churn@3.0.0 to Production",
+        ],
+    );
+    let model = index_dir(&reg.join(".git")).join("models/churn");
+    let rollback = ["rollback", "churn", "--dry-run"];
+    let expected = walked(&env, &reg, &rollback);
+    assert!(expected.1.contains("to 1.0.0"), "{expected:?}");
+    let pristine = std::fs::read(&model).unwrap();
+    for quarantine in [false, true] {
+        std::fs::write(&model, &pristine).unwrap();
+        damage_change_point(&model, promoted.trim());
+        if quarantine {
+            // Nothing may be written: the walk goes on from there.
+            env.set_env(
+                "GIT_QUARANTINE_PATH",
+                reg.join(".git/objects").to_str().unwrap(),
+            );
+        }
+        assert_eq!(
+            indexed(&env, &reg, &rollback),
+            expected,
+            "quarantine: {quarantine}"
+        );
+    }
 }
 
 #[test]

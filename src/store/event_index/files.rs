@@ -96,6 +96,11 @@ impl IndexDir {
         append_at(&self.tip_path(), len, &line)
     }
 
+    /// `model`'s file, opened for reading.
+    pub fn open_model(&self, model: &str) -> Option<File> {
+        File::open(self.model_path(model)).ok()
+    }
+
     /// The first `len` bytes of `model`'s file: what the tip vouches for.
     pub fn read_model(&self, model: &str, len: u64) -> Result<Vec<u8>, Corrupt> {
         if len == 0 {

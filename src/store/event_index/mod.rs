@@ -27,6 +27,7 @@ mod format;
 mod health;
 mod reads;
 mod scan;
+mod stream;
 mod tip;
 mod warm;
 
@@ -36,7 +37,7 @@ use git2::Oid;
 
 use self::files::{Access, IndexDir};
 pub(in crate::store) use self::format::encode_into;
-use self::format::{ChangePoint, Corrupt, Derived, Hex, ModelLog, parse_log};
+use self::format::{ChangePoint, Derived, Hex};
 use self::tip::{MAX_STEPS, Step, Tip};
 use super::{CommitId, Store};
 use crate::registry::{MODELS_DIR, ModelName};
@@ -275,38 +276,6 @@ impl<'s> Opened<'s> {
         names.sort();
         names.dedup();
         names
-    }
-
-    fn log(&self, model: &str) -> Result<ModelLog, Corrupt> {
-        let len = self.disk.models.get(model).unwrap_or(0);
-        let bytes = self.dir.read_model(model, len)?;
-        let mut log = parse_log(&bytes, self.disk.seq)
-            .map_err(|Corrupt(why)| Corrupt(format!("`models/{model}`: {why}")))?;
-        if let Some(points) = self.pending.get(model) {
-            log.changes.extend(points);
-        }
-        Ok(log)
-    }
-
-    /// The logs of `models`; a damaged file makes the index rebuilt once (when it
-    /// may be written; else `None`: the walk answers).
-    fn logs(&mut self, models: &[String]) -> Option<Vec<ModelLog>> {
-        let read = |index: &Self| {
-            models
-                .iter()
-                .map(|m| index.log(m))
-                .collect::<Result<Vec<_>, _>>()
-        };
-        match read(self) {
-            Ok(logs) => Some(logs),
-            Err(_) if self.may_write() => {
-                let head = self.commit?;
-                self.reset();
-                self.catch_up(head, None).ok()?;
-                read(self).ok()
-            }
-            Err(_) => None,
-        }
     }
 
     /// Appends the events derived while reading, then a tip step naming the new

@@ -1,21 +1,29 @@
 //! Answering from the event index: a model's (or the registry's) events newest
 //! first, deriving and keeping those not derived yet, and the commits that changed a
 //! model's `stages.yaml`, for the rollback stack.
+//!
+//! Files are read newest first and only as far as the reader goes (`stream`). A
+//! damaged line met half-way makes the index rebuilt and the answer go on from the
+//! same place (or, where nothing may be written, the walk go on from there): either
+//! gives the same sequence, so what was already given is skipped.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use git2::Oid;
 
 use super::super::error::GitContext;
 use super::super::events::{CommitMeta, HistoryEntry, model_events};
-use super::super::walk::{PathChange, id_at};
+use super::super::walk::{PathChange, PathChanges, id_at};
 use super::super::{CommitId, Store, StoreError};
 use super::Opened;
-use super::format::{ChangePoint, Derived, EventRecord, ModelLog};
+use super::format::{ChangePoint, Corrupt, Derived, EventRecord};
 use super::scan::file_safe;
-use crate::registry::ModelName;
+use super::stream::ModelStream;
+use crate::registry::{ModelName, stages_file};
 
 type Entries<'s> = Box<dyn Iterator<Item = Result<HistoryEntry, StoreError>> + 's>;
+type Changes<'s> = Box<dyn Iterator<Item = Result<PathChange, git2::Error>> + 's>;
 
 /// The events of `model` (or of every model) along first parents from `from`, as
 /// [`Store::history`] gives them, from the index; `None` when the walk must answer.
@@ -32,11 +40,28 @@ pub(crate) fn history<'s>(
         None if index.unnamed => return None,
         None => index.model_names(),
     };
-    let logs = index.logs(&names)?;
-    Some(Box::new(IndexedHistory::new(
+    let streams = index.streams(&names)?;
+    let mut history = IndexedHistory {
         index,
-        names.into_iter().zip(logs).collect(),
-    )))
+        from,
+        model: model.cloned(),
+        names,
+        streams: Vec::new(),
+        heads: Vec::new(),
+        queue: BinaryHeap::new(),
+        pending: Vec::new().into_iter(),
+        given: 0,
+        skip: 0,
+        fresh: BTreeMap::new(),
+        meta: None,
+        fallback: None,
+    };
+    if history.start(streams).is_err() {
+        // A damaged newest line: rebuilt once, or the walk answers.
+        let streams = history.index.rebuild().then(|| history.index.streams(&history.names));
+        history.start(streams.flatten()?).ok()?;
+    }
+    Some(Box::new(history))
 }
 
 /// The commits, newest first along first parents from `from`, in which `model`'s
@@ -45,68 +70,162 @@ pub(crate) fn stages_changes<'s>(
     store: &'s Store,
     from: CommitId,
     model: &ModelName,
-) -> Option<Box<dyn Iterator<Item = Result<PathChange, git2::Error>> + 's>> {
+) -> Option<Changes<'s>> {
     if !file_safe(model.as_str()) {
         return None;
     }
     let mut index = Opened::open(store, from)?;
-    let log = index.logs(&[model.to_string()])?.pop()?;
-    drop(index);
+    let name = [model.to_string()];
+    let mut stream = index.streams(&name)?.pop()?;
     let odb = store.repo.odb().ok()?;
+    // Changes given so far, and changes to pass over (read again after a rebuild).
+    let (mut given, mut skip) = (0, 0);
+    let mut fallback: Option<Changes<'s>> = None;
+    let path = format!("{}{}", store.prefix, stages_file(model));
     let stages = move |tree: Option<Oid>| -> Result<Option<Oid>, git2::Error> {
         Ok(match tree {
             Some(tree) => id_at(&odb, tree, "stages.yaml")?,
             None => None,
         })
     };
-    Some(Box::new(log.changes.into_iter().rev().filter_map(
-        move |point| match (stages(point.old), stages(point.new)) {
-            (Ok(old), Ok(new)) if old == new => None,
-            (Ok(old), Ok(new)) => Some(Ok(PathChange {
-                commit: point.commit,
-                old,
-                new,
-            })),
-            (Err(err), _) | (_, Err(err)) => Some(Err(err)),
-        },
-    )))
+    Some(Box::new(std::iter::from_fn(move || {
+        loop {
+            if let Some(walk) = &mut fallback {
+                return walk.next();
+            }
+            let point = match stream.next() {
+                Ok(Some((point, _))) => point,
+                Ok(None) => return None,
+                Err(_) => {
+                    // Damaged half-way: on from the same place, rebuilt or walked.
+                    let rebuilt = index.rebuild().then(|| index.streams(&name));
+                    match rebuilt.flatten().and_then(|mut s| s.pop()) {
+                        Some(fresh) => (stream, skip) = (fresh, given),
+                        None => {
+                            let odb = match store.repo.odb() {
+                                Ok(odb) => odb,
+                                Err(err) => return Some(Err(err)),
+                            };
+                            let walk = PathChanges::new(odb, from.raw(), path.clone());
+                            fallback = Some(Box::new(walk.skip(given)));
+                        }
+                    }
+                    continue;
+                }
+            };
+            let change = match (stages(point.old), stages(point.new)) {
+                (Ok(old), Ok(new)) if old == new => continue,
+                (Ok(old), Ok(new)) => PathChange {
+                    commit: point.commit,
+                    old,
+                    new,
+                },
+                (Err(err), _) | (_, Err(err)) => return Some(Err(err)),
+            };
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            given += 1;
+            return Some(Ok(change));
+        }
+    })))
+}
+
+impl Opened<'_> {
+    /// A stream of each model of `models`; a damaged index is rebuilt once (when it
+    /// may be written; else `None`: the walk answers).
+    fn streams(&mut self, models: &[String]) -> Option<Vec<ModelStream>> {
+        match self.open_streams(models) {
+            Ok(streams) => Some(streams),
+            Err(_) if self.rebuild() => self.open_streams(models).ok(),
+            Err(_) => None,
+        }
+    }
+
+    fn open_streams(&self, models: &[String]) -> Result<Vec<ModelStream>, Corrupt> {
+        models
+            .iter()
+            .map(|model| {
+                let len = self.disk.models.get(model).unwrap_or(0);
+                let file = (len > 0).then(|| self.dir.open_model(model)).flatten();
+                let pending = self.pending.get(model).cloned().unwrap_or_default();
+                ModelStream::new(file, len, self.disk.seq, pending)
+            })
+            .collect()
+    }
+
+    /// Forgets the index and indexes the history again up to the same commit;
+    /// `false` when it may not be written (or that fails).
+    fn rebuild(&mut self) -> bool {
+        let Some(head) = self.commit.filter(|_| self.may_write()) else {
+            return false;
+        };
+        self.reset();
+        matches!(self.catch_up(head, None), Ok(Some(_))) && self.pending.is_empty()
+    }
 }
 
 /// Events newest first: by position descending, then by model name, as the walk
 /// gives them.
 struct IndexedHistory<'s> {
     index: Opened<'s>,
-    models: Vec<(String, ModelLog)>,
-    /// (position, model, change point) still to read; the next one is last.
-    queue: Vec<(u64, usize, usize)>,
+    from: CommitId,
+    model: Option<ModelName>,
+    names: Vec<String>,
+    streams: Vec<ModelStream>,
+    /// The next change point of each stream.
+    heads: Vec<Option<(ChangePoint, Option<Derived>)>>,
+    /// (position, model) of each stream's next change point.
+    queue: BinaryHeap<(u64, Reverse<usize>)>,
     pending: std::vec::IntoIter<HistoryEntry>,
+    /// Entries given so far, and entries to pass over (read again after a
+    /// rebuild).
+    given: usize,
+    skip: usize,
     /// Events derived here, kept when the reading is done.
     fresh: BTreeMap<String, Vec<Derived>>,
     /// The last commit read, shared by the models it changed.
     meta: Option<CommitMeta>,
+    /// The walk, taking over where nothing may be written.
+    fallback: Option<Entries<'s>>,
 }
 
 impl<'s> IndexedHistory<'s> {
-    fn new(index: Opened<'s>, models: Vec<(String, ModelLog)>) -> Self {
-        let mut queue: Vec<(u64, usize, usize)> = models
-            .iter()
-            .enumerate()
-            .flat_map(|(m, (_, log))| {
-                log.changes
-                    .iter()
-                    .enumerate()
-                    .map(move |(c, p)| (p.n, m, c))
-            })
-            .collect();
-        queue.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        Self {
-            index,
-            models,
-            queue,
-            pending: Vec::new().into_iter(),
-            fresh: BTreeMap::new(),
-            meta: None,
+    /// Reads the newest change point of each stream.
+    fn start(&mut self, streams: Vec<ModelStream>) -> Result<(), Corrupt> {
+        self.streams = streams;
+        self.heads = (0..self.streams.len()).map(|_| None).collect();
+        self.queue.clear();
+        (0..self.streams.len()).try_for_each(|at| self.advance(at))
+    }
+
+    /// Reads the next change point of stream `at` into its head.
+    fn advance(&mut self, at: usize) -> Result<(), Corrupt> {
+        self.heads[at] = self.streams[at].next()?;
+        if let Some((point, _)) = &self.heads[at] {
+            self.queue.push((point.n, Reverse(at)));
         }
+        Ok(())
+    }
+
+    /// A damaged line was met: the index rebuilt and read again from the start,
+    /// passing over what was given; or, read-only, the walk from there.
+    fn recover(&mut self) -> Result<(), StoreError> {
+        self.pending = Vec::new().into_iter();
+        // Derived again on the way, into the rebuilt files.
+        self.fresh.clear();
+        if self.index.rebuild()
+            && let Some(streams) = self.index.streams(&self.names)
+            && self.start(streams).is_ok()
+        {
+            self.skip = self.given;
+            return Ok(());
+        }
+        let store = self.index.store;
+        let walk = store.walked_history(self.from, self.model.as_ref())?;
+        self.fallback = Some(Box::new(walk.skip(self.given)));
+        Ok(())
     }
 
     /// The events of a change point not derived yet (kept to be written).
@@ -120,7 +239,7 @@ impl<'s> IndexedHistory<'s> {
             self.meta = Some(CommitMeta::read(repo, point.commit)?);
         }
         let meta = self.meta.as_ref().expect("just read");
-        let name = &self.models[model].0;
+        let name = &self.names[model];
         let events = model_events(repo, &meta.trailers, name, point.old, point.new)?;
         let derived = Derived {
             n: point.n,
@@ -136,6 +255,23 @@ impl<'s> IndexedHistory<'s> {
             .or_default()
             .push(derived.clone());
         Ok(derived)
+    }
+
+    /// The entries of the next change point; `None` at the end.
+    fn next_point(&mut self) -> Option<Result<Vec<HistoryEntry>, StoreError>> {
+        let (_, Reverse(at)) = self.queue.pop()?;
+        let (point, derived) = self.heads[at].take().expect("queued heads are read");
+        if self.advance(at).is_err() {
+            return Some(self.recover().map(|()| Vec::new()));
+        }
+        let derived = match derived {
+            Some(derived) => derived,
+            None => match self.derive(at, point) {
+                Ok(derived) => derived,
+                Err(err) => return Some(Err(err).git_context("reading a commit of the history")),
+            },
+        };
+        Some(Ok(entries(&derived, point.commit, &self.names[at])))
     }
 }
 
@@ -163,22 +299,21 @@ impl Iterator for IndexedHistory<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            if let Some(walk) = &mut self.fallback {
+                return walk.next();
+            }
             if let Some(entry) = self.pending.next() {
+                if self.skip > 0 {
+                    self.skip -= 1;
+                    continue;
+                }
+                self.given += 1;
                 return Some(Ok(entry));
             }
-            let (n, model, change) = self.queue.pop()?;
-            let (name, log) = &self.models[model];
-            let point = log.changes[change];
-            let found = match log.derived.get(&n) {
-                Some(derived) => entries(derived, point.commit, name),
-                None => match self.derive(model, point) {
-                    Ok(derived) => entries(&derived, point.commit, &self.models[model].0),
-                    Err(err) => {
-                        return Some(Err(err).git_context("reading a commit of the history"));
-                    }
-                },
-            };
-            self.pending = found.into_iter();
+            match self.next_point()? {
+                Ok(found) => self.pending = found.into_iter(),
+                Err(err) => return Some(Err(err)),
+            }
         }
     }
 }
