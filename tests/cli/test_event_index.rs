@@ -322,6 +322,41 @@ fn damage_met_half_way_by_a_rollback_resumes_where_it_was() {
     }
 }
 
+/// Guards the locality of a long past: deriving many change points at once writes
+/// each one's events right after it (read newest first, they come together), and
+/// that rewrite changes no answer, even when it is undone by a crash.
+#[test]
+fn a_long_past_derived_at_once_is_kept_beside_its_change_points() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    act(&env, &reg, &["register", "churn", "--version", "1.0.0"]);
+    act(&env, &reg, &["register", "churn", "--version", "2.0.0"]);
+    for round in 0..40 {
+        let version = if round % 2 == 0 { "1.0.0" } else { "2.0.0" };
+        act(
+            &env,
+            &reg,
+            &["alias", "set", &format!("churn@{version}"), "champion"],
+        );
+    }
+    let model = index_dir(&reg.join(".git")).join("models/churn");
+    let before = std::fs::read(&model).unwrap();
+    assert_index_agrees(&env, &reg, &["churn"], "first read");
+    let lines = json_lines(&model);
+    assert_eq!(lines.len(), 2 * 42, "each change point and its events");
+    for pair in lines.chunks(2) {
+        assert_eq!(
+            (&pair[0]["t"], &pair[1]["t"]),
+            (&"change".into(), &"events".into())
+        );
+        assert_eq!(pair[0]["n"], pair[1]["n"]);
+    }
+    // The rewrite undone (a crash before the file was replaced): still right.
+    std::fs::write(&model, before).unwrap();
+    assert_index_agrees(&env, &reg, &["churn"], "rewrite undone");
+    assert_eq!(index_tip(&reg.join(".git")), Some(head(&env, &reg)));
+}
+
 #[test]
 fn after_each_action_both_read_caches_name_the_new_tip() {
     let env = TestEnv::new();

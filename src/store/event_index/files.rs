@@ -125,6 +125,23 @@ impl IndexDir {
         append_at(&self.model_path(model), len, lines)
     }
 
+    /// Writes `bytes` as the next content of `model`'s file, beside it; its length.
+    /// Only under the exclusive lock.
+    pub fn write_replacement(&self, model: &str, bytes: &[u8]) -> std::io::Result<u64> {
+        std::fs::write(self.replacement_path(model), bytes)?;
+        Ok(bytes.len() as u64)
+    }
+
+    /// Puts the content written by [`Self::write_replacement`] in place.
+    pub fn replace(&self, model: &str) -> std::io::Result<()> {
+        std::fs::rename(self.replacement_path(model), self.model_path(model))
+    }
+
+    fn replacement_path(&self, model: &str) -> PathBuf {
+        // Model names never contain `/`; `~` is not in any, so no model has this file.
+        self.path.join("models").join(format!("{model}~new"))
+    }
+
     /// Forgets everything indexed: the tip log goes; model files stay, and are cut
     /// to nothing when next written (cheaper than deleting and creating them). Only
     /// under the exclusive lock.

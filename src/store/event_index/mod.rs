@@ -37,7 +37,7 @@ use git2::Oid;
 
 use self::files::{Access, IndexDir};
 pub(in crate::store) use self::format::encode_into;
-use self::format::{ChangePoint, Derived, Hex};
+use self::format::{ChangePoint, Derived, Hex, parse_log};
 use self::tip::{MAX_STEPS, Step, Tip};
 use super::{CommitId, Store};
 use crate::registry::{MODELS_DIR, ModelName};
@@ -52,6 +52,10 @@ pub const OMGREG_NO_EVENT_INDEX: &str = "OMGREG_NO_EVENT_INDEX";
 /// Set by `git receive-pack` while a server hook judges pushed objects that are not
 /// yet part of the repository: nothing may be written then.
 const GIT_QUARANTINE_PATH: &str = "GIT_QUARANTINE_PATH";
+
+/// How many derived change points of a model are appended at once; more are
+/// written with their change points.
+const APPEND_AT_MOST: usize = 32;
 
 /// How many commits an action's writer scans at most to bring the index along
 /// (usually one); past that the next read does it.
@@ -278,25 +282,60 @@ impl<'s> Opened<'s> {
         names
     }
 
-    /// Appends the events derived while reading, then a tip step naming the new
-    /// lengths.
+    /// Writes the events derived while reading, then a tip step naming the new
+    /// lengths. A few are appended; many (the first reading of a long past) make the
+    /// file written anew with each change point's events right after it, so that
+    /// reading newest first finds them together: the new file is written beside the
+    /// old, the tip step names its length, and only then does it replace the old
+    /// one (a crash in between leaves the old file shorter than the tip says: seen,
+    /// and rebuilt).
     fn save_derived(&mut self, derived: BTreeMap<String, Vec<Derived>>) {
         if !self.may_write() || !self.pending.is_empty() || derived.is_empty() {
             return;
         }
         let mut grown = BTreeMap::new();
+        let mut rewritten = Vec::new();
         for (model, records) in derived {
+            let len = self.disk.models.get(&model).unwrap_or(0);
+            if records.len() > APPEND_AT_MOST {
+                if let Some(new) = self.rewrite(&model, len, records) {
+                    grown.insert(model.clone(), new);
+                    rewritten.push(model);
+                }
+                continue;
+            }
             let mut lines = Vec::new();
             for record in records {
                 encode_into(&mut lines, &format::Record::Events(record));
             }
-            let len = self.disk.models.get(&model).unwrap_or(0);
             match self.dir.append(&model, len, &lines) {
                 Ok(new) => grown.insert(model, new),
                 Err(_) => return self.write_failed = true,
             };
         }
-        self.write_step(grown);
+        if self.write_step(grown) {
+            for model in rewritten {
+                if self.dir.replace(&model).is_err() {
+                    self.write_failed = true;
+                }
+            }
+        }
+    }
+
+    /// Writes `model`'s file anew beside it (not replacing it yet), with `derived`
+    /// after their change points; its length.
+    fn rewrite(&self, model: &str, len: u64, derived: Vec<Derived>) -> Option<u64> {
+        let bytes = self.dir.read_model(model, len).ok()?;
+        let mut log = parse_log(&bytes, self.disk.seq).ok()?;
+        log.derived.extend(derived.into_iter().map(|d| (d.n, d)));
+        let mut lines = Vec::with_capacity(bytes.len() * 2);
+        for point in &log.changes {
+            encode_into(&mut lines, &point.record());
+            if let Some(events) = log.derived.remove(&point.n) {
+                encode_into(&mut lines, &format::Record::Events(events));
+            }
+        }
+        self.dir.write_replacement(model, &lines).ok()
     }
 }
 

@@ -58,7 +58,10 @@ pub(crate) fn history<'s>(
     };
     if history.start(streams).is_err() {
         // A damaged newest line: rebuilt once, or the walk answers.
-        let streams = history.index.rebuild().then(|| history.index.streams(&history.names));
+        let streams = history
+            .index
+            .rebuild()
+            .then(|| history.index.streams(&history.names));
         history.start(streams.flatten()?).ok()?;
     }
     Some(Box::new(history))
