@@ -1,8 +1,8 @@
-//! The event index (`.git/omgreg/history/`): it answers exactly what the walk of the
-//! commit graph answers, whatever happened to its files; it lives in the common Git
-//! folder (linked worktrees, bare repositories); and after every action both read
-//! caches name the new tip. (Random histories: `test_event_index_props`; a server
-//! hook's quarantine: `test_event_index_quarantine`.)
+//! The event index (`.git/omgreg/history/`) answers exactly what the walk of the
+//! commit graph answers, whatever happened to its files; and `doctor` names a
+//! damaged one. Shared helpers for the other `test_event_index_*` files: random
+//! histories (`_props`), where the index lives (`_repos`), its upkeep by writers
+//! (`_upkeep`).
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -102,7 +102,7 @@ pub(crate) fn index_dir(common: &Path) -> PathBuf {
 
 /// The JSON of each line `<checksum> <json>` of `path` (lines that do not read are
 /// left out).
-fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+pub(crate) fn json_lines(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .filter_map(|line| line.split_once(' '))
@@ -117,7 +117,7 @@ pub(crate) fn index_tip(common: &Path) -> Option<String> {
 }
 
 /// The commit the list cache names as its tip (its last `tip` line).
-fn list_cache_tip(common: &Path) -> Option<String> {
+pub(crate) fn list_cache_tip(common: &Path) -> Option<String> {
     json_lines(&common.join("omgreg/list-cache.json"))
         .iter()
         .rev()
@@ -320,147 +320,6 @@ fn damage_met_half_way_by_a_rollback_resumes_where_it_was() {
             "quarantine: {quarantine}"
         );
     }
-}
-
-/// Guards the locality of a long past: deriving many change points at once writes
-/// each one's events right after it (read newest first, they come together), and
-/// that rewrite changes no answer, even when it is undone by a crash.
-#[test]
-fn a_long_past_derived_at_once_is_kept_beside_its_change_points() {
-    let env = TestEnv::new();
-    let reg = env.init_registry("reg");
-    act(&env, &reg, &["register", "churn", "--version", "1.0.0"]);
-    act(&env, &reg, &["register", "churn", "--version", "2.0.0"]);
-    for round in 0..40 {
-        let version = if round % 2 == 0 { "1.0.0" } else { "2.0.0" };
-        act(
-            &env,
-            &reg,
-            &["alias", "set", &format!("churn@{version}"), "champion"],
-        );
-    }
-    let model = index_dir(&reg.join(".git")).join("models/churn");
-    let before = std::fs::read(&model).unwrap();
-    assert_index_agrees(&env, &reg, &["churn"], "first read");
-    let lines = json_lines(&model);
-    assert_eq!(lines.len(), 2 * 42, "each change point and its events");
-    for pair in lines.chunks(2) {
-        assert_eq!(
-            (&pair[0]["t"], &pair[1]["t"]),
-            (&"change".into(), &"events".into())
-        );
-        assert_eq!(pair[0]["n"], pair[1]["n"]);
-    }
-    // The rewrite undone (a crash before the file was replaced): still right.
-    std::fs::write(&model, before).unwrap();
-    assert_index_agrees(&env, &reg, &["churn"], "rewrite undone");
-    assert_eq!(index_tip(&reg.join(".git")), Some(head(&env, &reg)));
-}
-
-#[test]
-fn after_each_action_both_read_caches_name_the_new_tip() {
-    let env = TestEnv::new();
-    let reg = env.init_registry("reg");
-    let git = reg.join(".git");
-    let actions: [&[&str]; 11] = [
-        &["register", "churn", "--version", "1.0.0"],
-        &["register", "churn", "--version", "1.1.0"],
-        &["register", "fraud", "--version", "0.1.0"],
-        &["promote", "churn@1.0.0", "--stage", "Staging"],
-        &["promote", "churn@1.0.0", "--stage", "Production"],
-        &["promote", "churn@1.1.0", "--stage", "Production"],
-        &["alias", "set", "churn@1.1.0", "champion"],
-        &["rollback", "churn"],
-        &["alias", "rm", "churn", "champion"],
-        &["archive", "churn@1.1.0", "--reason", "drift"],
-        &["unarchive", "churn@1.1.0"],
-    ];
-    for args in actions {
-        act(&env, &reg, args);
-        let tip = head(&env, &reg);
-        assert_eq!(
-            index_tip(&git),
-            Some(tip.clone()),
-            "event index after {args:?}"
-        );
-        assert_eq!(list_cache_tip(&git), Some(tip), "list cache after {args:?}");
-        // The warm caches answer what a cold read computes.
-        let warm = indexed(&env, &reg, &["list", "--json"]);
-        std::fs::remove_file(git.join("omgreg/list-cache.json")).unwrap();
-        assert_eq!(indexed(&env, &reg, &["list", "--json"]), warm, "{args:?}");
-        assert_index_agrees(&env, &reg, &MODELS, &format!("after {args:?}"));
-    }
-}
-
-#[test]
-fn linked_worktrees_and_bare_repositories_keep_the_index_in_the_common_folder() {
-    let env = TestEnv::new();
-    let reg = busy_registry(&env);
-    let git = reg.join(".git");
-    // A linked worktree on the registry branch (the main one steps aside).
-    env.git(&reg, &["checkout", "-q", "--detach"]);
-    let linked = env.path().join("linked");
-    env.git(
-        &reg,
-        &["worktree", "add", "-q", linked.to_str().unwrap(), "master"],
-    );
-    assert_index_agrees(&env, &linked, &MODELS, "linked worktree");
-    assert_eq!(index_tip(&git), Some(head(&env, &linked)));
-    assert!(!git.join("worktrees/linked/omgreg").exists());
-    act(
-        &env,
-        &linked,
-        &["promote", "fraud@1.0.0", "--stage", "Production"],
-    );
-    assert_eq!(
-        index_tip(&git),
-        Some(head(&env, &linked)),
-        "an action extends it"
-    );
-    assert_index_agrees(
-        &env,
-        &linked,
-        &MODELS,
-        "after an action in the linked worktree",
-    );
-
-    // Another worktree on another branch walks, and leaves the index to `master`.
-    let side = env.path().join("side");
-    env.git(
-        &reg,
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "side",
-            side.to_str().unwrap(),
-            "master",
-        ],
-    );
-    act(&env, &side, &["alias", "set", "churn@1.0.0", "canary"]);
-    assert_index_agrees(&env, &side, &MODELS, "worktree of another branch");
-    assert_eq!(
-        index_tip(&git),
-        Some(head(&env, &linked)),
-        "still following master"
-    );
-
-    let bare = env.path().join("bare.git");
-    env.git(
-        env.path(),
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            "--branch",
-            "master",
-            reg.to_str().unwrap(),
-            bare.to_str().unwrap(),
-        ],
-    );
-    assert_index_agrees(&env, &bare, &MODELS, "bare repository");
-    assert_eq!(index_tip(&bare), Some(head(&env, &bare)));
 }
 
 #[test]
