@@ -322,6 +322,31 @@ fn damage_met_half_way_by_a_rollback_resumes_where_it_was() {
     }
 }
 
+/// Readers at once, on an index that must first be built: one builds it, the
+/// others wait for it or walk; all answer the same.
+#[test]
+fn concurrent_readers_all_answer_what_the_walk_answers() {
+    let env = TestEnv::new();
+    let reg = busy_registry(&env);
+    let args = ["history", "--json"];
+    let expected = walked(&env, &reg, &args);
+    std::fs::remove_dir_all(index_dir(&reg.join(".git"))).unwrap();
+    let readers: Vec<_> = (0..6)
+        .map(|_| {
+            env.omgreg_std(&reg)
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for reader in readers {
+        let output = reader.wait_with_output().unwrap();
+        assert_eq!(answer(&output).1, expected.1);
+    }
+    assert_eq!(index_tip(&reg.join(".git")), Some(head(&env, &reg)));
+}
+
 #[test]
 fn doctor_names_a_damaged_or_stale_index_and_removing_it_changes_no_answer() {
     let env = TestEnv::new();

@@ -2,12 +2,14 @@
 //! with `tip`, `lock` and `models/<model>`; the lock that orders its writers and
 //! readers, and the only code that reads or writes those files.
 //!
-//! Writers hold an exclusive `flock` of `lock`, readers a shared one; nobody waits:
-//! a reader that finds a writer at work answers by walking the commits instead.
+//! Writers hold an exclusive `flock` of `lock`, readers a shared one. A reader that
+//! finds the lock taken waits a little (another reader may be bringing the index up
+//! to date), then answers by walking the commits; an action's writer never waits.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use super::format::{Corrupt, encode};
 use super::tip::{Step, Tip, TipLine, TipLog, parse_tip};
@@ -44,28 +46,38 @@ impl IndexDir {
         self.path.join("models").join(model)
     }
 
-    /// Takes the lock: exclusive when `may_write` and free, else shared; `None` when
-    /// a writer holds it (or there is no index to read and none may be written).
-    pub fn lock(&self, may_write: bool) -> Option<Access> {
+    /// Takes the lock: exclusive when `may_write` and free, else shared, waiting up
+    /// to `patience` for a writer to finish; `None` when one still holds it (or
+    /// there is no index to read and none may be written).
+    pub fn lock(&self, may_write: bool, patience: Duration) -> Option<Access> {
         let path = self.path.join("lock");
-        if may_write {
+        let file = if may_write {
             let _ = std::fs::create_dir_all(&self.path);
-            let file = File::options()
+            File::options()
                 .create(true)
                 .truncate(false)
                 .write(true)
-                .open(&path);
-            if let Ok(file) = file {
-                if file.try_lock().is_ok() {
-                    return Some(Access::Write { _lock: file });
-                }
-                return (file.try_lock_shared().ok()).map(|()| Access::Read { _lock: Some(file) });
-            }
-        }
-        match File::open(&path) {
-            Ok(file) => (file.try_lock_shared().ok()).map(|()| Access::Read { _lock: Some(file) }),
+                .open(&path)
+                .or_else(|_| File::open(&path))
+        } else {
+            File::open(&path)
+        };
+        let Ok(file) = file else {
             // A read-only copy without a lock file: nobody writes it either.
-            Err(_) => (self.tip_path().exists()).then_some(Access::Read { _lock: None }),
+            return (self.tip_path().exists()).then_some(Access::Read { _lock: None });
+        };
+        if may_write && file.try_lock().is_ok() {
+            return Some(Access::Write { _lock: file });
+        }
+        let deadline = Instant::now() + patience;
+        loop {
+            if file.try_lock_shared().is_ok() {
+                return Some(Access::Read { _lock: Some(file) });
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
         }
     }
 

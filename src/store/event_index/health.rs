@@ -2,6 +2,8 @@
 //! not in the branch's history (rewritten). Either would make the next read rebuild
 //! it; doctor names it and removes the tip file, which has the same effect.
 
+use std::time::Duration;
+
 use git2::{ObjectType, Oid};
 
 use super::super::walk::parse_header;
@@ -18,7 +20,7 @@ impl Store {
         if !path.exists() {
             return None;
         }
-        let _shared = dir.lock(false)?;
+        let _shared = dir.lock(false, Duration::from_secs(1))?;
         let problem = match dir.read_tip() {
             Err(Corrupt(why)) => Some(why),
             Ok(None) => None,

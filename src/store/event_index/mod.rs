@@ -32,6 +32,7 @@ mod tip;
 mod warm;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use git2::Oid;
 
@@ -56,6 +57,10 @@ const GIT_QUARANTINE_PATH: &str = "GIT_QUARANTINE_PATH";
 /// How many derived change points of a model are appended at once; more are
 /// written with their change points.
 const APPEND_AT_MOST: usize = 32;
+
+/// How long a reader waits for the index's lock (another reader bringing it up to
+/// date, or an action's writer) before it walks instead.
+const READER_PATIENCE: Duration = Duration::from_secs(1);
 
 /// How many commits an action's writer scans at most to bring the index along
 /// (usually one); past that the next read does it.
@@ -110,7 +115,7 @@ impl<'s> Opened<'s> {
         if tip != Some(head) {
             return None;
         }
-        let mut index = Self::load(store, &branch)?;
+        let mut index = Self::load(store, &branch, READER_PATIENCE)?;
         index.catch_up(head.raw(), None).ok()??;
         Some(index)
     }
@@ -119,9 +124,9 @@ impl<'s> Opened<'s> {
     /// index is started afresh (when it may be written; else `None`). An index of
     /// another branch that still exists is left alone (`None`): two worktrees on two
     /// branches would otherwise rebuild it in turn.
-    fn load(store: &'s Store, branch: &str) -> Option<Self> {
+    fn load(store: &'s Store, branch: &str, patience: Duration) -> Option<Self> {
         let dir = index_dir(store);
-        let access = dir.lock(!env_set(GIT_QUARANTINE_PATH))?;
+        let access = dir.lock(!env_set(GIT_QUARANTINE_PATH), patience)?;
         let tip = dir.read_tip();
         let mut index = Self {
             store,

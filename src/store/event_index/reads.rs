@@ -33,13 +33,7 @@ pub(crate) fn history<'s>(
     model: Option<&ModelName>,
 ) -> Option<Entries<'s>> {
     let mut index = Opened::open(store, from)?;
-    let names = match model {
-        Some(model) if file_safe(model.as_str()) => vec![model.to_string()],
-        Some(_) => return None,
-        // A folder without an index file: only the walk sees it.
-        None if index.unnamed => return None,
-        None => index.model_names(),
-    };
+    let names = models_to_read(&index, model)?;
     let streams = index.streams(&names)?;
     let mut history = IndexedHistory {
         index,
@@ -54,17 +48,31 @@ pub(crate) fn history<'s>(
         skip: 0,
         fresh: BTreeMap::new(),
         meta: None,
+        rebuilt: false,
         fallback: None,
     };
     if history.start(streams).is_err() {
         // A damaged newest line: rebuilt once, or the walk answers.
-        let streams = history
-            .index
-            .rebuild()
-            .then(|| history.index.streams(&history.names));
-        history.start(streams.flatten()?).ok()?;
+        history.rebuilt = true;
+        if !history.index.rebuild() {
+            return None;
+        }
+        history.names = models_to_read(&history.index, model)?;
+        let streams = history.index.streams(&history.names)?;
+        history.start(streams).ok()?;
     }
     Some(Box::new(history))
+}
+
+/// The models whose logs make up the answer; `None` when the walk must answer.
+fn models_to_read(index: &Opened<'_>, model: Option<&ModelName>) -> Option<Vec<String>> {
+    match model {
+        Some(model) if file_safe(model.as_str()) => Some(vec![model.to_string()]),
+        Some(_) => None,
+        // A folder without an index file: only the walk sees it.
+        None if index.unnamed => None,
+        None => Some(index.model_names()),
+    }
 }
 
 /// The commits, newest first along first parents from `from`, in which `model`'s
@@ -83,6 +91,7 @@ pub(crate) fn stages_changes<'s>(
     let odb = store.repo.odb().ok()?;
     // Changes given so far, and changes to pass over (read again after a rebuild).
     let (mut given, mut skip) = (0, 0);
+    let mut rebuilt_once = false;
     let mut fallback: Option<Changes<'s>> = None;
     let path = format!("{}{}", store.prefix, stages_file(model));
     let stages = move |tree: Option<Oid>| -> Result<Option<Oid>, git2::Error> {
@@ -100,8 +109,10 @@ pub(crate) fn stages_changes<'s>(
                 Ok(Some((point, _))) => point,
                 Ok(None) => return None,
                 Err(_) => {
-                    // Damaged half-way: on from the same place, rebuilt or walked.
-                    let rebuilt = index.rebuild().then(|| index.streams(&name));
+                    // Damaged half-way: on from the same place, rebuilt (once) or
+                    // walked.
+                    let again = !std::mem::replace(&mut rebuilt_once, true);
+                    let rebuilt = (again && index.rebuild()).then(|| index.streams(&name));
                     match rebuilt.flatten().and_then(|mut s| s.pop()) {
                         Some(fresh) => (stream, skip) = (fresh, given),
                         None => {
@@ -190,6 +201,8 @@ struct IndexedHistory<'s> {
     fresh: BTreeMap<String, Vec<Derived>>,
     /// The last commit read, shared by the models it changed.
     meta: Option<CommitMeta>,
+    /// Rebuilt once already (a second damage has the walk take over).
+    rebuilt: bool,
     /// The walk, taking over where nothing may be written.
     fallback: Option<Entries<'s>>,
 }
@@ -218,12 +231,16 @@ impl<'s> IndexedHistory<'s> {
         self.pending = Vec::new().into_iter();
         // Derived again on the way, into the rebuilt files.
         self.fresh.clear();
-        if self.index.rebuild()
-            && let Some(streams) = self.index.streams(&self.names)
-            && self.start(streams).is_ok()
+        if !std::mem::replace(&mut self.rebuilt, true)
+            && self.index.rebuild()
+            && let Some(names) = models_to_read(&self.index, self.model.as_ref())
+            && let Some(streams) = self.index.streams(&names)
         {
-            self.skip = self.given;
-            return Ok(());
+            self.names = names;
+            if self.start(streams).is_ok() {
+                self.skip = self.given;
+                return Ok(());
+            }
         }
         let store = self.index.store;
         let walk = store.walked_history(self.from, self.model.as_ref())?;

@@ -30,7 +30,7 @@ struct Tail {
     /// Bytes `[0, start)` are not read yet.
     start: u64,
     chunk: u64,
-    /// The beginning of the earliest line read so far, still cut.
+    /// The earliest line read so far, cut: its beginning lies before `start`.
     carry: Vec<u8>,
     /// Complete lines read, not handled yet; the next one is last.
     lines: Vec<Vec<u8>>,
@@ -75,7 +75,7 @@ impl ModelStream {
                     carry: Vec::new(),
                     lines: Vec::new(),
                     waiting: HashMap::new(),
-                    last: seq + 1,
+                    last: seq.saturating_add(1),
                     at_end: true,
                 })
             }

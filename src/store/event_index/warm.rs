@@ -3,6 +3,8 @@
 //! no read after an action starts cold. Both are best effort (the action is
 //! committed whatever happens here) and cost about what the action changed.
 
+use std::time::Duration;
+
 use super::super::{CommitId, Store};
 use super::{GIT_QUARANTINE_PATH, Opened, WARM_LIMIT, env_set};
 use crate::registry::ModelName;
@@ -26,7 +28,7 @@ impl Store {
             return None;
         }
         let branch = self.branch().ok()?;
-        let mut index = Opened::load(self, &branch)?;
+        let mut index = Opened::load(self, &branch, Duration::ZERO)?;
         if !index.may_write() {
             return None;
         }
