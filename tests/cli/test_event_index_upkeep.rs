@@ -77,3 +77,28 @@ fn a_long_past_derived_at_once_is_kept_beside_its_change_points() {
     assert_index_agrees(&env, &reg, &["churn"], "rewrite undone");
     assert_eq!(index_tip(&reg.join(".git")), Some(head(&env, &reg)));
 }
+
+/// `pull` moves the branch too (a fast-forward, then a replay of a local action on
+/// the remote's commits): both caches follow it.
+#[test]
+fn after_a_pull_both_read_caches_name_the_new_tip() {
+    let env = TestEnv::new();
+    let (a, url) = crate::test_sync::published(&env);
+    let b = crate::test_sync::clone(&env, &url, "b");
+    act(&env, &b, &["register", "churn", "--version", "1.0.0"]);
+    act(&env, &a, &["register", "fraud", "--version", "1.0.0"]);
+    env.omgreg(&b).arg("push").assert().success();
+    env.omgreg(&a).arg("pull").assert().success();
+    let git = a.join(".git");
+    assert_eq!(
+        index_tip(&git),
+        Some(head(&env, &a)),
+        "event index after pull"
+    );
+    assert_eq!(
+        list_cache_tip(&git),
+        Some(head(&env, &a)),
+        "list cache after pull"
+    );
+    assert_index_agrees(&env, &a, &["churn", "fraud"], "after pull");
+}
