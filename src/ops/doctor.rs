@@ -1,4 +1,5 @@
-//! `omgreg doctor`: finds what a crash can leave and repairs what is safe to repair.
+//! `omgreg doctor`: finds what a crash can leave and repairs what is safe to repair,
+//! and names a damaged or stale event index (removing its tip file has it rebuilt).
 
 use crate::store::{Leftover, Store};
 
@@ -45,6 +46,7 @@ pub fn doctor(store: &Store, options: DoctorOptions) -> Result<Vec<DoctorFinding
     Ok(store
         .leftovers()
         .into_iter()
+        .chain(store.event_index_problem())
         .map(|leftover| {
             let outcome = repair(store, &leftover, options);
             DoctorFinding { leftover, outcome }

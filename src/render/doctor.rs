@@ -9,9 +9,12 @@ use crate::store::Leftover;
 
 #[derive(Serialize)]
 struct FindingJson<'a> {
-    /// `interrupted_action`, `lock`, `temp_file` or `unreadable_cache`.
+    /// `interrupted_action`, `lock`, `temp_file`, `unreadable_cache` or `event_index`.
     leftover: &'static str,
     path: String,
+    /// What is wrong with an event index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<&'a str>,
     /// Seconds since a lock file was last written.
     age_seconds: Option<u64>,
     /// `repaired`, `removed`, `kept` or `failed`.
@@ -59,10 +62,16 @@ fn to_json(finding: &DoctorFinding) -> FindingJson<'_> {
         Leftover::Lock { age, .. } => ("lock", Some(age.as_secs())),
         Leftover::TempFile { .. } => ("temp_file", None),
         Leftover::UnreadableCache { .. } => ("unreadable_cache", None),
+        Leftover::EventIndex { .. } => ("event_index", None),
+    };
+    let problem = match &finding.leftover {
+        Leftover::EventIndex { problem, .. } => Some(problem.as_str()),
+        _ => None,
     };
     FindingJson {
         leftover,
         path: finding.leftover.path().display().to_string(),
+        problem,
         age_seconds,
         outcome,
         detail,
@@ -78,6 +87,9 @@ fn line(finding: &DoctorFinding) -> String {
         }
         Leftover::TempFile { .. } => format!("temporary file of a dead writer `{path}`"),
         Leftover::UnreadableCache { .. } => format!("unreadable cache `{path}`"),
+        Leftover::EventIndex { problem, .. } => {
+            format!("event index `{path}` ({problem}; it is rebuilt once removed)")
+        }
     };
     match &finding.outcome {
         Outcome::Repaired(how) => format!("repaired  {what}: {how}"),

@@ -1,5 +1,8 @@
 //! The audit log: registry events of every commit along first parents, derived from
 //! tree diffs of `models/` and annotated by the commit's `Omgreg-*` trailers.
+//!
+//! [`model_events`] is the one derivation of a model's events in a commit; the walk
+//! here and the event index (`event_index`) both call it, so they cannot disagree.
 
 use std::collections::BTreeSet;
 
@@ -26,8 +29,19 @@ pub struct HistoryEntry {
     pub event: ModelEvent,
 }
 
-/// Walks commits newest first and yields their events.
+/// The events newest first: from the event index when it can answer for the
+/// requested commit, else from a first-parent walk (both give the same entries).
 pub struct History<'r> {
+    source: Source<'r>,
+}
+
+enum Source<'r> {
+    Walk(Walk<'r>),
+    Indexed(Box<dyn Iterator<Item = Result<HistoryEntry, StoreError>> + 'r>),
+}
+
+/// Walks commits newest first and derives their events.
+struct Walk<'r> {
     repo: &'r Repository,
     changes: PathChanges<'r>,
     model: Option<String>,
@@ -41,12 +55,39 @@ impl Store {
         from: CommitId,
         model: Option<&ModelName>,
     ) -> Result<History<'_>, StoreError> {
+        if let Some(indexed) = super::event_index::history(self, from, model) {
+            return Ok(History {
+                source: Source::Indexed(indexed),
+            });
+        }
+        Ok(History {
+            source: Source::Walk(self.walk_history(from, model)?),
+        })
+    }
+
+    /// [`Store::history`] by walking the commits, whatever the event index holds.
+    pub(super) fn walked_history(
+        &self,
+        from: CommitId,
+        model: Option<&ModelName>,
+    ) -> Result<History<'_>, StoreError> {
+        Ok(History {
+            source: Source::Walk(self.walk_history(from, model)?),
+        })
+    }
+
+    /// The events along first parents from `from`, always by walking the commits.
+    fn walk_history(
+        &self,
+        from: CommitId,
+        model: Option<&ModelName>,
+    ) -> Result<Walk<'_>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;
         let path = match model {
             Some(model) => format!("{}{}", self.prefix, model_dir(model)),
             None => format!("{}{MODELS_DIR}", self.prefix),
         };
-        Ok(History {
+        Ok(Walk {
             repo: &self.repo,
             changes: PathChanges::new(odb, from.raw(), path),
             model: model.map(ToString::to_string),
@@ -79,7 +120,7 @@ impl Store {
     /// The registry events of one commit, against its first parent.
     pub fn commit_events(&self, commit: CommitId) -> Result<Vec<HistoryEntry>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;
-        let path = format!("{}models", self.prefix);
+        let path = format!("{}{MODELS_DIR}", self.prefix);
         let found = self.commit_object(commit)?;
         let id_at = |c: &git2::Commit<'_>| super::walk::id_at(&odb, c.tree_id(), &path);
         let new = id_at(&found).git_context("reading a commit's tree")?;
@@ -87,39 +128,33 @@ impl Store {
             Some(parent) => id_at(&parent).git_context("reading a commit's tree")?,
             None => None,
         };
-        let history = self.history(commit, None)?;
-        history
-            .commit_events(PathChange {
-                commit: commit.raw(),
-                old,
-                new,
-            })
-            .git_context("reading a commit")
+        let walk = self.walk_history(commit, None)?;
+        walk.commit_events(PathChange {
+            commit: commit.raw(),
+            old,
+            new,
+        })
+        .git_context("reading a commit")
     }
 }
 
-impl History<'_> {
-    fn text(&self, blob: Option<Oid>) -> Option<String> {
-        let blob = self.repo.find_blob(blob?).ok()?;
-        String::from_utf8(blob.content().to_vec()).ok()
-    }
+/// What the events of one commit share: the commit, who made it and when, its
+/// subject and trailers.
+pub(crate) struct CommitMeta {
+    pub commit: CommitId,
+    /// Author time, seconds since the epoch.
+    pub time: i64,
+    pub author: String,
+    pub email: String,
+    pub subject: String,
+    /// The `Omgreg-Action` trailer, when omgreg made the commit.
+    pub action: Option<String>,
+    pub trailers: Vec<(String, String)>,
+}
 
-    /// Entry names and ids of the tree `id` (empty when absent).
-    fn entries(&self, id: Option<Oid>) -> Result<Vec<(String, Oid)>, git2::Error> {
-        let Some(id) = id else { return Ok(Vec::new()) };
-        let tree = self.repo.find_tree(id)?;
-        Ok(tree
-            .iter()
-            .filter_map(|e| Some((e.name().ok()?.to_owned(), e.id())))
-            .collect())
-    }
-
-    fn commit_events(&self, change: PathChange) -> Result<Vec<HistoryEntry>, git2::Error> {
-        let changed: Vec<(String, Option<Oid>, Option<Oid>)> = match &self.model {
-            Some(model) => vec![(model.clone(), change.old, change.new)],
-            None => changed_entries(&self.entries(change.old)?, &self.entries(change.new)?),
-        };
-        let commit = self.repo.find_commit(change.commit)?;
+impl CommitMeta {
+    pub(crate) fn read(repo: &Repository, id: Oid) -> Result<Self, git2::Error> {
+        let commit = repo.find_commit(id)?;
         let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
         let trailers = trailers(&message);
         let action = trailers
@@ -127,73 +162,140 @@ impl History<'_> {
             .find(|(k, _)| k == "Omgreg-Action")
             .map(|(_, v)| v.clone());
         let author = commit.author();
+        Ok(Self {
+            commit: id.into(),
+            time: author.when().seconds(),
+            author: author.name().unwrap_or_default().to_owned(),
+            email: author.email().unwrap_or_default().to_owned(),
+            subject: commit
+                .summary()
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .to_owned(),
+            action,
+            trailers,
+        })
+    }
+
+    /// `event` of `model` in this commit, as the audit log shows it.
+    pub(crate) fn entry(&self, model: &str, event: ModelEvent) -> HistoryEntry {
+        HistoryEntry {
+            commit: self.commit,
+            time: self.time,
+            author: self.author.clone(),
+            email: self.email.clone(),
+            subject: self.subject.clone(),
+            action: self.action.clone(),
+            model: model.to_owned(),
+            event,
+        }
+    }
+}
+
+/// The UTF-8 text of a blob; `None` when absent or not text.
+fn text(repo: &Repository, blob: Option<Oid>) -> Option<String> {
+    let blob = repo.find_blob(blob?).ok()?;
+    String::from_utf8(blob.content().to_vec()).ok()
+}
+
+/// Entry names, ids and whether each is a folder, of the tree `id`: empty when
+/// absent or when `id` is not a tree (a file where a folder was: nothing inside).
+fn entries(repo: &Repository, id: Option<Oid>) -> Result<Vec<(String, Oid, bool)>, git2::Error> {
+    let Some(id) = id else { return Ok(Vec::new()) };
+    let Ok(tree) = repo.find_object(id, None)?.into_tree() else {
+        return Ok(Vec::new());
+    };
+    Ok(tree
+        .iter()
+        .filter_map(|e| {
+            let is_tree = e.kind() == Some(git2::ObjectType::Tree);
+            Some((e.name().ok()?.to_owned(), e.id(), is_tree))
+        })
+        .collect())
+}
+
+/// The events of the model folder `model` going from tree `old` to tree `new` in a
+/// commit with `trailers`: the one derivation that the walk and the event index
+/// share, so both give the same audit log.
+pub(crate) fn model_events(
+    repo: &Repository,
+    trailers: &[(String, String)],
+    model: &str,
+    old: Option<Oid>,
+    new: Option<Oid>,
+) -> Result<Vec<ModelEvent>, git2::Error> {
+    let mut events = Vec::new();
+    let (old_entries, new_entries) = (entries(repo, old)?, entries(repo, new)?);
+    let find = |entries: &[(String, Oid, bool)], name: &str| {
+        entries
+            .iter()
+            .find(|(n, ..)| n == name)
+            .map(|(_, id, _)| *id)
+    };
+    let (old_versions, new_versions) = (
+        find(&old_entries, "versions"),
+        find(&new_entries, "versions"),
+    );
+    if old_versions != new_versions {
+        let (before, after) = (entries(repo, old_versions)?, entries(repo, new_versions)?);
+        for (file, before, after, _) in changed_entries(&before, &after) {
+            let Some(version) = file.strip_suffix(".yaml") else {
+                continue;
+            };
+            let parse = |id| {
+                text(repo, id).and_then(|text| schema::from_yaml::<VersionDoc>(&file, &text).ok())
+            };
+            events.extend(version_events(
+                version,
+                parse(before).as_ref(),
+                parse(after).as_ref(),
+            ));
+        }
+    }
+    let (old_stages, new_stages) = (
+        find(&old_entries, "stages.yaml"),
+        find(&new_entries, "stages.yaml"),
+    );
+    if old_stages != new_stages {
+        let parse = |id| match text(repo, id) {
+            None => Some(StagesDoc::default()),
+            Some(text) if text.trim().is_empty() => Some(StagesDoc::default()),
+            Some(text) => schema::from_yaml::<StagesDoc>("stages.yaml", &text).ok(),
+        };
+        if let (Some(before), Some(after)) = (parse(old_stages), parse(new_stages)) {
+            let rolled_back = rolled_back_slots(trailers, model);
+            events.extend(stage_events(&before, &after, &rolled_back));
+        }
+    }
+    Ok(events)
+}
+
+impl Walk<'_> {
+    fn commit_events(&self, change: PathChange) -> Result<Vec<HistoryEntry>, git2::Error> {
+        let changed: Vec<(String, Option<Oid>, Option<Oid>)> = match &self.model {
+            Some(model) => vec![(model.clone(), change.old, change.new)],
+            // A file directly in `models/` (on both sides) is not a model.
+            None => changed_entries(
+                &entries(self.repo, change.old)?,
+                &entries(self.repo, change.new)?,
+            )
+            .into_iter()
+            .filter(|(_, _, _, folder)| *folder)
+            .map(|(name, old, new, _)| (name, old, new))
+            .collect(),
+        };
+        let meta = CommitMeta::read(self.repo, change.commit)?;
         let mut out = Vec::new();
         for (model, old, new) in changed {
-            let mut events = Vec::new();
-            let (old_entries, new_entries) = (self.entries(old)?, self.entries(new)?);
-            let find = |entries: &[(String, Oid)], name: &str| {
-                entries.iter().find(|(n, _)| n == name).map(|(_, id)| *id)
-            };
-            let (old_versions, new_versions) = (
-                find(&old_entries, "versions"),
-                find(&new_entries, "versions"),
-            );
-            if old_versions != new_versions {
-                for (file, before, after) in
-                    changed_entries(&self.entries(old_versions)?, &self.entries(new_versions)?)
-                {
-                    let Some(version) = file.strip_suffix(".yaml") else {
-                        continue;
-                    };
-                    let parse = |id| {
-                        self.text(id)
-                            .and_then(|text| schema::from_yaml::<VersionDoc>(&file, &text).ok())
-                    };
-                    events.extend(version_events(
-                        version,
-                        parse(before).as_ref(),
-                        parse(after).as_ref(),
-                    ));
-                }
-            }
-            let (old_stages, new_stages) = (
-                find(&old_entries, "stages.yaml"),
-                find(&new_entries, "stages.yaml"),
-            );
-            if old_stages != new_stages {
-                let parse = |id| match self.text(id) {
-                    None => Some(StagesDoc::default()),
-                    Some(text) if text.trim().is_empty() => Some(StagesDoc::default()),
-                    Some(text) => schema::from_yaml::<StagesDoc>("stages.yaml", &text).ok(),
-                };
-                if let (Some(before), Some(after)) = (parse(old_stages), parse(new_stages)) {
-                    let rolled_back = rolled_back_slots(&trailers, &model);
-                    events.extend(stage_events(&before, &after, &rolled_back));
-                }
-            }
-            out.extend(events.into_iter().map(|event| {
-                HistoryEntry {
-                    commit: commit.id().into(),
-                    time: author.when().seconds(),
-                    author: author.name().unwrap_or_default().to_owned(),
-                    email: author.email().unwrap_or_default().to_owned(),
-                    subject: commit
-                        .summary()
-                        .ok()
-                        .flatten()
-                        .unwrap_or_default()
-                        .to_owned(),
-                    action: action.clone(),
-                    model: model.clone(),
-                    event,
-                }
-            }));
+            let events = model_events(self.repo, &meta.trailers, &model, old, new)?;
+            out.extend(events.into_iter().map(|event| meta.entry(&model, event)));
         }
         Ok(out)
     }
 }
 
-impl Iterator for History<'_> {
+impl Iterator for Walk<'_> {
     type Item = Result<HistoryEntry, StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -213,19 +315,43 @@ impl Iterator for History<'_> {
     }
 }
 
-/// Names present in either listing whose ids differ: (name, old id, new id).
+impl Iterator for History<'_> {
+    type Item = Result<HistoryEntry, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.source {
+            Source::Walk(walk) => walk.next(),
+            Source::Indexed(entries) => entries.next(),
+        }
+    }
+}
+
+/// Names present in either listing whose ids differ: (name, old id, new id, whether
+/// either side is a folder).
 fn changed_entries(
-    old: &[(String, Oid)],
-    new: &[(String, Oid)],
-) -> Vec<(String, Option<Oid>, Option<Oid>)> {
-    let names: BTreeSet<&String> = old.iter().chain(new).map(|(name, _)| name).collect();
-    let find = |entries: &[(String, Oid)], name: &str| {
-        entries.iter().find(|(n, _)| n == name).map(|(_, id)| *id)
+    old: &[(String, Oid, bool)],
+    new: &[(String, Oid, bool)],
+) -> Vec<(String, Option<Oid>, Option<Oid>, bool)> {
+    let names: BTreeSet<&String> = old.iter().chain(new).map(|(name, ..)| name).collect();
+    let find = |entries: &[(String, Oid, bool)], name: &str| {
+        entries
+            .iter()
+            .find(|(n, ..)| n == name)
+            .map(|(_, id, folder)| (*id, *folder))
     };
     names
         .into_iter()
-        .map(|name| (name.clone(), find(old, name), find(new, name)))
-        .filter(|(_, before, after)| before != after)
+        .map(|name| {
+            let (before, after) = (find(old, name), find(new, name));
+            let folder = before.is_some_and(|(_, f)| f) || after.is_some_and(|(_, f)| f);
+            (
+                name.clone(),
+                before.map(|(id, _)| id),
+                after.map(|(id, _)| id),
+                folder,
+            )
+        })
+        .filter(|(_, before, after, _)| before != after)
         .collect()
 }
 

@@ -1,11 +1,14 @@
 //! Reading the registry's past from the commit graph: the changes of one stage or
 //! alias, newest first, derived from tree diffs of `stages.yaml` along first parents
 //! (so hand edits and merged pull requests count like omgreg's own commits).
+//!
+//! The changed `stages.yaml` blobs come from the event index when it can answer for
+//! the commit read, else from a first-parent walk; the holders are read here either way.
 
 use git2::{Oid, Repository};
 
 use super::error::GitContext;
-use super::walk::PathChanges;
+use super::walk::{PathChange, PathChanges};
 use super::{CommitId, Store, StoreError};
 use crate::registry::{ModelName, Slot, SlotChange, SnapshotError, VersionId, stages_file};
 use crate::schema::{self, StageSlot, StagesDoc};
@@ -13,7 +16,8 @@ use crate::schema::{self, StageSlot, StagesDoc};
 /// The changes of one slot's holder, newest first.
 pub struct SlotHistory<'r> {
     repo: &'r Repository,
-    changes: PathChanges<'r>,
+    /// The commits whose `stages.yaml` of the model differs from their first parent's.
+    changes: Box<dyn Iterator<Item = Result<PathChange, git2::Error>> + 'r>,
     path: String,
     model: String,
     slot: Slot,
@@ -27,11 +31,17 @@ impl Store {
         model: &ModelName,
         slot: &Slot,
     ) -> Result<SlotHistory<'_>, StoreError> {
-        let odb = self.repo.odb().git_context("opening the object database")?;
         let path = format!("{}{}", self.prefix, stages_file(model));
+        let changes = match super::event_index::stages_changes(self, from, model) {
+            Some(indexed) => indexed,
+            None => {
+                let odb = self.repo.odb().git_context("opening the object database")?;
+                Box::new(PathChanges::new(odb, from.raw(), path.clone()))
+            }
+        };
         Ok(SlotHistory {
             repo: &self.repo,
-            changes: PathChanges::new(odb, from.raw(), path.clone()),
+            changes,
             path,
             model: model.to_string(),
             slot: slot.clone(),

@@ -22,6 +22,9 @@ pub enum Leftover {
     TempFile { path: PathBuf },
     /// A cache omgreg cannot read; it is rebuilt when removed.
     UnreadableCache { path: PathBuf },
+    /// The event index's tip file, when the index is damaged or its commit is not
+    /// in the branch's history; the index is rebuilt when it is removed.
+    EventIndex { path: PathBuf, problem: String },
 }
 
 /// The lock files git takes for what omgreg reads and writes.
@@ -82,7 +85,8 @@ impl Leftover {
             Self::InterruptedAction { path }
             | Self::Lock { path, .. }
             | Self::TempFile { path }
-            | Self::UnreadableCache { path } => path,
+            | Self::UnreadableCache { path }
+            | Self::EventIndex { path, .. } => path,
         }
     }
 

@@ -9,6 +9,7 @@
 mod artifacts;
 mod config;
 mod error;
+mod event_index;
 mod events;
 mod failpoint;
 #[cfg(test)]
@@ -29,6 +30,7 @@ mod writer;
 pub use artifacts::{ArtifactSource, collect_artifacts, hash_file};
 pub use config::GitConfig;
 pub use error::StoreError;
+pub use event_index::OMGREG_NO_EVENT_INDEX;
 pub use events::{History, HistoryEntry};
 pub use failpoint::{OMGREG_FAILPOINT, OMGREG_FAILPOINT_DIR, failpoint};
 pub use graph::{ChangedFile, SignedCommit};

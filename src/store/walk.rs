@@ -78,7 +78,7 @@ impl Iterator for PathChanges<'_> {
 }
 
 /// `tree <hex>` and the first `parent <hex>` of a raw commit.
-fn parse_header(data: &[u8]) -> Option<(Oid, Option<Oid>)> {
+pub(crate) fn parse_header(data: &[u8]) -> Option<(Oid, Option<Oid>)> {
     let mut tree = None;
     let mut parent = None;
     for line in data.split(|&b| b == b'\n') {
@@ -115,19 +115,64 @@ pub(crate) fn id_at(odb: &Odb<'_>, root: Oid, path: &str) -> Result<Option<Oid>,
 }
 
 /// Scans a raw tree (`<mode> <name>\0<20-byte id>`...) for `name`.
-fn find_entry(mut data: &[u8], name: &[u8]) -> Option<Oid> {
-    while !data.is_empty() {
+fn find_entry(data: &[u8], name: &[u8]) -> Option<Oid> {
+    RawEntries::new(data)
+        .find(|entry| entry.name == name)
+        .and_then(|entry| Oid::from_bytes(entry.id).ok())
+}
+
+/// One entry of a raw tree, borrowed from the object's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawEntry<'a> {
+    pub mode: &'a [u8],
+    pub name: &'a [u8],
+    /// The 20 bytes of the entry's object id.
+    pub id: &'a [u8],
+}
+
+impl RawEntry<'_> {
+    /// Whether the entry is a folder (mode `40000`).
+    pub fn is_tree(&self) -> bool {
+        self.mode == b"40000"
+    }
+}
+
+/// The entries of a raw tree in their stored order, without allocating; stops at
+/// the first malformed entry.
+pub(crate) struct RawEntries<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> RawEntries<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Self { data }
+    }
+
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        self.data
+    }
+}
+
+impl<'a> Iterator for RawEntries<'a> {
+    type Item = RawEntry<'a>;
+
+    fn next(&mut self) -> Option<RawEntry<'a>> {
+        let data = self.data;
         let space = data.iter().position(|&b| b == b' ')?;
         let rest = &data[space + 1..];
         let nul = rest.iter().position(|&b| b == 0)?;
-        let entry_name = &rest[..nul];
-        let id = rest.get(nul + 1..nul + 21)?;
-        if entry_name == name {
-            return Oid::from_bytes(id).ok();
-        }
-        data = &rest[nul + 21..];
+        let Some(id) = rest.get(nul + 1..nul + 21) else {
+            self.data = &[];
+            return None;
+        };
+        self.data = &rest[nul + 21..];
+        Some(RawEntry {
+            mode: &data[..space],
+            name: &rest[..nul],
+            id,
+        })
     }
-    None
 }
 
 #[cfg(test)]

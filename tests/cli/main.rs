@@ -21,6 +21,10 @@ mod test_crash_guard;
 #[cfg(feature = "failpoints")]
 mod test_crash_pull;
 mod test_doctor;
+mod test_event_index;
+mod test_event_index_props;
+mod test_event_index_repos;
+mod test_event_index_upkeep;
 mod test_exact_values;
 mod test_git_beside;
 mod test_history;

@@ -186,6 +186,9 @@ impl<'s> Writer<'s> {
             };
             let moved = self.land(&landing);
             if moved? {
+                if options.new_branch.is_none() {
+                    store.warm_read_caches(parent_id, commit.into());
+                }
                 return Ok(done(Some(commit.into()), change));
             }
             std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));

@@ -123,6 +123,7 @@ impl Writer<'_> {
         }
         Journal::remove(store.repo.commondir())?;
         failpoint("journal-removed");
+        store.warm_read_caches(expected, new);
         Ok(())
     }
 
