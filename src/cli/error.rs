@@ -64,16 +64,16 @@ impl From<ArgError> for CommandError {
 pub fn report(err: CommandError) -> ExitCode {
     match err {
         CommandError::User(report) => {
-            print_report(&report);
+            crate::render::print_diagnostic(&report);
             ExitCode::from(1)
         }
         CommandError::Conflict(report) => {
-            print_report(&report);
+            crate::render::print_diagnostic(&report);
             ExitCode::from(4)
         }
         CommandError::Violations => ExitCode::from(3),
         CommandError::Corrupt(report) => {
-            print_report(&report);
+            crate::render::print_diagnostic(&report);
             ExitCode::from(3)
         }
         CommandError::BrokenPipe => ExitCode::SUCCESS,
@@ -81,24 +81,5 @@ pub fn report(err: CommandError) -> ExitCode {
             eprintln!("omgreg: cannot write output: {err}");
             ExitCode::from(1)
         }
-    }
-}
-
-/// Prints a diagnostic as the installed handler renders it (colours on a terminal),
-/// unless what it quotes (a name, a path, a file's line) holds characters a terminal
-/// would act on: then without colours, those characters escaped.
-fn print_report(report: &miette::Report) {
-    let mut plain = String::new();
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::none())
-        .with_context_lines(1)
-        .with_links(false);
-    let escaped = handler.render_report(&mut plain, report.as_ref()).is_ok()
-        && plain
-            .chars()
-            .any(crate::render::escape::unsafe_for_terminal);
-    if escaped {
-        eprintln!("{}", crate::render::escape::terminal(&plain));
-    } else {
-        eprintln!("{report:?}");
     }
 }

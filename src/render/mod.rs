@@ -39,7 +39,7 @@ pub use init::init;
 pub use json::{ArtifactJson, JSON_SCHEMA_VERSION, VersionJson};
 pub use lineage::{LineageReport, lineage};
 pub use list::{list_models, list_versions};
-pub use output::Output;
+pub use output::{Output, print_diagnostic};
 pub use progress::ByteProgress;
 pub use register::{RegisterReport, register};
 pub use resolve::{ResolveMode, resolve};

@@ -56,3 +56,20 @@ impl Output {
         self.data(&text)
     }
 }
+
+/// Prints a diagnostic as the installed handler renders it (colours on a terminal),
+/// unless what it quotes (a name, a path, a file's line) holds characters a terminal
+/// would act on: then without colours, those characters escaped.
+pub fn print_diagnostic(report: &miette::Report) {
+    let mut plain = String::new();
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::none())
+        .with_context_lines(1)
+        .with_links(false);
+    let escaped = handler.render_report(&mut plain, report.as_ref()).is_ok()
+        && plain.chars().any(super::escape::unsafe_for_terminal);
+    if escaped {
+        eprintln!("{}", super::escape::terminal(&plain));
+    } else {
+        eprintln!("{report:?}");
+    }
+}

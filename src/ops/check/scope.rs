@@ -111,19 +111,29 @@ mod tests {
             touched_models(&paths.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>())
         };
         assert_eq!(
-            changed(&["models/a/stages.yaml", "models/b/versions/1.0.0.yaml"]),
+            changed(&[
+                &format!("{MODELS_PREFIX}a/stages.yaml"),
+                &format!("{MODELS_PREFIX}b/versions/1.0.0.yaml")
+            ]),
             Some(["a".to_owned(), "b".to_owned()].into())
         );
-        assert_eq!(changed(&["models/a/x", "omgreg.toml"]), None);
+        assert_eq!(
+            changed(&[&format!("{MODELS_PREFIX}a/x"), "omgreg.toml"]),
+            None
+        );
         let snapshot = MemorySnapshot::default()
             .with("omgreg.toml", "")
-            .with("models/a/model.yaml", "")
-            .with("models/b/model.yaml", "")
-            .with("models/A/model.yaml", "");
+            .with(&format!("{MODELS_PREFIX}a/model.yaml"), "")
+            .with(&format!("{MODELS_PREFIX}b/model.yaml"), "")
+            .with(&format!("{MODELS_PREFIX}A/model.yaml"), "");
         let scoped = Scoped::new(&snapshot, ["a".to_owned()].into());
         assert_eq!(scoped.list(MODELS_DIR).unwrap(), ["A", "a"]);
         let files = scoped.files_under("").unwrap();
         assert!(files.contains(&"omgreg.toml".to_owned()));
-        assert!(!files.iter().any(|f| f.starts_with("models/b/")));
+        assert!(
+            !files
+                .iter()
+                .any(|f| f.starts_with(&format!("{MODELS_PREFIX}b/")))
+        );
     }
 }
