@@ -66,6 +66,10 @@ const READER_PATIENCE: Duration = Duration::from_secs(1);
 /// (usually one); past that the next read does it.
 const WARM_LIMIT: u64 = 256;
 
+/// The most models a writer re-indexes after history was rewritten under the index
+/// (each is a file written anew, ~0.2 ms); more are left to the next read.
+const WARM_REBUILD_MODELS: usize = 64;
+
 fn env_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|value| !value.is_empty())
 }
@@ -184,7 +188,9 @@ impl<'s> Opened<'s> {
     /// Indexes the commits from the indexed one up to `head` (all of them when the
     /// indexed commit is not met along first parents: history was rewritten), and
     /// writes them when it may; the models they changed, or `None` when that takes
-    /// more than `limit` commits.
+    /// more than `limit` commits (with a `limit`, a writer's, also when history was
+    /// rewritten and the rebuild would touch more than [`WARM_REBUILD_MODELS`] models:
+    /// it is left to the next read).
     fn catch_up(
         &mut self,
         head: Oid,
@@ -200,6 +206,15 @@ impl<'s> Opened<'s> {
             return Ok(None);
         };
         if found.reached_root && self.commit.is_some() {
+            // The indexed commit is not on the branch any more (a reset, a pull that
+            // replayed local actions). A writer rebuilds only a small index (one file
+            // per model is written anew): an action must not pay for re-indexing a
+            // large registry; the next read does it.
+            let models: std::collections::BTreeSet<&str> =
+                found.found.iter().map(|f| f.model.as_str()).collect();
+            if limit.is_some() && models.len() > WARM_REBUILD_MODELS {
+                return Ok(None);
+            }
             self.reset();
         }
         for change in found.found.iter().rev() {
