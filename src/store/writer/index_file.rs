@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::super::StoreError;
 use super::super::error::{GitContext, IoContext};
 use super::index_format::{self, Refused, Staged};
+use super::index_rewrite;
 use IndexUpdate as Update;
 
 /// How long a lock held by someone else is waited for before giving up: git's own
@@ -178,7 +179,7 @@ impl IndexLock {
             .io_context("writing", &lock_path)?;
         preallocate(file, len + 512 * updates.len() as u64);
         let out: &File = file;
-        match index_format::rewrite(open, len, written_at, updates, out) {
+        match index_rewrite::rewrite(open, len, written_at, updates, out) {
             Ok(()) => {}
             Err(Refused::RequiresLibgit2) => {
                 let git_dir = self.git_dir.clone();

@@ -256,16 +256,7 @@ fn conflict_stages_go_with_an_upsert_or_a_remove() {
          0 {z}\tab/c\n100644 {blob} 1\tab/c\n100644 {blob} 3\tab/c\n",
         z = "0".repeat(40)
     );
-    let mut child = Command::new("git")
-        .args(["update-index", "--index-info"])
-        .current_dir(&root)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), info.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
+    index_info(&root, &info);
     assert_eq!(git(&root, &["ls-files", "-u"]).lines().count(), 5);
     let updates = [upsert(&root, "a0", "resolved\n"), remove(&root, "ab/c")];
     apply(&root, &updates);
@@ -289,16 +280,7 @@ fn staged_paths_read_as_git_lists_them() {
             z = "0".repeat(40),
             b = blob.trim()
         );
-        let mut child = Command::new("git")
-            .args(["update-index", "--index-info"])
-            .current_dir(&root)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), unmerged.as_bytes()).unwrap();
-        assert!(child.wait().unwrap().success());
+        index_info(&root, &unmerged);
         let paths = [
             "dir/m3/versions/20.yaml",
             "a0",
@@ -322,6 +304,20 @@ fn staged_paths_read_as_git_lists_them() {
             .collect();
         assert_eq!(found, expected, "index version {version}");
     }
+}
+
+/// `git update-index --index-info` with `info` on stdin (conflict stages and all).
+fn index_info(root: &Path, info: &str) {
+    let mut child = Command::new("git")
+        .args(["update-index", "--index-info"])
+        .current_dir(root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), info.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
 }
 
 /// A repository without an index yet (just `git init`) gets one git reads.

@@ -1,15 +1,12 @@
-//! The bytes of a Git index file (versions 2, 3 and 4), streamed: entries are read
-//! one at a time through a small buffer and written out as they come, with git's
-//! checksum computed on the way, so that a large index costs a sequential copy and
-//! no memory proportional to its size.
+//! The bytes of a Git index file (versions 2, 3 and 4), read as a stream: entries
+//! come one at a time through a small buffer, so a large index costs a sequential
+//! read and no memory proportional to its size. Rewriting is `index_rewrite`'s.
 //!
 //! Pure byte work for `index_file`; no file or lock handling here.
 
-use std::io::{BufRead, BufWriter, Read, Write};
+use std::io::{BufRead, Read};
 
-use sha1::{Digest, Sha1};
-
-use super::index_file::{FileStat, IndexUpdate as Update};
+use super::index_file::FileStat;
 
 /// Fixed-size part of an entry before its flags: ten 32-bit fields and a SHA-1.
 const STAT_AND_OID: usize = 40 + 20;
@@ -17,10 +14,6 @@ const STAT_AND_OID: usize = 40 + 20;
 const FIXED: usize = STAT_AND_OID + 2;
 const EXTENDED: u16 = 0x4000;
 const SHA1_LEN: usize = 20;
-/// The offset of the file size in an entry's stat data.
-const SIZE_AT: usize = 36;
-/// The write buffer the index goes through.
-const BUFFER: usize = 64 * 1024;
 
 /// What the index holds for one path (see [`staged`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,14 +47,14 @@ impl From<std::io::Error> for Refused {
 
 /// One entry as read: its fixed part (stat data, object id, flags and, in version 3
 /// and later, extended flags) and its path.
-struct Entry {
-    fixed: [u8; FIXED + 2],
-    fixed_len: usize,
-    path: Vec<u8>,
+pub(super) struct Entry {
+    pub(super) fixed: [u8; FIXED + 2],
+    pub(super) fixed_len: usize,
+    pub(super) path: Vec<u8>,
 }
 
 impl Entry {
-    fn fixed(&self) -> &[u8] {
+    pub(super) fn fixed(&self) -> &[u8] {
         &self.fixed[..self.fixed_len]
     }
 
@@ -74,7 +67,7 @@ impl Entry {
     }
 
     /// A new stage-0 entry.
-    fn new(path: &str, oid: git2::Oid, mode: u32, stat: &FileStat) -> Self {
+    pub(super) fn new(path: &str, oid: git2::Oid, mode: u32, stat: &FileStat) -> Self {
         let mut fixed = [0u8; FIXED + 2];
         let fields = [
             stat.ctime.0,
@@ -106,9 +99,9 @@ impl Entry {
 /// check it when it reads the index (`verify_index_checksum` in git's
 /// `read-cache.c` is set by `git fsck` alone): a truncated or malformed index is
 /// refused, and the rewritten index gets a checksum of its own.
-struct Reader<R> {
+pub(super) struct Reader<R> {
     input: R,
-    version: u32,
+    pub(super) version: u32,
     remaining: u32,
     entry: Entry,
     /// Bytes consumed so far.
@@ -116,7 +109,7 @@ struct Reader<R> {
 }
 
 impl<R: BufRead> Reader<R> {
-    fn new(mut input: R) -> Result<Self, Refused> {
+    pub(super) fn new(mut input: R) -> Result<Self, Refused> {
         let mut header = [0u8; 12];
         input.read_exact(&mut header)?;
         if &header[..4] != b"DIRC" {
@@ -156,7 +149,7 @@ impl<R: BufRead> Reader<R> {
     }
 
     /// The next entry, `None` after the last one.
-    fn next_entry(&mut self) -> Result<Option<&Entry>, Refused> {
+    pub(super) fn next_entry(&mut self) -> Result<Option<&Entry>, Refused> {
         if self.remaining == 0 {
             return Ok(None);
         }
@@ -209,7 +202,7 @@ impl<R: BufRead> Reader<R> {
 
     /// The extensions after the entries of an index `len` bytes long (the checksum
     /// follows them): the kept extensions' bytes.
-    fn finish(mut self, len: u64) -> Result<Vec<u8>, Refused> {
+    pub(super) fn finish(mut self, len: u64) -> Result<Vec<u8>, Refused> {
         let mut left = len
             .checked_sub(self.pos)
             .ok_or(Refused::Malformed("truncated"))?;
@@ -290,7 +283,10 @@ pub(super) fn staged(input: impl BufRead, paths: &[String]) -> Result<Vec<Staged
 
 /// How many entries (of any stage) each of the sorted `paths` has; stops after the
 /// last of them. With the header's count this gives the rewritten index's count.
-fn entry_counts(input: impl BufRead, paths: &[&[u8]]) -> Result<(u32, Vec<u32>), Refused> {
+pub(super) fn entry_counts(
+    input: impl BufRead,
+    paths: &[&[u8]],
+) -> Result<(u32, Vec<u32>), Refused> {
     let mut counts = vec![0u32; paths.len()];
     let mut reader = Reader::new(input)?;
     let total = reader.remaining;
@@ -308,217 +304,11 @@ fn entry_counts(input: impl BufRead, paths: &[&[u8]]) -> Result<(u32, Vec<u32>),
     Ok((total, counts))
 }
 
-/// The updates in git's order, one per path (of two updates to one path, the last
-/// one given wins).
-fn sorted(updates: &[Update]) -> Vec<&Update> {
-    let mut sorted: Vec<&Update> = updates.iter().collect();
-    sorted.sort_by(|a, b| a.path().cmp(b.path()));
-    sorted.dedup_by(|later, earlier| {
-        let same = later.path() == earlier.path();
-        if same {
-            std::mem::swap(later, earlier);
-        }
-        same
-    });
-    sorted
-}
-
-/// Writes to `out` the index read twice from `open()` (once to count, once to copy)
-/// with `updates` applied: entries stay in git's order, untouched ones as they were
-/// except that racily clean ones are smudged (see [`smudged`]); `written_at` is when
-/// the old index was written and `len` its length. `None` for `open` is no index.
-pub(super) fn rewrite<R: BufRead>(
-    mut open: impl FnMut() -> std::io::Result<Option<R>>,
-    len: u64,
-    written_at: (u32, u32),
-    updates: &[Update],
-    out: impl Write,
-) -> Result<(), Refused> {
-    let updates = sorted(updates);
-    let paths: Vec<&[u8]> = updates.iter().map(|u| u.path()).collect();
-    let upserts = updates
-        .iter()
-        .filter(|u| matches!(u, Update::Upsert { .. }))
-        .count();
-    let mut out = Output {
-        out: BufWriter::with_capacity(
-            BUFFER,
-            Hashing {
-                inner: out,
-                hasher: Sha1::new(),
-            },
-        ),
-        previous: Vec::new(),
-        version: 2,
-    };
-    let Some(first) = open()? else {
-        out.header(u32::try_from(upserts).expect("fewer than 2^32 updates"))?;
-        for update in updates {
-            if let Update::Upsert { .. } = update {
-                out.entry(&new_entry(update))?;
-            }
-        }
-        return out.finish(&[]);
-    };
-    let (total, counts) = entry_counts(first, &paths)?;
-    let count = counts
-        .iter()
-        .try_fold(u64::from(total), |n, c| n.checked_sub(u64::from(*c)))
-        .and_then(|n| u32::try_from(n + upserts as u64).ok())
-        .ok_or(Refused::Malformed("entry count"))?;
-    let mut reader = Reader::new(open()?.ok_or(Refused::Malformed("vanished"))?)?;
-    out.version = reader.version;
-    out.header(count)?;
-    let mut pending = updates.into_iter().peekable();
-    while let Some(entry) = reader.next_entry()? {
-        while let Some(update) = pending.next_if(|u| u.path() < entry.path.as_slice()) {
-            if let Update::Upsert { .. } = update {
-                out.entry(&new_entry(update))?;
-            }
-        }
-        if pending
-            .peek()
-            .is_some_and(|u| u.path() == entry.path.as_slice())
-        {
-            continue;
-        }
-        out.entry_smudged(entry, written_at)?;
-    }
-    for update in pending {
-        if let Update::Upsert { .. } = update {
-            out.entry(&new_entry(update))?;
-        }
-    }
-    let kept = reader.finish(len)?;
-    out.finish(&kept)
-}
-
-fn new_entry(update: &Update) -> Entry {
-    match update {
-        Update::Upsert {
-            path,
-            oid,
-            mode,
-            stat,
-        } => Entry::new(path, *oid, *mode, stat),
-        Update::Remove { .. } => unreachable!("only upserts make entries"),
-    }
-}
-
-/// A writer that hashes what it passes on (in the large blocks a buffer hands it).
-struct Hashing<W> {
-    inner: W,
-    hasher: Sha1,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let written = self.inner.write(buf)?;
-        self.hasher.update(&buf[..written]);
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Writes an index through a buffer, hashing what it writes.
-struct Output<W: Write> {
-    out: BufWriter<Hashing<W>>,
-    /// The path of the last entry written (version 4 compresses against it).
-    previous: Vec<u8>,
-    version: u32,
-}
-
-impl<W: Write> Output<W> {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), Refused> {
-        self.out.write_all(bytes)?;
-        Ok(())
-    }
-
-    fn header(&mut self, count: u32) -> Result<(), Refused> {
-        let mut header = [0u8; 12];
-        header[..4].copy_from_slice(b"DIRC");
-        header[4..8].copy_from_slice(&self.version.to_be_bytes());
-        header[8..].copy_from_slice(&count.to_be_bytes());
-        self.write(&header)
-    }
-
-    fn entry_smudged(&mut self, entry: &Entry, written_at: (u32, u32)) -> Result<(), Refused> {
-        if smudged(entry.fixed(), written_at) {
-            let mut copy = Entry {
-                fixed: entry.fixed,
-                fixed_len: entry.fixed_len,
-                path: Vec::new(),
-            };
-            copy.fixed[SIZE_AT..SIZE_AT + 4].fill(0);
-            self.fixed_and_path(copy.fixed(), &entry.path)
-        } else {
-            self.fixed_and_path(entry.fixed(), &entry.path)
-        }
-    }
-
-    fn entry(&mut self, entry: &Entry) -> Result<(), Refused> {
-        self.fixed_and_path(entry.fixed(), &entry.path)
-    }
-
-    fn fixed_and_path(&mut self, fixed: &[u8], path: &[u8]) -> Result<(), Refused> {
-        self.write(fixed)?;
-        if self.version >= 4 {
-            let common = self
-                .previous
-                .iter()
-                .zip(path)
-                .take_while(|(a, b)| a == b)
-                .count();
-            let mut varint = Vec::with_capacity(10);
-            encode_varint(&mut varint, (self.previous.len() - common) as u64);
-            self.write(&varint)?;
-            self.write(&path[common..])?;
-            self.write(&[0])?;
-            self.previous.clear();
-            self.previous.extend_from_slice(path);
-        } else {
-            self.write(path)?;
-            let len = fixed.len() + path.len();
-            let padded = (len + 8) & !7;
-            self.write(&[0u8; 8][..padded - len])?;
-        }
-        Ok(())
-    }
-
-    fn finish(mut self, kept_extensions: &[u8]) -> Result<(), Refused> {
-        self.write(kept_extensions)?;
-        let Hashing { mut inner, hasher } = self
-            .out
-            .into_inner()
-            .map_err(|err| Refused::Io(err.into_error()))?;
-        inner.write_all(&hasher.finalize())?;
-        inner.flush()?;
-        Ok(())
-    }
-}
-
-/// Whether git could take the entry for unchanged by its stat data alone only because
-/// the index is rewritten later than `written_at`, as git judges when it writes an
-/// index (`ce_smudge_racily_clean_entry`): a file modified in the same clock tick as
-/// the last index write has the same modified time as its entry, which the old
-/// index's time made suspicious and the new one would not. A size of 0 makes git
-/// compare the content next time.
-fn smudged(fixed: &[u8], written_at: (u32, u32)) -> bool {
-    if written_at == (0, 0) {
-        return false;
-    }
-    let mtime = (be32(fixed, 8), be32(fixed, 12));
-    mtime >= written_at && be32(fixed, SIZE_AT) != 0
-}
-
 pub(super) fn be32(bytes: &[u8], at: usize) -> u32 {
     u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
 }
 
-fn be16(bytes: &[u8], at: usize) -> u16 {
+pub(super) fn be16(bytes: &[u8], at: usize) -> u16 {
     u16::from_be_bytes(bytes[at..at + 2].try_into().expect("2 bytes"))
 }
 

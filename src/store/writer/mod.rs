@@ -7,6 +7,7 @@
 
 mod index_file;
 mod index_format;
+mod index_rewrite;
 mod journal;
 mod recover;
 mod refs;
