@@ -36,6 +36,11 @@ pub struct CheckArgs {
     #[arg(long)]
     artifacts: bool,
 
+    /// The registry's folder inside the repository, from its root (`.` for the
+    /// root): for bare repositories, which have no working folder to find it from.
+    #[arg(long, value_name = "FOLDER")]
+    folder: Option<String>,
+
     /// Output: `human`, `json`, or `github` (workflow annotations).
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
@@ -49,19 +54,13 @@ enum FormatArg {
 }
 
 pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
-    let store =
-        match &args.range {
-            // The pushed head may be the first registry commit (an empty server), or a
-            // commit that removed the registry BASE holds (judged, not skipped).
-            Some(range) => Store::discover_at(&ctx.registry_dir, check::range_head(range))
-                .or_else(|err| match range.split_once("..") {
-                    Some((base, _)) if !base.is_empty() => {
-                        Store::discover_at(&ctx.registry_dir, base)
-                    }
-                    _ => Err(err),
-                })?,
-            None => ctx.open_store()?,
-        };
+    let store = match (&args.folder, &args.range) {
+        (None, None) => ctx.open_store()?,
+        (Some(folder), None) => Store::open_at_folder(&ctx.registry_dir, folder)?,
+        (folder, Some(range)) => {
+            check::open_for_range(&ctx.registry_dir, folder.as_deref(), range)?
+        }
+    };
     let format = match (args.format, ctx.output.json) {
         (_, true) | (FormatArg::Json, _) => CheckFormat::Json,
         (FormatArg::Github, _) => CheckFormat::Github,

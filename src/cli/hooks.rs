@@ -24,6 +24,11 @@ enum HooksCommand {
         /// Install the server-side `pre-receive` hook (bare repositories).
         #[arg(long)]
         server: bool,
+        /// With `--server`: a folder (from the repository root, `.` for the root)
+        /// holding a registry to judge; repeat for several. Default: the registries
+        /// HEAD holds, or the root of an empty server.
+        #[arg(long, value_name = "FOLDER", requires = "server")]
+        folder: Vec<String>,
         /// Replace hooks omgreg did not write.
         #[arg(long)]
         force: bool,
@@ -31,13 +36,17 @@ enum HooksCommand {
 }
 
 pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<(), CommandError> {
-    let HooksCommand::Install { server, force } = args.command;
+    let HooksCommand::Install {
+        server,
+        folder,
+        force,
+    } = args.command;
     // A server is often empty until its first push: no registry to find yet.
     let store = match ctx.open_store() {
         Ok(store) => store,
         Err(_) if server => Store::open_bare(&ctx.registry_dir)?,
         Err(err) => return Err(err.into()),
     };
-    ops::hooks::install(&store, server, force, &ctx.output)?;
+    ops::hooks::install(&store, server, &folder, force, &ctx.output)?;
     Ok(())
 }

@@ -23,6 +23,15 @@ pub enum StoreError {
     )]
     NotARegistry { path: PathBuf },
 
+    #[error("`{folder}` is not a folder inside the repository")]
+    #[diagnostic(
+        code(omgreg::store::invalid_folder),
+        help(
+            "name the registry's folder from the repository root, e.g. `ml/registry` (or `.` for the root)"
+        )
+    )]
+    InvalidFolder { folder: String },
+
     #[error("revision `{rev}` not found")]
     #[diagnostic(
         code(omgreg::store::rev_not_found),

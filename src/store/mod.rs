@@ -39,6 +39,6 @@ pub use id::CommitId;
 pub use identity::{Identity, parse_date};
 pub use lfs::{LfsPointer, LfsStore};
 pub use maintenance::Leftover;
-pub use open::Store;
+pub use open::{Store, registry_folder};
 pub use snapshot::TreeSnapshot;
 pub use writer::{CommitSigner, Committed, SigningFailed, TxOptions, Writer};

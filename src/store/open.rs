@@ -62,6 +62,49 @@ impl Store {
         })
     }
 
+    /// Opens the registry kept at `folder` inside the repository around `start`
+    /// (`""` or `.` for the root). A bare repository has no working folder to
+    /// discover it from: a server hook names the folder its pushes keep the registry
+    /// in. Nothing checks here that the folder holds a registry; the caller reads it
+    /// at the revision it judges.
+    pub fn open_at_folder(start: &Path, folder: &str) -> Result<Self, StoreError> {
+        let prefix = registry_folder(folder)?;
+        let repo = open_repository(start)?;
+        Ok(Self { repo, prefix })
+    }
+
+    /// The folders (as prefixes: `""` or `path/`) whose tree at `rev` holds
+    /// `omgreg.toml`, in path order: the registries a repository keeps. None when
+    /// `rev` does not exist (an empty server).
+    pub fn registry_folders(&self, rev: &str) -> Result<Vec<String>, StoreError> {
+        let Ok(tree) = self
+            .repo
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_tree())
+        else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |folder, entry| {
+            if entry.name() == Ok(CONFIG_FILE) && entry.kind() == Some(git2::ObjectType::Blob) {
+                found.push(folder.to_owned());
+            }
+            // A registry's own `models/` holds no other registry: not walked (it can
+            // hold hundreds of thousands of files).
+            if entry.name() == Ok(crate::registry::MODELS_DIR)
+                && tree
+                    .get_path(Path::new(&format!("{folder}{CONFIG_FILE}")))
+                    .is_ok()
+            {
+                return git2::TreeWalkResult::Skip;
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .git_context("listing the registries in the tree")?;
+        found.sort();
+        Ok(found)
+    }
+
     /// Opens `dir` as the root of a registry to be created: finds the repository around
     /// it, or `git init`s one there.
     pub fn for_init(dir: &Path) -> Result<Self, StoreError> {
@@ -275,6 +318,27 @@ fn open_repository(start: &Path) -> Result<Repository, StoreError> {
     .map_err(|_| StoreError::NotARepository {
         path: start.to_owned(),
     })
+}
+
+/// `folder` (a path from the repository root; `.` or empty for the root) as a
+/// registry prefix: `""` or `a/b/`. Absolute paths and `.` or `..` parts are refused.
+pub fn registry_folder(folder: &str) -> Result<String, StoreError> {
+    normalize_folder(folder).ok_or_else(|| StoreError::InvalidFolder {
+        folder: folder.to_owned(),
+    })
+}
+
+fn normalize_folder(folder: &str) -> Option<String> {
+    let trimmed = folder.trim_matches('/');
+    if trimmed.is_empty() || trimmed == "." {
+        return Some(String::new());
+    }
+    let parts: Vec<&str> = trimmed.split('/').collect();
+    let bad = |part: &&str| part.is_empty() || *part == "." || *part == ".." || part.contains('\\');
+    if folder.starts_with('/') || parts.iter().any(bad) {
+        return None;
+    }
+    Some(parts.iter().map(|part| format!("{part}/")).collect())
 }
 
 /// Registry-root candidates for `start`: its path inside the working tree, then each

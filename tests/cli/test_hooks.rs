@@ -15,12 +15,12 @@ use crate::common::{TestEnv, stderr_of};
 use crate::test_check::{edit, example_registry, line_of};
 
 /// Production needs accuracy >= 0.91: churn 2.0.0 passes, 1.1.0 does not.
-const GATE: &str = "[policy.Production]\nrequire = { accuracy = \">= 0.91\" }\n";
+pub(crate) const GATE: &str = "[policy.Production]\nrequire = { accuracy = \">= 0.91\" }\n";
 
 const V200: &str = "models/churn/versions/2.0.0.yaml";
 
 /// `git clone --bare` of `reg` as `<name>.git` in the env.
-fn bare_clone(env: &TestEnv, reg: &Path, name: &str) -> PathBuf {
+pub(crate) fn bare_clone(env: &TestEnv, reg: &Path, name: &str) -> PathBuf {
     let server = env.path().join(format!("{name}.git"));
     env.git(
         env.path(),
@@ -36,7 +36,7 @@ fn bare_clone(env: &TestEnv, reg: &Path, name: &str) -> PathBuf {
 }
 
 /// `git clone file://<server> <name>`.
-fn clone(env: &TestEnv, server: &Path, name: &str) -> PathBuf {
+pub(crate) fn clone(env: &TestEnv, server: &Path, name: &str) -> PathBuf {
     let url = format!("file://{}", server.display());
     env.git(env.path(), &["clone", "-q", &url, name]);
     env.path().join(name)

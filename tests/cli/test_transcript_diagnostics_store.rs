@@ -44,6 +44,13 @@ fn repository_and_revisions() {
     env.git(&plain, &["add", "a.txt"]);
     env.git(&plain, &["commit", "-qm", "before the registry"]);
     diag(&env, &plain, "omgreg::store::not_a_registry", &["list"], 1);
+    diag(
+        &env,
+        &plain,
+        "omgreg::store::invalid_folder",
+        &["check", "--folder", "../outside"],
+        1,
+    );
     env.omgreg(&plain).args(["init", "."]).assert().success();
     diag(
         &env,

@@ -53,6 +53,26 @@ pub fn range_head(range: &str) -> &str {
     if head.is_empty() { "HEAD" } else { head }
 }
 
+/// Opens the registry a range judges, from `dir`: the registry `folder` names (a bare
+/// repository's), else the one the range's head holds, else the one its base holds
+/// (a head that removed the registry is judged, not skipped; the head may be the
+/// first registry commit of an empty server).
+pub fn open_for_range(
+    dir: &std::path::Path,
+    folder: Option<&str>,
+    range: &str,
+) -> Result<Store, CommandError> {
+    if let Some(folder) = folder {
+        return Ok(Store::open_at_folder(dir, folder)?);
+    }
+    let store =
+        Store::discover_at(dir, range_head(range)).or_else(|err| match range.split_once("..") {
+            Some((base, _)) if !base.is_empty() => Store::discover_at(dir, base),
+            _ => Err(err),
+        })?;
+    Ok(store)
+}
+
 /// Runs every rule that applies to the request.
 pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, CommandError> {
     let mut findings = Vec::new();

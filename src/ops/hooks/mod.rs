@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::store::Store;
+use crate::store::{Store, registry_folder};
 
 use super::{CommandError, Progress};
 
@@ -14,18 +14,33 @@ const MARKER: &str = "# installed by `omgreg hooks install`";
 const LFS_MARKER: &str = "git lfs pre-push";
 
 /// Writes the hooks into `store`'s hooks folder: `pre-receive` with `server` (a
-/// bare repository), otherwise `pre-commit` and `pre-push`. Hooks omgreg did not
+/// bare repository), otherwise `pre-commit` and `pre-push`. The server hook judges
+/// the registries in `folders` (paths from the repository root); when none are
+/// named, those HEAD holds, or the root on an empty server. Hooks omgreg did not
 /// write are refused unless `force`; nothing is written then. Reports each hook
 /// installed through `progress`; returns their paths.
 pub fn install(
     store: &Store,
     server: bool,
+    folders: &[String],
     force: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<PathBuf>, CommandError> {
     if server != store.is_bare() {
         return Err(HookError::WrongKind { server }.into());
     }
+    let mut prefixes = folders
+        .iter()
+        .map(|folder| registry_folder(folder))
+        .collect::<Result<Vec<_>, _>>()?;
+    if server && prefixes.is_empty() {
+        prefixes = store.registry_folders("HEAD")?;
+        if prefixes.is_empty() {
+            prefixes.push(String::new());
+        }
+    }
+    prefixes.sort();
+    prefixes.dedup();
     let dir = hooks_dir(store);
     std::fs::create_dir_all(&dir).map_err(|err| HookError::Write {
         path: dir.clone(),
@@ -43,7 +58,14 @@ pub fn install(
         .display()
         .to_string();
     let hooks: Vec<(&str, String)> = if server {
-        vec![("pre-receive", pre_receive(&program, &registry))]
+        for prefix in &prefixes {
+            let folder = match prefix.trim_end_matches('/') {
+                "" => "the repository root",
+                folder => folder,
+            };
+            progress.status(&format!("Judging the registry in {folder}"));
+        }
+        vec![("pre-receive", pre_receive(&program, &registry, &prefixes))]
     } else {
         vec![
             ("pre-commit", pre_commit(&program, &registry)),
@@ -96,27 +118,66 @@ const PRE_COMMIT: &str = include_str!("pre-commit.sh");
 const PRE_PUSH: &str = include_str!("pre-push.sh");
 const PRE_RECEIVE: &str = include_str!("pre-receive.sh");
 
-/// `script` with its placeholders replaced by the quoted paths; a path holding a
-/// placeholder's text is inserted as is, never substituted again.
-fn fill(script: &str, program: &str, registry: &str) -> String {
-    let (program, registry) = (quote(program), quote(registry));
-    script
-        .split("@REGISTRY@")
-        .map(|part| part.replace("@OMGREG@", &program))
-        .collect::<Vec<_>>()
-        .join(&registry)
+/// `script` with each `@NAME@` placeholder replaced by its text, in one pass: a
+/// path holding a placeholder's text is inserted as is, never substituted again.
+fn fill(script: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut rest = script;
+    while let Some(start) = rest.find('@') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        match values.iter().find(|(name, _)| after.starts_with(name)) {
+            Some((name, value)) => {
+                out.push_str(value);
+                rest = &after[name.len()..];
+            }
+            None => {
+                out.push('@');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn pre_commit(program: &str, registry: &str) -> String {
-    fill(PRE_COMMIT, program, registry)
+    fill(
+        PRE_COMMIT,
+        &[
+            ("@OMGREG@", &quote(program)),
+            ("@REGISTRY@", &quote(registry)),
+        ],
+    )
 }
 
 fn pre_push(program: &str, registry: &str) -> String {
-    fill(PRE_PUSH, program, registry)
+    fill(
+        PRE_PUSH,
+        &[
+            ("@OMGREG@", &quote(program)),
+            ("@REGISTRY@", &quote(registry)),
+        ],
+    )
 }
 
-fn pre_receive(program: &str, registry: &str) -> String {
-    fill(PRE_RECEIVE, program, registry)
+/// The server hook judging each registry folder (prefixes `""` or `a/b/`).
+fn pre_receive(program: &str, registry: &str, folders: &[String]) -> String {
+    let judge: Vec<String> = folders
+        .iter()
+        .map(|prefix| match prefix.trim_end_matches('/') {
+            "" => "judge .".to_owned(),
+            folder => format!("judge {}", quote(folder)),
+        })
+        .collect();
+    fill(
+        PRE_RECEIVE,
+        &[
+            ("@OMGREG@", &quote(program)),
+            ("@REGISTRY@", &quote(registry)),
+            ("@JUDGE@", &judge.join("\n")),
+        ],
+    )
 }
 
 fn write_executable(path: &Path, script: &str) -> Result<(), CommandError> {
