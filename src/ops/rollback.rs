@@ -49,14 +49,41 @@ pub fn rollback(
             Some(version) => version.clone(),
             None => previous_version(store, snapshot, model, &slot)?,
         };
-        registry::rollback(
+        let change = registry::rollback(
             snapshot,
             model,
             &slot,
             &target,
             principals.as_deref(),
             body.clone(),
-        )
+        )?;
+        if request.to_version.is_some() {
+            ensure_held(store, snapshot, model, &slot, &target)?;
+        }
+        Ok(change)
+    })
+}
+
+/// Refuses a `--to-version` the slot never held: `check` would judge that move as a
+/// promotion (its gates and `from` rules apply), so it is not offered as a rollback.
+fn ensure_held(
+    store: &Store,
+    snapshot: &TreeSnapshot<'_>,
+    model: &ModelName,
+    slot: &Slot,
+    version: &VersionId,
+) -> Result<(), RegistryError> {
+    let held = match snapshot.commit() {
+        Some(head) => super::check::held_before(store, head, model, slot, &[version])?,
+        None => false,
+    };
+    if held {
+        return Ok(());
+    }
+    Err(RegistryError::RollbackNeverHeld {
+        model: model.to_string(),
+        version: version.to_string(),
+        slot: slot.to_string(),
     })
 }
 

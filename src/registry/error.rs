@@ -259,11 +259,24 @@ pub enum RegistryError {
     )]
     RollbackShared { stage: String },
 
+    #[error("`{model}@{version}` never held {slot}: going there is not a rollback")]
+    #[diagnostic(
+        code(omgreg::rollback::never_held),
+        help(
+            "a rollback restores a version the slot held earlier in the branch's history; put another version there with `omgreg promote` (or `omgreg alias set`), where every rule and gate applies"
+        )
+    )]
+    RollbackNeverHeld {
+        model: String,
+        version: String,
+        slot: String,
+    },
+
     #[error("nothing to roll back to for `{model}` {slot}{skipped}")]
     #[diagnostic(
         code(omgreg::rollback::nothing),
         help(
-            "no earlier usable version held it; name one with `--to-version`, or fetch missing artifacts (`git lfs fetch`)"
+            "no earlier usable version held it; `--to-version` names an earlier holder, `omgreg promote` puts any other version there, and `git lfs fetch` brings missing artifacts"
         )
     )]
     NothingToRollBack {

@@ -229,6 +229,53 @@ fn rollback_to_a_named_version() {
     env.assert_fsck_clean(&reg);
 }
 
+/// `--to-version` goes back to a version the slot held before; any other version is a
+/// promotion, with its gates, and `check` would judge it so (issue 12, finding 4).
+#[test]
+fn rollback_to_a_version_the_slot_never_held_is_refused() {
+    let env = TestEnv::new();
+    let (reg, _) = churn_registry(&env, &["1.0.0", "2.0.0", "2.1.0"]);
+    promote_each(&env, &reg, &["2.0.0", "2.1.0"]);
+    let stderr = refused(
+        &env,
+        &reg,
+        &["rollback", "churn", "--to-version", "1.0.0"],
+        1,
+    );
+    assert_mentions(
+        &stderr,
+        &[
+            "omgreg::rollback::never_held",
+            "`churn@1.0.0` never held",
+            "omgreg promote",
+        ],
+    );
+    // An alias too: only its earlier targets are rollbacks.
+    env.omgreg(&reg)
+        .args(["alias", "set", "churn@2.0.0", "champion"])
+        .assert()
+        .success();
+    let stderr = refused(
+        &env,
+        &reg,
+        &[
+            "rollback",
+            "churn",
+            "--alias",
+            "champion",
+            "--to-version",
+            "2.1.0",
+        ],
+        1,
+    );
+    assert_mentions(&stderr, &["omgreg::rollback::never_held", "churn@2.1.0"]);
+    // A version two holders back is a rollback.
+    assert_eq!(
+        rollback(&env, &reg, &["churn", "--to-version", "2.0.0"]),
+        rolled_back("2.0.0", "2.1.0")
+    );
+}
+
 #[test]
 fn rollback_of_an_alias() {
     let env = TestEnv::new();

@@ -295,6 +295,10 @@ fn lifecycle() {
         "omgreg::rollback::nothing",
         &["rollback", "churn", "--stage", "Production"],
     );
+    d(
+        "omgreg::rollback::never_held",
+        &["rollback", "churn", "--to-version", "1.1.0"],
+    );
 }
 
 #[test]

@@ -9,6 +9,8 @@ mod guard;
 mod rollback;
 mod scope;
 
+pub(crate) use rollback::held_before;
+
 use std::collections::BTreeSet;
 
 use crate::policy::{self, Finding, Rule};

@@ -5,7 +5,10 @@
 //! on the first-parent history of the commit's parent. Anything else is a promotion,
 //! judged by every rule; a trailer alone proves nothing.
 
-use crate::registry::{ModelName, RegistryConfig, Slot, Snapshot, VersionId, load_assignments};
+use crate::registry::{
+    ModelName, RegistryConfig, RegistryError, Slot, Snapshot, SnapshotError, VersionId,
+    load_assignments, stages_file,
+};
 use crate::store::{CommitId, Store};
 
 use super::CommandError;
@@ -41,17 +44,37 @@ pub(super) fn proven(
             .filter(|v| !old.holders(&definition.name).contains(v))
             .collect();
         let slot = Slot::Stage(definition.name.clone());
-        let mut held_before = Vec::new();
-        for change in store.slot_history(parent, &model, &slot)? {
-            let change = change.map_err(|err| CommandError::User(err.into()))?;
-            held_before.extend(change.old.into_iter().chain(change.new));
-            if entering.iter().all(|v| held_before.contains(v)) {
-                break;
-            }
-        }
-        if entering.iter().all(|v| held_before.contains(v)) {
+        if held_before(store, parent, &model, &slot, &entering)
+            .map_err(|err| CommandError::User(err.into()))?
+        {
             proven.push((model_name, stage));
         }
     }
     Ok(proven)
+}
+
+/// Whether each of `versions` held `slot` of `model` at `commit` or before it, along
+/// its first parents (the history a rollback may go back to).
+pub(crate) fn held_before(
+    store: &Store,
+    commit: CommitId,
+    model: &ModelName,
+    slot: &Slot,
+    versions: &[&VersionId],
+) -> Result<bool, RegistryError> {
+    let history = store
+        .slot_history(commit, model, slot)
+        .map_err(|err| SnapshotError {
+            path: stages_file(model),
+            source: Box::new(err),
+        })?;
+    let mut held = Vec::new();
+    for change in history {
+        let change = change?;
+        held.extend(change.old.into_iter().chain(change.new));
+        if versions.iter().all(|v| held.contains(v)) {
+            return Ok(true);
+        }
+    }
+    Ok(versions.iter().all(|v| held.contains(v)))
 }
