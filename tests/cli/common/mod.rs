@@ -14,6 +14,7 @@ pub mod crash;
 pub mod lifecycle;
 pub mod refusal;
 pub mod signing;
+pub mod tools;
 pub mod transcript;
 use sha2::{Digest, Sha256};
 
