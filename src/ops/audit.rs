@@ -75,15 +75,28 @@ impl RangeAudit {
         let mut signer_problems = Vec::new();
         if let Some(policy) = self.policy.as_ref().filter(|p| !p.stage_signers.is_empty()) {
             for entry in store.commit_events(commit)? {
-                let Some(Slot::Stage(stage)) = &entry.event.slot else {
-                    continue;
+                // A stage moves by promotion or rollback; an alias that an endpoint
+                // gated by a stage follows needs that stage's signers for any move.
+                let (stage, alias) = match (&entry.event.slot, &entry.event.kind) {
+                    (Some(Slot::Stage(stage)), EventKind::Promoted | EventKind::RolledBack) => {
+                        (stage.as_str(), None)
+                    }
+                    (
+                        Some(Slot::Alias(alias)),
+                        EventKind::AliasSet | EventKind::AliasRemoved | EventKind::RolledBack,
+                    ) => {
+                        let gate = entry
+                            .model
+                            .parse()
+                            .ok()
+                            .and_then(|model| policy.alias_gate(&model, alias));
+                        let Some(stage) = gate else {
+                            continue;
+                        };
+                        (stage, Some(alias))
+                    }
+                    _ => continue,
                 };
-                if !matches!(
-                    entry.event.kind,
-                    EventKind::Promoted | EventKind::RolledBack
-                ) {
-                    continue;
-                }
                 let Some((name, allowed)) = policy
                     .stage_signers
                     .iter()
@@ -93,8 +106,12 @@ impl RangeAudit {
                 };
                 let permitted = verification.signed_by_one_of(allowed);
                 if !permitted {
+                    let what = match alias {
+                        None => format!("into `{name}`,"),
+                        Some(alias) => format!("with alias `{alias}`, gated by `{name}`,"),
+                    };
                     signer_problems.push(format!(
-                        "moves `{}@{}` into `{name}`, which only {} may sign",
+                        "moves `{}@{}` {what} which only {} may sign",
                         entry.model,
                         entry.event.version,
                         allowed

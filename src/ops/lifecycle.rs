@@ -43,7 +43,7 @@ pub fn lifecycle(
     dry_run: bool,
     request: LifecycleRequest,
 ) -> Result<Committed, CommandError> {
-    let (writer, _) = open_writer(store, sign_mode)?;
+    let (writer, signing) = open_writer(store, sign_mode)?;
     match request {
         LifecycleRequest::Archive {
             target,
@@ -71,16 +71,43 @@ pub fn lifecycle(
             target,
             alias,
             message,
-        } => commit_action(&writer, dry_run, None, &mut |snapshot| {
-            registry::set_alias(snapshot, &target, &alias, message.clone())
-        }),
+        } => {
+            let principals = alias_principals(&writer, &signing, &target.model, &alias)?;
+            commit_action(&writer, dry_run, None, &mut |snapshot| {
+                let principals = principals.as_deref();
+                registry::set_alias(snapshot, &target, &alias, principals, message.clone())
+            })
+        }
         LifecycleRequest::RemoveAlias {
             model,
             alias,
             message,
-        } => commit_action(&writer, dry_run, None, &mut |snapshot| {
-            registry::remove_alias(snapshot, &model, &alias, message.clone())
-        }),
+        } => {
+            let principals = alias_principals(&writer, &signing, &model, &alias)?;
+            commit_action(&writer, dry_run, None, &mut |snapshot| {
+                let principals = principals.as_deref();
+                registry::remove_alias(snapshot, &model, &alias, principals, message.clone())
+            })
+        }
+    }
+}
+
+/// Who the commit will be signed as, when moving `alias` needs a stage's signers (an
+/// endpoint gated by a stage follows it); else nothing is probed.
+fn alias_principals(
+    writer: &crate::store::Writer<'_>,
+    signing: &super::signing::Signing,
+    model: &ModelName,
+    alias: &str,
+) -> Result<Option<Vec<String>>, CommandError> {
+    let gated = signing
+        .head
+        .as_ref()
+        .is_some_and(|config| config.alias_gate(model, alias).is_some());
+    if gated {
+        super::signing::principals_for_policy(writer, signing)
+    } else {
+        Ok(None)
     }
 }
 

@@ -12,7 +12,7 @@ pub const ALLOWED_SIGNERS: &str = ".omgreg/allowed_signers";
 /// What the signing of one command needs to know besides its signer.
 pub struct Signing {
     /// The registry configuration at HEAD, read once for the signing policies.
-    head: Option<RegistryConfig>,
+    pub(crate) head: Option<RegistryConfig>,
 }
 
 /// Reads git's signing configuration and the registry's `[signing]` policy (at

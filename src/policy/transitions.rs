@@ -3,8 +3,8 @@
 //! base (a change cannot loosen the policy it is judged by).
 
 use crate::registry::{
-    Assignments, RegistryConfig, Snapshot, VersionStage, describe_gate_failures, failed_gates,
-    load_assignments, load_version, stages_file,
+    Assignments, ModelName, RegistryConfig, Snapshot, VersionId, VersionStage,
+    describe_gate_failures, failed_gates, load_assignments, load_version, stages_file,
 };
 
 use super::references::line_of;
@@ -70,24 +70,14 @@ pub fn check_transitions(
                         .at(&stages_file, line),
                     );
                 }
-                let Some(gates) = policy.metric_gates.get(stage) else {
-                    continue;
-                };
-                let entering = match load_version(registered, &model, version) {
-                    Ok(Some(record)) => Some(record),
-                    _ => load_version(head, &model, version).ok().flatten(),
-                };
-                let Some(entering) = entering else {
-                    continue;
-                };
-                let failed = failed_gates(gates, &entering.doc.metrics);
-                if !failed.is_empty() {
+                if let Some(failures) =
+                    gate_failures(policy, stage, (registered, head), &model, version)
+                {
                     findings.push(
                         Finding::new(
                             Rule::MetricGate,
                             format!(
-                                "`{model}@{version}` entered `{stage}` without passing its metric gates: {}",
-                                describe_gate_failures(&failed)
+                                "`{model}@{version}` entered `{stage}` without passing its metric gates: {failures}"
                             ),
                         )
                         .at(&stages_file, line),
@@ -95,6 +85,70 @@ pub fn check_transitions(
                 }
             }
         }
+        check_alias_gates(
+            (&before, &after),
+            (registered, head),
+            policy,
+            &model,
+            rolled_back,
+            &mut findings,
+        );
     }
     findings
+}
+
+/// An alias that an endpoint gated by a stage follows is entered like that stage: the
+/// version it points at passes the stage's metric gates (not its `from` rule), unless
+/// the move is a proven rollback.
+fn check_alias_gates(
+    (before, after): (&Assignments, &Assignments),
+    (registered, head): (&dyn Snapshot, &dyn Snapshot),
+    policy: &RegistryConfig,
+    model: &ModelName,
+    rolled_back: &[(String, String)],
+    findings: &mut Vec<Finding>,
+) {
+    let stages_file = stages_file(model);
+    for (alias, version) in &after.aliases {
+        let returned = rolled_back
+            .iter()
+            .any(|(m, s)| m == model.as_str() && s.eq_ignore_ascii_case(alias));
+        if before.aliases.get(alias) == Some(version) || returned {
+            continue;
+        }
+        let Some(stage) = policy.alias_gate(model, alias) else {
+            continue;
+        };
+        if let Some(failures) = gate_failures(policy, stage, (registered, head), model, version) {
+            let line = line_of(head, &stages_file, &version.to_string());
+            findings.push(
+                Finding::new(
+                    Rule::MetricGate,
+                    format!(
+                        "`{model}@{version}` became alias `{alias}`, which an endpoint gated by `{stage}` follows, without passing `{stage}`'s metric gates: {failures}"
+                    ),
+                )
+                .at(&stages_file, line),
+            );
+        }
+    }
+}
+
+/// The metric gates of `stage` that `version` fails, described; `None` when it passes
+/// or the stage has none. The record is read as registered (BASE), else as `head` has
+/// it (a version registered within the range).
+fn gate_failures(
+    policy: &RegistryConfig,
+    stage: &str,
+    (registered, head): (&dyn Snapshot, &dyn Snapshot),
+    model: &ModelName,
+    version: &VersionId,
+) -> Option<String> {
+    let gates = policy.metric_gates.get(stage)?;
+    let entering = match load_version(registered, model, version) {
+        Ok(Some(record)) => record,
+        _ => load_version(head, model, version).ok().flatten()?,
+    };
+    let failed = failed_gates(gates, &entering.doc.metrics);
+    (!failed.is_empty()).then(|| describe_gate_failures(&failed))
 }

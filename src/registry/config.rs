@@ -38,6 +38,9 @@ pub struct Endpoint {
     pub template: Option<String>,
     /// Extra template values.
     pub vars: std::collections::BTreeMap<String, String>,
+    /// For an endpoint that follows an alias: the stage (configured spelling) whose
+    /// rights moving the alias needs.
+    pub gate: Option<String>,
 }
 
 /// What an endpoint follows.
@@ -233,6 +236,21 @@ fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, Registry
         (None, Some(alias)) => Follows::Alias(alias.clone()),
         _ => return Err(invalid("give exactly one of `stage` and `alias`")),
     };
+    let gate = match (&follows, &doc.gate) {
+        (_, None) => None,
+        (Follows::Stage(_), Some(_)) => {
+            return Err(invalid(
+                "`gate` is for endpoints that follow an alias (a stage has its own rights)",
+            ));
+        }
+        (Follows::Alias(_), Some(stage)) => Some(
+            ladder
+                .find(stage)
+                .ok_or_else(|| invalid(&format!("`gate` names `{stage}`, which is not a stage")))?
+                .name
+                .clone(),
+        ),
+    };
     let output = doc
         .output
         .clone()
@@ -256,6 +274,7 @@ fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, Registry
         output,
         template: doc.template.clone(),
         vars: doc.vars.clone(),
+        gate,
     })
 }
 

@@ -201,7 +201,7 @@ pub enum RegistryError {
     )]
     DuplicateModel { model: String },
 
-    #[error("commits that move `{stage}` must be signed by {allowed}; {signer}")]
+    #[error("commits that move {stage} must be signed by {allowed}; {signer}")]
     #[diagnostic(
         code(omgreg::policy::signer_not_allowed),
         help(
@@ -224,6 +224,23 @@ pub enum RegistryError {
     GateFailed {
         model: String,
         version: String,
+        stage: String,
+        failures: String,
+    },
+
+    #[error(
+        "`{model}@{version}` does not pass the metric gates of `{stage}`, which moving alias `{alias}` needs (an endpoint follows it): {failures}"
+    )]
+    #[diagnostic(
+        code(omgreg::policy::alias_gate),
+        help(
+            "the endpoint's `gate` makes the alias need `{stage}`'s rights: `[policy.{stage}] require` in `omgreg.toml`; point it at a version that passes them"
+        )
+    )]
+    AliasGateFailed {
+        model: String,
+        version: String,
+        alias: String,
         stage: String,
         failures: String,
     },

@@ -208,6 +208,7 @@ pub fn set_alias(
     snapshot: &dyn Snapshot,
     target: &ModelRef,
     alias: &str,
+    principals: Option<&[String]>,
     message: Option<String>,
 ) -> Result<Change, RegistryError> {
     let config = load_config(snapshot)?;
@@ -215,6 +216,13 @@ pub fn set_alias(
     let row = query::resolve(snapshot, &config, target)?;
     let version = active(&row.version)?.clone();
     let model = &target.model;
+    super::alias_gate::check_alias_move(
+        &config,
+        model,
+        alias,
+        Some((&version, &row.version.doc.metrics)),
+        principals,
+    )?;
     let mut assignments = load_assignments(snapshot, &config, model)?;
     let previous = assignments
         .aliases
@@ -245,9 +253,11 @@ pub fn remove_alias(
     snapshot: &dyn Snapshot,
     model: &ModelName,
     alias: &str,
+    principals: Option<&[String]>,
     message: Option<String>,
 ) -> Result<Change, RegistryError> {
     let config = load_config(snapshot)?;
+    super::alias_gate::check_alias_move(&config, model, alias, None, principals)?;
     let mut assignments = load_assignments(snapshot, &config, model)?;
     let version =
         assignments
@@ -401,7 +411,7 @@ pub(crate) fn check_signers(
         return Ok(());
     }
     Err(RegistryError::SignerNotAllowed {
-        stage: stage.to_owned(),
+        stage: format!("`{stage}`"),
         signer: match principals {
             None => "this commit would be unsigned".to_owned(),
             Some([]) => "this commit's key is not an allowed signer".to_owned(),

@@ -183,17 +183,17 @@ fn archive_refuses_a_staged_version_unless_forced() {
 #[test]
 fn aliases_are_set_moved_and_removed() {
     let mut snap = registry(&["1.0.0", "2.0.0"]);
-    let change = set_alias(&snap, &"m@1.0.0".parse().unwrap(), "champion", None).unwrap();
+    let change = set_alias(&snap, &"m@1.0.0".parse().unwrap(), "champion", None, None).unwrap();
     apply(&mut snap, &change);
     assert!(matches!(
-        set_alias(&snap, &"m@1.0.0".parse().unwrap(), "champion", None),
+        set_alias(&snap, &"m@1.0.0".parse().unwrap(), "champion", None, None),
         Err(RegistryError::AliasUnchanged { .. })
     ));
     assert!(matches!(
-        set_alias(&snap, &"m@1.0.0".parse().unwrap(), "staging", None),
+        set_alias(&snap, &"m@1.0.0".parse().unwrap(), "staging", None, None),
         Err(RegistryError::InvalidAlias { .. })
     ));
-    let change = set_alias(&snap, &"m@2.0.0".parse().unwrap(), "champion", None).unwrap();
+    let change = set_alias(&snap, &"m@2.0.0".parse().unwrap(), "champion", None, None).unwrap();
     assert!(matches!(
         change.event,
         Event::AliasSet {
@@ -207,10 +207,10 @@ fn aliases_are_set_moved_and_removed() {
         "stages: {}\naliases:\n  champion: 2.0.0\n"
     );
     let model: ModelName = "m".parse().unwrap();
-    let change = remove_alias(&snap, &model, "champion", None).unwrap();
+    let change = remove_alias(&snap, &model, "champion", None, None).unwrap();
     apply(&mut snap, &change);
     assert!(matches!(
-        remove_alias(&snap, &model, "champion", None),
+        remove_alias(&snap, &model, "champion", None, None),
         Err(RegistryError::AliasNotFound { .. })
     ));
 }

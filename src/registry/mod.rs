@@ -5,6 +5,7 @@
 //! action is a pure function from a snapshot and a request to a [`Change`].
 //! Must not depend on `store`, `cli` or `render`; knows `schema` for the wire types.
 
+mod alias_gate;
 mod change;
 mod compare;
 mod config;

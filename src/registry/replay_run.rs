@@ -114,8 +114,16 @@ fn run(
             model,
             alias,
             version,
-        } => super::set_alias(on, &at(model, version), alias, None),
-        ReplayAction::RemoveAlias { model, alias } => super::remove_alias(on, model, alias, None),
+        } => super::set_alias(
+            on,
+            &at(model, version),
+            alias,
+            inputs.signer_principals,
+            None,
+        ),
+        ReplayAction::RemoveAlias { model, alias } => {
+            super::remove_alias(on, model, alias, inputs.signer_principals, None)
+        }
         ReplayAction::Rollback { model, slot, to } => {
             super::rollback(on, model, slot, to, inputs.signer_principals, None)
         }

@@ -154,9 +154,13 @@ pub fn rollback(
             version: target.to_string(),
         });
     }
-    if let Slot::Stage(stage) = slot {
+    match slot {
         // A rollback moves a stage like a promotion does: the same people may do it.
-        super::lifecycle::check_signers(&config, stage, signer_principals)?;
+        Slot::Stage(stage) => super::lifecycle::check_signers(&config, stage, signer_principals)?,
+        // A gated alias likewise (no metric gates: the version held it before).
+        Slot::Alias(alias) => {
+            super::alias_gate::check_alias_move(&config, model, alias, None, signer_principals)?;
+        }
     }
     let mut assignments = load_assignments(snapshot, &config, model)?;
     let from = assignments.holder(slot).cloned();

@@ -110,6 +110,10 @@ pub struct EndpointDoc {
     /// The alias to follow (e.g. `champion`); exclusive with `stage`.
     #[serde(default)]
     pub alias: Option<String>,
+    /// With `alias`: a stage whose rights moving that alias needs (its signers sign,
+    /// the version passes its metric gates), for endpoints that serve production.
+    #[serde(default)]
+    pub gate: Option<String>,
     /// Output path, relative to the registry root (default `deploy/<name>.yaml`).
     #[serde(default)]
     pub output: Option<String>,

@@ -21,6 +21,7 @@ mod test_crash_guard;
 #[cfg(feature = "failpoints")]
 mod test_crash_pull;
 mod test_doctor;
+mod test_endpoint_gate;
 mod test_event_index;
 mod test_event_index_props;
 mod test_event_index_repos;

@@ -314,6 +314,11 @@ fn policy() {
         &["promote", "churn@1.1.0", "--stage", "Production"],
     );
     with_config(
+        "omgreg::policy::alias_gate",
+        "[policy.Production]\nrequire = { accuracy = \">= 0.9\" }\n\n[[endpoint]]\nname = \"churn-live\"\nmodel = \"churn\"\nalias = \"live\"\ngate = \"Production\"\n",
+        &["alias", "set", "churn@1.1.0", "live"],
+    );
+    with_config(
         "omgreg::policy::signer_not_allowed",
         "[policy.Production]\nsigners = [\"ada@example.com\"]\n",
         &["promote", "churn@1.1.0", "--stage", "Production"],

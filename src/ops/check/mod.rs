@@ -261,8 +261,7 @@ fn check_range(
             continue;
         };
         let claimed = store.rollback_slots(*commit)?;
-        let rolled_back =
-            rollback::proven(store, parent, (&before, &after), &after_config, claimed)?;
+        let rolled_back = rollback::proven(store, parent, (&before, &after), &policy, claimed)?;
         let id = commit.to_string();
         // Each commit on its own too: an edit of a registered version that a later
         // commit of the range undoes leaves no trace between BASE and HEAD, yet it

@@ -27,10 +27,15 @@ pub(super) fn proven(
         let Ok(model) = model_name.parse::<ModelName>() else {
             continue;
         };
-        // Aliases are not judged by stage rules; only stages need the proof.
-        let Some(definition) = config.ladder.find(&stage) else {
-            proven.push((model_name, stage));
-            continue;
+        // An alias is judged by stage rules only when an endpoint gated by a stage
+        // follows it; only those need the proof.
+        let slot = match config.ladder.find(&stage) {
+            Some(definition) => Slot::Stage(definition.name.clone()),
+            None if config.alias_gate(&model, &stage).is_some() => Slot::Alias(stage.clone()),
+            None => {
+                proven.push((model_name, stage));
+                continue;
+            }
         };
         let (Ok(old), Ok(new)) = (
             load_assignments(before, config, &model),
@@ -38,12 +43,19 @@ pub(super) fn proven(
         ) else {
             continue;
         };
-        let entering: Vec<&VersionId> = new
-            .holders(&definition.name)
-            .iter()
-            .filter(|v| !old.holders(&definition.name).contains(v))
-            .collect();
-        let slot = Slot::Stage(definition.name.clone());
+        let entering: Vec<&VersionId> = match &slot {
+            Slot::Stage(name) => new
+                .holders(name)
+                .iter()
+                .filter(|v| !old.holders(name).contains(v))
+                .collect(),
+            Slot::Alias(alias) => new
+                .aliases
+                .get(alias)
+                .filter(|v| old.aliases.get(alias) != Some(*v))
+                .into_iter()
+                .collect(),
+        };
         if held_before(store, parent, &model, &slot, &entering)
             .map_err(|err| CommandError::User(err.into()))?
         {
