@@ -33,6 +33,7 @@ mod test_hook_scripts;
 mod test_hooks;
 mod test_hooks_bypass;
 mod test_hooks_folders;
+mod test_hooks_judge;
 mod test_hooks_pr;
 mod test_init;
 mod test_lifecycle;

@@ -15,7 +15,7 @@ use crate::test_check::{check_json, rules};
 
 /// A registry signed with ssh keys, ada and bob allowed, Production signed only by
 /// ada; returns it and the keys (ada, bob).
-fn guarded(env: &TestEnv, policy: &str) -> (PathBuf, PathBuf, PathBuf) {
+pub(crate) fn guarded(env: &TestEnv, policy: &str) -> (PathBuf, PathBuf, PathBuf) {
     let ada = ssh_key(env, "ada");
     let bob = ssh_key(env, "bob");
     let reg = ssh_registry(env, "reg", &pub_path(&ada), None);
@@ -34,7 +34,7 @@ fn sign_as(env: &TestEnv, reg: &Path, key: &Path) {
     env.git(reg, &["config", "user.signingkey", &pub_path(key)]);
 }
 
-const POLICY: &str =
+pub(crate) const POLICY: &str =
     "[signing]\nrequire = true\n\n[policy.Production]\nsigners = [\"ada@example.com\"]\n";
 
 #[test]
