@@ -58,6 +58,9 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
         if doc.schema != SCHEMA_VERSION {
             return Err(RegistryError::UnsupportedSchema { found: doc.schema });
         }
+        if let Some(min) = &doc.min_version {
+            check_min_version(min, env!("CARGO_PKG_VERSION"))?;
+        }
         let ladder = stage_ladder(&doc.stages)?;
         let endpoints = endpoints(doc.endpoints, &ladder)?;
         let policies = stage_policies(doc.policy, &ladder)?;
@@ -211,6 +214,23 @@ fn stage_policies(
     })
 }
 
+/// Refuses a registry whose `min_version` is newer than `running` (this omgreg).
+fn check_min_version(min: &str, running: &str) -> Result<(), RegistryError> {
+    let needed = semver::Version::parse(min.trim()).map_err(|_| {
+        RegistryError::InvalidMinVersion {
+            found: min.to_owned(),
+        }
+    })?;
+    let running_version = semver::Version::parse(running).expect("the crate version is SemVer");
+    if needed > running_version {
+        return Err(RegistryError::UpgradeNeeded {
+            needed: needed.to_string(),
+            running: running.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Validates one `[[endpoint]]` against the ladder.
 fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, RegistryError> {
     let invalid = |reason: &str| RegistryError::InvalidEndpoint {
@@ -281,6 +301,24 @@ fn endpoint(doc: EndpointDoc, ladder: &StageLadder) -> Result<Endpoint, Registry
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn min_version_refuses_older_omgreg_and_bad_versions() {
+        assert!(check_min_version("0.1.0", "0.1.0").is_ok());
+        assert!(check_min_version("0.0.9", "0.1.0").is_ok());
+        assert!(matches!(
+            check_min_version("0.2.0", "0.1.0"),
+            Err(RegistryError::UpgradeNeeded { .. })
+        ));
+        assert!(matches!(
+            check_min_version("0.1.1-rc.1", "0.1.0"),
+            Err(RegistryError::UpgradeNeeded { .. })
+        ));
+        assert!(matches!(
+            check_min_version("one", "0.1.0"),
+            Err(RegistryError::InvalidMinVersion { .. })
+        ));
+    }
 
     #[test]
     fn default_config_has_staging_then_production() {

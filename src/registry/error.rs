@@ -84,6 +84,20 @@ pub enum RegistryError {
     )]
     UnsupportedSchema { found: u32 },
 
+    #[error("this registry needs omgreg {needed} or newer (`min_version` in `omgreg.toml`); this is omgreg {running}")]
+    #[diagnostic(
+        code(omgreg::config::upgrade_needed),
+        help("upgrade omgreg (`pip install -U omgreg`, or `cargo install omgreg`), on CI runners and Git servers too")
+    )]
+    UpgradeNeeded { needed: String, running: String },
+
+    #[error("`min_version = \"{found}\"` in `omgreg.toml` is not a version")]
+    #[diagnostic(
+        code(omgreg::config::invalid_min_version),
+        help("write a SemVer version, e.g. `min_version = \"0.2.0\"`")
+    )]
+    InvalidMinVersion { found: String },
+
     #[error("a registry already exists here")]
     #[diagnostic(code(omgreg::init::exists), help("`omgreg list` shows what it holds"))]
     AlreadyInitialized,

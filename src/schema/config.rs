@@ -15,6 +15,10 @@ pub struct ConfigDoc {
     /// Human name of the registry.
     #[serde(default)]
     pub name: String,
+    /// The oldest omgreg that may read or write this registry (SemVer); older ones
+    /// refuse instead of misjudging fields they do not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_version: Option<String>,
     #[serde(default)]
     pub stages: StagesSection,
     /// `[[endpoint]]`: deployment manifests rendered from the registry.

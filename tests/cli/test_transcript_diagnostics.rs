@@ -235,6 +235,19 @@ fn configuration() {
         "schema = 2",
         &["list"],
     );
+    // An omgreg older than the registry's `min_version` refuses (issue 14, item 2).
+    with_config_edit(
+        "omgreg::config::upgrade_needed",
+        "schema = 1",
+        "schema = 1\nmin_version = \"99.0.0\"",
+        &["promote", "churn@1.1.0"],
+    );
+    with_config_edit(
+        "omgreg::config::invalid_min_version",
+        "schema = 1",
+        "schema = 1\nmin_version = \"next\"",
+        &["list"],
+    );
     with_config_edit(
         "omgreg::config::invalid_stages",
         "ladder = [\"Staging\", \"Production\"]",
