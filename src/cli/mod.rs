@@ -28,6 +28,7 @@ mod register;
 mod render_cmd;
 mod resolve;
 mod rollback;
+mod shell;
 mod show;
 mod sync;
 
@@ -109,6 +110,8 @@ enum Command {
     Notify(notify::NotifyArgs),
     Render(render_cmd::RenderArgs),
     Doctor(doctor::DoctorArgs),
+    Completions(shell::CompletionsArgs),
+    Man(shell::ManArgs),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -159,6 +162,8 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Notify(args) => notify::run(&ctx, args),
         Command::Render(args) => render_cmd::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     }
 }
 

@@ -216,11 +216,10 @@ fn stage_policies(
 
 /// Refuses a registry whose `min_version` is newer than `running` (this omgreg).
 fn check_min_version(min: &str, running: &str) -> Result<(), RegistryError> {
-    let needed = semver::Version::parse(min.trim()).map_err(|_| {
-        RegistryError::InvalidMinVersion {
+    let needed =
+        semver::Version::parse(min.trim()).map_err(|_| RegistryError::InvalidMinVersion {
             found: min.to_owned(),
-        }
-    })?;
+        })?;
     let running_version = semver::Version::parse(running).expect("the crate version is SemVer");
     if needed > running_version {
         return Err(RegistryError::UpgradeNeeded {

@@ -84,10 +84,14 @@ pub enum RegistryError {
     )]
     UnsupportedSchema { found: u32 },
 
-    #[error("this registry needs omgreg {needed} or newer (`min_version` in `omgreg.toml`); this is omgreg {running}")]
+    #[error(
+        "this registry needs omgreg {needed} or newer (`min_version` in `omgreg.toml`); this is omgreg {running}"
+    )]
     #[diagnostic(
         code(omgreg::config::upgrade_needed),
-        help("upgrade omgreg (`pip install -U omgreg`, or `cargo install omgreg`), on CI runners and Git servers too")
+        help(
+            "upgrade omgreg (`pip install -U omgreg`, or `cargo install omgreg`), on CI runners and Git servers too"
+        )
     )]
     UpgradeNeeded { needed: String, running: String },
 

@@ -48,6 +48,7 @@ mod test_register;
 mod test_render;
 mod test_rollback;
 mod test_rules_guard;
+mod test_shell;
 mod test_signing;
 mod test_signing_policy;
 mod test_sync;

@@ -147,6 +147,7 @@ fn names_and_references() {
     let (env, reg) = base();
     let d = |code: &str, args: &[&str]| diag(&env, &reg, code, args, 1);
     d("omgreg::name::invalid_model", &["register", "Churn"]);
+    d("omgreg::args::unknown_command", &["man", "promte"]);
     d(
         "omgreg::name::invalid_version",
         &["register", "churn", "--version", "1.2"],

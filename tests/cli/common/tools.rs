@@ -32,3 +32,20 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     eprintln!("skipped: `{name}` is not installed; {how}");
     None
 }
+
+/// Whether the program `name` is on PATH; when it is not, says how to install it and
+/// returns `false` (the caller skips), except under `CI=true`, where it panics.
+#[track_caller]
+pub fn program_on_path(name: &str, install: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()));
+    if found {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "`{name}` is not on PATH and CI=true: {install}"
+    );
+    eprintln!("skipped: `{name}` is not on PATH; {install}");
+    false
+}
