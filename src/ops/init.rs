@@ -82,7 +82,8 @@ pub fn init(
             let text = if *path == "omgreg.toml" {
                 text.replace("\"{{ name }}\"", &toml_string(&name))
             } else {
-                (*text).to_owned()
+                // The CI templates install the omgreg that laid them down.
+                text.replace("{{ omgreg_version }}", env!("CARGO_PKG_VERSION"))
             };
             ((*path).to_owned(), text.into_bytes())
         })

@@ -11,6 +11,7 @@ mod test_check_artifacts;
 mod test_check_judge;
 mod test_check_limits;
 mod test_check_range;
+mod test_ci_templates;
 mod test_checkout_safety;
 mod test_concurrency;
 // The crash suite needs the failpoints (`cargo test --features failpoints`); the
