@@ -1,6 +1,7 @@
 //! `omgreg push` and `omgreg pull`.
 
 use crate::ops;
+use crate::store::Store;
 
 use super::{CommandError, Ctx};
 
@@ -40,7 +41,10 @@ pub fn push(ctx: &Ctx, args: PushArgs) -> Result<(), CommandError> {
 }
 
 pub fn pull(ctx: &Ctx, args: PullArgs) -> Result<(), CommandError> {
-    let store = ctx.open_store()?;
+    // A clone made before the registry's first push has no commit yet: pull brings it.
+    let store = ctx
+        .open_store()
+        .or_else(|err| Store::open_unborn(&ctx.registry_dir).map_err(|_| err))?;
     let outcome = ops::sync::pull(&store, &args.remote, ctx.sign_mode)?;
     ctx.output.status(&outcome);
     Ok(())

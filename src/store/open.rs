@@ -105,6 +105,23 @@ impl Store {
         Ok(found)
     }
 
+    /// Opens the repository around `start` when its branch has no commit yet (a clone
+    /// made before the registry's first push): `pull` brings the registry there, at
+    /// the repository's root. Anything else is not a registry.
+    pub fn open_unborn(start: &Path) -> Result<Self, StoreError> {
+        let repo = open_repository(start)?;
+        let unborn = matches!(repo.head(), Err(err) if err.code() == git2::ErrorCode::UnbornBranch);
+        if !unborn || repo.is_bare() {
+            return Err(StoreError::NotARegistry {
+                path: start.to_owned(),
+            });
+        }
+        Ok(Self {
+            repo,
+            prefix: String::new(),
+        })
+    }
+
     /// Opens `dir` as the root of a registry to be created: finds the repository around
     /// it, or `git init`s one there.
     pub fn for_init(dir: &Path) -> Result<Self, StoreError> {

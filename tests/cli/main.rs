@@ -11,8 +11,8 @@ mod test_check_artifacts;
 mod test_check_judge;
 mod test_check_limits;
 mod test_check_range;
-mod test_ci_templates;
 mod test_checkout_safety;
+mod test_ci_templates;
 mod test_concurrency;
 // The crash suite needs the failpoints (`cargo test --features failpoints`); the
 // guard fails in CI when they are off, so the suite is never skipped silently.
@@ -48,6 +48,7 @@ mod test_recovery;
 mod test_register;
 mod test_render;
 mod test_rollback;
+mod test_rough_edges;
 mod test_rules_guard;
 mod test_shell;
 mod test_signing;

@@ -37,12 +37,19 @@ fn the_ci_templates_are_valid_and_pin_this_omgreg() {
             "vendor.github-workflows",
             ("runs-on:", "run-on:"),
         ),
-        (".gitlab-ci.yml", "vendor.gitlab-ci", ("script:", "scripts:")),
+        (
+            ".gitlab-ci.yml",
+            "vendor.gitlab-ci",
+            ("script:", "scripts:"),
+        ),
     ] {
         let path = reg.join(file);
         let text = std::fs::read_to_string(&path).expect("template");
         assert!(text.contains(&pin), "{file} pins this omgreg:\n{text}");
-        assert!(!text.contains("cargo install"), "{file} compiles nothing:\n{text}");
+        assert!(
+            !text.contains("cargo install"),
+            "{file} compiles nothing:\n{text}"
+        );
         assert!(!text.contains("{{ omgreg_version }}"), "{file}:\n{text}");
         let (ok, said) = validate(&checker, schema, &path);
         assert!(ok, "{file} against {schema}:\n{said}");
