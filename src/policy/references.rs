@@ -19,7 +19,6 @@ pub fn check_references(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec
         findings.extend(check_slots(snapshot, model, &assignments));
         findings.extend(check_lineage_parents(snapshot, model));
     }
-    findings.extend(check_endpoints(snapshot, config));
     findings
 }
 
@@ -103,27 +102,24 @@ fn check_lineage_parents(snapshot: &dyn Snapshot, model: &ModelName) -> Vec<Find
     findings
 }
 
-/// Flags endpoints that follow a model which is not registered.
-fn check_endpoints(snapshot: &dyn Snapshot, config: &RegistryConfig) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for endpoint in &config.endpoints {
-        if !model_exists(snapshot, &endpoint.model).unwrap_or(false) {
-            findings.push(
-                Finding::new(
-                    Rule::Reference,
-                    format!(
-                        "endpoint `{}` follows model `{}`, which is not registered",
-                        endpoint.name, endpoint.model
-                    ),
-                )
-                .at(
-                    crate::registry::CONFIG_FILE,
-                    line_of(snapshot, crate::registry::CONFIG_FILE, &endpoint.name),
-                ),
-            );
-        }
-    }
-    findings
+/// Endpoints that follow a model not registered yet: allowed (an endpoint may be
+/// declared before the model's first version; nothing is rendered until then), but
+/// said on every `check`, as a misspelt model name would never deploy.
+pub fn waiting_endpoints(snapshot: &dyn Snapshot) -> Vec<String> {
+    let Ok(config) = crate::registry::load_config(snapshot) else {
+        return Vec::new();
+    };
+    config
+        .endpoints
+        .iter()
+        .filter(|endpoint| !model_exists(snapshot, &endpoint.model).unwrap_or(true))
+        .map(|endpoint| {
+            format!(
+                "endpoint `{}` follows model `{}`, which is not registered yet: nothing is rendered until it is",
+                endpoint.name, endpoint.model
+            )
+        })
+        .collect()
 }
 
 /// The first line of `path` containing `needle`.

@@ -312,22 +312,6 @@ fn a_missing_lineage_parent_is_a_reference_error() {
 }
 
 #[test]
-fn an_endpoint_naming_a_missing_model_is_a_reference_error() {
-    let env = TestEnv::new();
-    let reg = example_registry(&env);
-    configure(
-        &env,
-        &reg,
-        "[[endpoint]]\nname = \"ghost-prod\"\nmodel = \"ghost\"\nstage = \"Production\"\n",
-    );
-    let config = std::fs::read_to_string(reg.join("omgreg.toml")).unwrap();
-    let line = line_of(&config, "name = \"ghost-prod\"");
-    let found = assert_violation(&env, &reg, &[], "reference", "omgreg.toml", Some(line));
-    assert_mentions(found["message"].as_str().unwrap(), &["ghost-prod", "ghost"]);
-    assert_eq!(rules(&check_json(&env, &reg, &[], 3)), ["reference"]);
-}
-
-#[test]
 fn a_hand_edited_model_card_is_a_generated_error() {
     let env = TestEnv::new();
     let reg = example_registry(&env);

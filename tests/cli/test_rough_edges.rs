@@ -41,3 +41,60 @@ fn pull_in_a_clone_made_before_the_first_push_checks_the_registry_out() {
     let stderr = refused(&env, &plain, &["pull"], 1);
     assert_mentions(&stderr, &["omgreg::store::not_a_registry"]);
 }
+
+/// An endpoint may be declared before its model's first version (format.md): `check`,
+/// and so every hook, passes it and says it waits, instead of blocking the commit.
+#[test]
+fn an_endpoint_for_a_model_not_registered_yet_passes_check_with_a_warning() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    env.omgreg(&reg)
+        .args(["hooks", "install"])
+        .assert()
+        .success();
+    let config = std::fs::read_to_string(reg.join("omgreg.toml")).expect("config");
+    std::fs::write(
+        reg.join("omgreg.toml"),
+        format!("{config}\n[[endpoint]]\nname = \"fraud-prod\"\nmodel = \"fraud\"\nstage = \"Production\"\n"),
+    )
+    .expect("write");
+    env.git(&reg, &["add", "omgreg.toml"]);
+    // The pre-commit hook runs `check --staged`.
+    env.git(
+        &reg,
+        &["commit", "-qm", "an endpoint for fraud, coming soon"],
+    );
+    let output = env
+        .omgreg(&reg)
+        .arg("check")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_mentions(
+        &crate::common::stderr_of(&output),
+        &["warning: endpoint `fraud-prod` follows model `fraud`, which is not registered yet"],
+    );
+    // Once registered and promoted, it renders.
+    env.omgreg(&reg)
+        .args(["register", "fraud"])
+        .assert()
+        .success();
+    env.omgreg(&reg)
+        .args(["promote", "fraud@1.0.0", "--stage", "Production"])
+        .assert()
+        .success();
+    assert!(reg.join("deploy/fraud-prod.yaml").is_file());
+    let output = env
+        .omgreg(&reg)
+        .arg("check")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        !crate::common::stderr_of(&output).contains("warning"),
+        "{}",
+        crate::common::stderr_of(&output)
+    );
+}

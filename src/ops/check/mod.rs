@@ -132,7 +132,7 @@ pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, Comma
         (Some(base), None) => check_changes(base, &head, &mut findings),
         _ => {}
     }
-    let mut notices = Vec::new();
+    let mut notices = policy::waiting_endpoints(&head);
     if let Some(audit) = &audit {
         check_commits(store, audit, &mut findings)?;
         guard::check_rule_changes(store, audit, &mut findings, &mut notices)?;
