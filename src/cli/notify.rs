@@ -43,12 +43,14 @@ pub fn after_action(ctx: &Ctx, writer: &Writer<'_>) {
     notify::after_action(writer, &ctx.output);
 }
 
-/// Some targets could not be reached.
+/// Some targets were not notified (unreachable, refusing, or without their secret).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{failures} notification target(s) could not be reached")]
+#[error("{failures} notification target(s) were not notified (why is printed above, per target)")]
 #[diagnostic(
     code(omgreg::notify::failed),
-    help("their cursors did not move past the undelivered events; run `omgreg notify` again")
+    help(
+        "their cursors did not move past the undelivered events; fix what is named above and run `omgreg notify` again"
+    )
 )]
 pub struct NotifyFailed {
     pub failures: usize,

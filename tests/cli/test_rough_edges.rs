@@ -98,3 +98,54 @@ fn an_endpoint_for_a_model_not_registered_yet_passes_check_with_a_warning() {
         crate::common::stderr_of(&output)
     );
 }
+
+/// A webhook whose `secret_env` variable is not set gets nothing (never an unsigned
+/// event), and both the action and `omgreg notify` say which variable is missing,
+/// not that the target "could not be reached".
+#[test]
+fn an_unset_webhook_secret_is_named_and_nothing_is_sent_unsigned() {
+    use crate::test_notify::{Listener, cursor, webhook};
+    let env = TestEnv::new();
+    let (reg, _) = crate::common::lifecycle::churn_registry(&env, &["1.0.0"]);
+    let listener = Listener::start();
+    crate::common::lifecycle::configure(
+        &env,
+        &reg,
+        &webhook("hook", &listener, "secret_env = \"OMGREG_UNSET_SECRET\"\n"),
+    );
+    let config_commit = crate::common::signing::head(&env, &reg);
+    let output = env
+        .omgreg(&reg)
+        .args(["promote", "churn@1.0.0", "--stage", "Production"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_mentions(
+        &flatten(&crate::common::stderr_of(&output)),
+        &[
+            "`OMGREG_UNSET_SECRET` (secret_env) is not set",
+            "not sending unsigned",
+        ],
+    );
+    let output = env
+        .omgreg(&reg)
+        .arg("notify")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = flatten(&crate::common::stderr_of(&output));
+    assert_mentions(
+        &stderr,
+        &[
+            "`OMGREG_UNSET_SECRET` (secret_env) is not set",
+            "omgreg::notify::failed",
+            "were not notified",
+        ],
+    );
+    assert!(!stderr.contains("could not be reached"), "{stderr}");
+    assert!(listener.requests().is_empty(), "sent unsigned");
+    // The cursor waits before the promotion (a new target starts at the latest commit).
+    assert_eq!(cursor(&env, &reg, "hook"), Some(config_commit));
+}
