@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::registry::{self, ArtifactInput, Digest, Event, RegisterRequest, VersionSpec};
+use crate::registry::{
+    self, ArtifactInput, Digest, Event, RegisterRequest, RegistryError, VersionSpec,
+};
 use crate::render;
 use crate::schema::{CodeDoc, EnvFileDoc};
 use crate::sign::SignMode;
-use crate::store::{
-    ArtifactSource, Committed, Identity, Store, StoreError, TxOptions, Writer, hash_file,
-};
+use crate::store::{ArtifactSource, Committed, Identity, Store, TxOptions, Writer, hash_file};
 
 use super::{CommandError, signing};
 
@@ -52,15 +52,10 @@ pub fn register(
     plan: RegisterPlan,
     options: &RegisterOptions<'_>,
 ) -> Result<Committed, CommandError> {
-    if options.git_tag {
-        // Refuse before committing, not after: the tag names a version not known yet
-        // when bumping, so check the exact name only when it is.
-        if let VersionSpec::Exact(version) = &plan.request.version {
-            let name = format!("refs/tags/{}@{version}", plan.request.model);
-            if store.has_reference(&name) {
-                return Err(StoreError::BranchExists { branch: name }.into());
-            }
-        }
+    // Refused before anything is stored when the version is given, and in any case
+    // before the commit (a bumped version is known only there).
+    if let (true, VersionSpec::Exact(version)) = (options.git_tag, &plan.request.version) {
+        refuse_existing_tag(store, &plan.request.model, version)?;
     }
     let (committed, writer) = execute(store, identity, plan, options)?;
     if let (true, Some(commit), Event::Registered { model, version }) =
@@ -102,9 +97,26 @@ fn execute<'s>(
         new_branch: None,
     };
     let committed = writer.transact(&tx, &mut |snapshot| {
-        render::with_derived_files(snapshot, registry::register(snapshot, &request)?)
+        let change = registry::register(snapshot, &request)?;
+        if let (true, Event::Registered { model, version }) = (options.git_tag, &change.event) {
+            refuse_existing_tag(store, model, version)?;
+        }
+        render::with_derived_files(snapshot, change)
     })?;
     Ok((committed, writer))
+}
+
+/// `omgreg::register::tag_exists` when the tag `--git-tag` would create exists.
+fn refuse_existing_tag(
+    store: &Store,
+    model: &impl std::fmt::Display,
+    version: &impl std::fmt::Display,
+) -> Result<(), RegistryError> {
+    let tag = format!("{model}@{version}");
+    if store.has_reference(&format!("refs/tags/{tag}")) {
+        return Err(RegistryError::TagExists { tag });
+    }
+    Ok(())
 }
 
 /// Dry-runs the whole action on HEAD, artifacts included (their digests are not

@@ -102,6 +102,15 @@ pub enum RegistryError {
     )]
     InvalidMinVersion { found: String },
 
+    #[error("tag `{tag}` exists already")]
+    #[diagnostic(
+        code(omgreg::register::tag_exists),
+        help(
+            "a `MODEL@VERSION` tag names the commit that registered that version; delete the stale one (`git tag -d {tag}`) or register without `--git-tag`"
+        )
+    )]
+    TagExists { tag: String },
+
     #[error("a registry already exists here")]
     #[diagnostic(code(omgreg::init::exists), help("`omgreg list` shows what it holds"))]
     AlreadyInitialized,

@@ -295,6 +295,41 @@ impl Store {
         remote.url().ok().map(str::to_owned)
     }
 
+    /// The `MODEL@VERSION` tags (`refs/tags/<model>@<version>`, as `register
+    /// --git-tag` makes them) whose commit is `tip` or one of its ancestors: what
+    /// `push` sends with the branch.
+    pub fn version_tags(&self, tip: CommitId) -> Result<Vec<String>, StoreError> {
+        let mut tags = Vec::new();
+        let references = self
+            .repo
+            .references_glob("refs/tags/*@*")
+            .git_context("listing tags")?;
+        for reference in references.flatten() {
+            let (Ok(name), Ok(commit)) = (reference.name(), reference.peel_to_commit()) else {
+                continue;
+            };
+            // A version tag: a model name, `@`, a version (not a stage or alias).
+            let tagged = matches!(
+                name.trim_start_matches("refs/tags/")
+                    .parse::<crate::registry::ModelRef>(),
+                Ok(crate::registry::ModelRef {
+                    target: crate::registry::RefTarget::Version(_),
+                    ..
+                })
+            );
+            let on_branch = commit.id() == tip.raw()
+                || self
+                    .repo
+                    .graph_descendant_of(tip.raw(), commit.id())
+                    .unwrap_or(false);
+            if tagged && on_branch {
+                tags.push(name.to_owned());
+            }
+        }
+        tags.sort();
+        Ok(tags)
+    }
+
     /// Whether a reference named `name` (e.g. `refs/tags/m@1.0.0`) exists.
     pub fn has_reference(&self, name: &str) -> bool {
         self.repo.find_reference(name).is_ok()

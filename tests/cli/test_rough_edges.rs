@@ -149,3 +149,60 @@ fn an_unset_webhook_secret_is_named_and_nothing_is_sent_unsigned() {
     // The cursor waits before the promotion (a new target starts at the latest commit).
     assert_eq!(cursor(&env, &reg, "hook"), Some(config_commit));
 }
+
+/// `register --git-tag` refuses an existing tag before it commits anything, for a given
+/// and a bumped version alike, naming the tag; `push` sends the version tags with the
+/// branch.
+#[test]
+fn an_existing_version_tag_is_refused_before_the_commit_and_push_sends_tags() {
+    let env = TestEnv::new();
+    env.git(env.path(), &["init", "-q", "--bare", "remote.git"]);
+    let server = env.path().join("remote.git");
+    let reg = env.init_registry("reg");
+    env.git(
+        &reg,
+        &[
+            "remote",
+            "add",
+            "origin",
+            &format!("file://{}", server.display()),
+        ],
+    );
+    env.omgreg(&reg)
+        .args(["register", "churn", "--git-tag"])
+        .assert()
+        .success()
+        .stdout("churn@1.0.0\n");
+    // A stale tag where the next version would go.
+    env.git(&reg, &["tag", "churn@1.1.0"]);
+    for args in [
+        &["register", "churn", "--git-tag"][..],
+        &["register", "churn", "--version", "1.1.0", "--git-tag"],
+    ] {
+        let stderr = refused(&env, &reg, args, 1);
+        assert_mentions(
+            &stderr,
+            &[
+                "omgreg::register::tag_exists",
+                "tag `churn@1.1.0` exists already",
+                "git tag -d",
+            ],
+        );
+        assert!(!stderr.contains("branch"), "{stderr}");
+    }
+    env.git(&reg, &["tag", "-d", "churn@1.1.0"]);
+    env.omgreg(&reg)
+        .args(["register", "churn", "--git-tag"])
+        .assert()
+        .success()
+        .stdout("churn@1.1.0\n");
+    env.git(&reg, &["tag", "not-a-version-tag"]);
+
+    env.omgreg(&reg).arg("push").assert().success();
+    let tags = env.git(&server, &["tag", "--list"]);
+    assert_eq!(tags, "churn@1.0.0\nchurn@1.1.0\n");
+    assert_eq!(
+        env.git(&server, &["rev-parse", "churn@1.1.0^{commit}"]),
+        env.git(&reg, &["rev-parse", "HEAD"])
+    );
+}

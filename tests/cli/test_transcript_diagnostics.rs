@@ -148,6 +148,11 @@ fn names_and_references() {
     let d = |code: &str, args: &[&str]| diag(&env, &reg, code, args, 1);
     d("omgreg::name::invalid_model", &["register", "Churn"]);
     d("omgreg::args::unknown_command", &["man", "promte"]);
+    env.git(&reg, &["tag", "churn@9.0.0"]);
+    d(
+        "omgreg::register::tag_exists",
+        &["register", "churn", "--version", "9.0.0", "--git-tag"],
+    );
     d(
         "omgreg::name::invalid_version",
         &["register", "churn", "--version", "1.2"],

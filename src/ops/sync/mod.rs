@@ -13,17 +13,23 @@ use replay::{ReplayContext, replay};
 /// Pushes the registry branch and its LFS objects to `remote`; returns the short
 /// name of the branch pushed.
 pub fn push(store: &Store, remote: &str) -> Result<String, CommandError> {
-    let (branch, _) = store.branch_tip()?;
+    let (branch, tip) = store.branch_tip()?;
     let short = branch.trim_start_matches("refs/heads/");
     if store.lfs().has_any_object() {
         require_git_lfs()?;
         verify_outgoing(store, remote, short)?;
         git(store, &["lfs", "push", remote, short])?;
     }
-    match git(
-        store,
-        &["push", "--porcelain", remote, &format!("{branch}:{branch}")],
-    ) {
+    // The `MODEL@VERSION` tags of `register --git-tag` go with the branch, all or
+    // nothing (a server refusing one refuses the push).
+    let tags = match tip {
+        Some(tip) => store.version_tags(tip)?,
+        None => Vec::new(),
+    };
+    let refspec = format!("{branch}:{branch}");
+    let mut args = vec!["push", "--porcelain", "--atomic", remote, refspec.as_str()];
+    args.extend(tags.iter().map(String::as_str));
+    match git(store, &args) {
         Ok(_) => Ok(short.to_owned()),
         Err(CommandError::User(report)) if is_rejection(&report.to_string()) => {
             Err(CommandError::Conflict(
