@@ -69,6 +69,8 @@ pub fn init(
     sign_mode: SignMode,
     progress: &dyn Progress,
 ) -> Result<InitReport, CommandError> {
+    // Nothing is created for a commit git would refuse to make.
+    Identity::for_dir(dir)?;
     let store = Store::for_init(dir)?;
     let name = name.unwrap_or_else(|| {
         dir.canonicalize()

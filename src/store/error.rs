@@ -129,11 +129,11 @@ pub enum StoreError {
     #[diagnostic(code(omgreg::store::nothing_to_commit))]
     NothingToCommit,
 
-    #[error("Git identity unknown: {missing} is not set")]
+    #[error("Git identity unknown: {missing} is not set, and cannot be guessed")]
     #[diagnostic(
         code(omgreg::store::identity_unknown),
         help(
-            "run `git config user.name \"Your Name\"` and `git config user.email you@example.com`"
+            "tell git who you are, as git asks: `git config --global user.email \"you@example.com\"` and `git config --global user.name \"Your Name\"` (omit --global to set it in this repository only)"
         )
     )]
     IdentityUnknown { missing: &'static str },

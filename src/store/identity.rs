@@ -20,6 +20,26 @@ impl Identity {
     /// Reads the identity from the environment and the repository configuration.
     pub(crate) fn from_git(repo: &Repository) -> Result<Self, StoreError> {
         let config = repo.config().git_context("reading the Git configuration")?;
+        Self::from_config(&config)
+    }
+
+    /// The identity a commit in `dir` would get: from its repository's configuration
+    /// when there is one, else the user's and the system's (`omgreg init` asks before
+    /// it creates anything).
+    pub fn for_dir(dir: &std::path::Path) -> Result<Self, StoreError> {
+        // The folder may not exist yet: its nearest existing parent tells.
+        let existing = dir.ancestors().find(|path| path.exists()).unwrap_or(dir);
+        match Repository::discover(existing) {
+            Ok(repo) => Self::from_git(&repo),
+            Err(_) => {
+                let config =
+                    git2::Config::open_default().git_context("reading the Git configuration")?;
+                Self::from_config(&config)
+            }
+        }
+    }
+
+    fn from_config(config: &git2::Config) -> Result<Self, StoreError> {
         let configured = |key: &str| config.get_string(key).ok().filter(|v| !v.is_empty());
         let env = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
         let now = OffsetDateTime::now_utc();
@@ -123,7 +143,15 @@ fn guess_identity() -> Option<(String, String)> {
         .find_map(|path| std::fs::read_to_string(path).ok())
         .map(|text| text.trim().to_owned())
         .filter(|host| !host.is_empty())?;
-    Some((login.clone(), format!("{login}@{host}")))
+    let email = guessed_email(&login, &host)?;
+    Some((login, email))
+}
+
+/// `login@host` as git guesses an e-mail address, or `None` where git refuses its own
+/// guess ("unable to auto-detect email address (got 'root@vm.(none)')"): a host name
+/// without a domain. omgreg refuses too, rather than sign the audit log as `root@vm`.
+fn guessed_email(login: &str, host: &str) -> Option<String> {
+    host.contains('.').then(|| format!("{login}@{host}"))
 }
 
 /// The login name of this process's user, from `/etc/passwd` (no libc needed).
@@ -217,6 +245,15 @@ pub fn parse_date(text: &str) -> Result<i64, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_is_guessed_only_from_a_host_with_a_domain() {
+        assert_eq!(guessed_email("root", "vm"), None);
+        assert_eq!(
+            guessed_email("ada", "build-7.example.com").as_deref(),
+            Some("ada@build-7.example.com")
+        );
+    }
 
     #[test]
     fn git_date_formats_parse() {

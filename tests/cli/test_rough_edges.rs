@@ -206,3 +206,45 @@ fn an_existing_version_tag_is_refused_before_the_commit_and_push_sends_tags() {
         env.git(&reg, &["rev-parse", "HEAD"])
     );
 }
+
+/// Without a Git identity git refuses to commit; so does omgreg (it committed as
+/// `root <root@host>`), with git's hint, and `init` creates nothing first.
+#[test]
+fn without_a_git_identity_nothing_is_committed_or_created() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    for key in ["AUTHOR", "COMMITTER"] {
+        env.set_env(&format!("GIT_{key}_NAME"), "");
+        env.set_env(&format!("GIT_{key}_EMAIL"), "");
+    }
+    // Where the machine's host name has a domain, git would guess from it: make the
+    // test not depend on the machine, as git's own `user.useConfigOnly` does.
+    std::fs::write(
+        env.path().join("home/.gitconfig"),
+        "[user]\n\tuseConfigOnly = true\n",
+    )
+    .expect("write");
+    let stderr = refused(&env, &reg, &["register", "churn"], 1);
+    assert_mentions(
+        &stderr,
+        &[
+            "omgreg::store::identity_unknown",
+            "git config --global user.email",
+        ],
+    );
+    let output = env
+        .omgreg(env.path())
+        .args(["init", "fresh"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert_mentions(
+        &flatten(&crate::common::stderr_of(&output)),
+        &["omgreg::store::identity_unknown"],
+    );
+    assert!(
+        !env.path().join("fresh").exists(),
+        "init created the folder"
+    );
+}
