@@ -104,6 +104,11 @@ pub struct RegisterArgs {
     #[arg(long, value_name = "TEXT")]
     description: Option<String>,
 
+    /// The artifact file a server loads, when there are several (its path inside the
+    /// artifacts, e.g. `model.pt`); endpoint manifests point at it.
+    #[arg(long, value_name = "PATH")]
+    primary: Option<String>,
+
     /// Extra text for the commit message.
     #[arg(short = 'm', long = "message", value_name = "MSG")]
     message: Option<String>,
@@ -194,6 +199,7 @@ fn resolve(
             parent,
             details: VersionDoc {
                 description: args.description.unwrap_or_default(),
+                primary: args.primary,
                 tags: input::string_map("--tag", &args.tags)?,
                 metrics,
                 params,

@@ -102,6 +102,15 @@ pub enum RegistryError {
     )]
     InvalidMinVersion { found: String },
 
+    #[error("`--primary {primary}` is not one of the version's artifact files ({paths})")]
+    #[diagnostic(
+        code(omgreg::register::invalid_primary),
+        help(
+            "name the file a server loads by its path inside the artifacts, e.g. `--primary model.pt`"
+        )
+    )]
+    InvalidPrimary { primary: String, paths: String },
+
     #[error("tag `{tag}` exists already")]
     #[diagnostic(
         code(omgreg::register::tag_exists),

@@ -70,6 +70,18 @@ pub fn register(
         docs: artifacts,
     } = artifact_entries(model, &version, &request.artifacts)?;
 
+    if let Some(primary) = &request.details.primary
+        && !artifacts.iter().any(|artifact| &artifact.path == primary)
+    {
+        return Err(RegistryError::InvalidPrimary {
+            primary: primary.clone(),
+            paths: artifacts
+                .iter()
+                .map(|a| format!("`{}`", a.path))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
     let doc = VersionDoc {
         model: model.to_string(),
         version: version.to_string(),

@@ -117,6 +117,17 @@ impl ModelVersion {
                 .map_err(|err| fail(&artifact.sha256, err.to_string()))?;
             digests.push(digest);
         }
+        if let Some(primary) = &doc.primary
+            && !doc
+                .artifacts
+                .iter()
+                .any(|artifact| &artifact.path == primary)
+        {
+            return Err(fail(
+                primary,
+                format!("`primary` is `{primary}`, which is not one of the version's artifacts"),
+            ));
+        }
         if let Some(parent) = doc
             .lineage
             .as_ref()

@@ -61,6 +61,7 @@ pub fn endpoint_manifest(
             follows => follows,
         },
         version => VersionJson::from_row(&row),
+        serve => serve(&row.version),
         vars => endpoint.vars.clone(),
         registry => minijinja::context! { name => config.name.clone() },
     };
@@ -70,6 +71,54 @@ pub fn endpoint_manifest(
             path: template_name,
             message: describe(&err),
         })
+}
+
+/// What a model server loads, as `serve` in templates: the version's `primary`
+/// artifact, else its only one (`file` true, with its `path`, `sha256` and `uri` when
+/// linked), else the folder holding all of them (`file` false, `path` the folder with
+/// its `/`, or empty: KServe and most servers load a directory) with `sha256` the
+/// digest of its manifest — the lines `<sha256>  <path>\n` of every artifact as
+/// recorded, sorted by path, as `sha256sum` prints them.
+/// `None` when the version has no artifacts.
+fn serve(version: &crate::registry::ModelVersion) -> Option<minijinja::Value> {
+    let artifacts: Vec<_> = version.artifacts().collect();
+    let chosen = match &version.doc.primary {
+        Some(primary) => artifacts.iter().find(|a| &a.record.path == primary),
+        None if artifacts.len() == 1 => artifacts.first(),
+        None => None,
+    };
+    if let Some(artifact) = chosen {
+        return Some(minijinja::context! {
+            file => true,
+            path => artifact.record.path.clone(),
+            sha256 => artifact.digest.to_string(),
+            uri => artifact.record.uri.clone(),
+        });
+    }
+    if artifacts.is_empty() {
+        return None;
+    }
+    let mut sorted = artifacts;
+    sorted.sort_by(|a, b| a.record.path.cmp(&b.record.path));
+    let manifest: String = sorted
+        .iter()
+        .map(|a| format!("{}  {}\n", a.digest, a.record.path))
+        .collect();
+    let manifest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(manifest.as_bytes()));
+    // The folder holding them all (`model/` for a folder registered whole).
+    let first = &sorted[0].record.path;
+    let mut folder = first.rfind('/').map_or("", |end| &first[..=end]);
+    while !sorted.iter().all(|a| a.record.path.starts_with(folder)) {
+        folder = folder[..folder.len() - 1]
+            .rfind('/')
+            .map_or("", |end| &folder[..=end]);
+    }
+    Some(minijinja::context! {
+        file => false,
+        path => folder.to_owned(),
+        sha256 => manifest,
+        uri => None::<String>,
+    })
 }
 
 /// The error and its chain on one line.

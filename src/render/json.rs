@@ -32,6 +32,9 @@ pub struct VersionJson {
     /// `model@version` of the parent.
     pub parent: Option<String>,
     pub artifacts: Vec<ArtifactJson>,
+    /// The artifact a server loads (`register --primary`), when named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary: Option<String>,
     pub archived: Option<ArchivedDoc>,
 }
 
@@ -91,6 +94,7 @@ impl VersionJson {
                 .as_ref()
                 .and_then(|lineage| lineage.parent.clone()),
             artifacts,
+            primary: doc.primary.clone(),
             archived: doc.archived.clone(),
         }
     }

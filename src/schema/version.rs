@@ -34,6 +34,10 @@ pub struct VersionDoc {
     pub lineage: Option<LineageDoc>,
     #[serde(default)]
     pub artifacts: Vec<ArtifactDoc>,
+    /// The artifact a server loads (its `path`), when the version has several files;
+    /// endpoint templates point at it instead of the version's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary: Option<String>,
     #[serde(default = "default_status")]
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -248,3 +248,88 @@ fn without_a_git_identity_nothing_is_committed_or_created() {
         "init created the folder"
     );
 }
+
+/// The KServe manifest of a multi-file version points at the version's folder (KServe
+/// loads directories) with the digest of its manifest, or at the file the version
+/// names `--primary`: never at whichever file sorts first (`config.json`).
+#[test]
+fn a_multi_file_version_is_served_from_its_folder_or_its_primary_file() {
+    use crate::common::lifecycle::{KSERVE_ENDPOINT, configure};
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    configure(&env, &reg, KSERVE_ENDPOINT);
+    let (weights, weights_sha) = env.make_file("out/m/model.pt", 3000);
+    let (config, config_sha) = env.make_file("out/m/config.json", 20);
+    let folder = weights.parent().expect("folder").to_owned();
+    assert_eq!(config.parent(), Some(folder.as_path()));
+    let manifest = reg.join("deploy/churn-prod.yaml");
+
+    env.omgreg(&reg)
+        .args(["register", "churn", "--artifact"])
+        .arg(&folder)
+        .assert()
+        .success();
+    env.omgreg(&reg)
+        .args(["promote", "churn@1.0.0", "--stage", "Production"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let listing = format!("{config_sha}  m/config.json\n{weights_sha}  m/model.pt\n");
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(listing.as_bytes()));
+    assert_mentions(
+        &text,
+        &[
+            "storageUri: s3://b/models/churn/1.0.0/m/\n",
+            &format!("omgreg/manifest-sha256: \"{digest}\""),
+        ],
+    );
+    assert!(!text.contains("config.json"), "{text}");
+
+    env.omgreg(&reg)
+        .args(["register", "churn", "--primary", "m/model.pt", "--artifact"])
+        .arg(&folder)
+        .assert()
+        .success();
+    env.omgreg(&reg)
+        .args(["promote", "churn@1.1.0", "--stage", "Production"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    assert_mentions(
+        &text,
+        &[
+            "storageUri: s3://b/models/churn/1.1.0/m/model.pt\n",
+            &format!("omgreg/sha256: \"{weights_sha}\""),
+        ],
+    );
+    let shown = env
+        .omgreg(&reg)
+        .args(["show", "churn@1.1.0", "--json"])
+        .output()
+        .expect("show");
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("\"primary\": \"m/model.pt\""));
+
+    // A primary that is not one of the files is refused, before anything is stored.
+    let folder_arg = folder.to_str().expect("UTF-8");
+    let stderr = refused(
+        &env,
+        &reg,
+        &[
+            "register",
+            "churn",
+            "--primary",
+            "weights.bin",
+            "--artifact",
+            folder_arg,
+        ],
+        1,
+    );
+    assert_mentions(
+        &stderr,
+        &[
+            "omgreg::register::invalid_primary",
+            "weights.bin",
+            "m/model.pt",
+        ],
+    );
+}

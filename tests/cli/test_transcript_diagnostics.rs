@@ -148,6 +148,19 @@ fn names_and_references() {
     let d = |code: &str, args: &[&str]| diag(&env, &reg, code, args, 1);
     d("omgreg::name::invalid_model", &["register", "Churn"]);
     d("omgreg::args::unknown_command", &["man", "promte"]);
+    d(
+        "omgreg::register::invalid_primary",
+        &[
+            "register",
+            "churn",
+            "--uri",
+            "s3://b/m.pt",
+            "--sha256",
+            "0000000000000000000000000000000000000000000000000000000000000001",
+            "--primary",
+            "model.pt",
+        ],
+    );
     env.git(&reg, &["tag", "churn@9.0.0"]);
     d(
         "omgreg::register::tag_exists",
