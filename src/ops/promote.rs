@@ -59,7 +59,7 @@ pub fn promote(
         signer_principals,
     };
     let branch = options.branch.as_deref().map(|name| match name {
-        "" => default_branch(&request),
+        "" => default_branch(&request, planned_stage(store, &request).as_deref()),
         name => name.trim_start_matches("refs/heads/").to_owned(),
     });
     let target = branch.as_ref().map(|name| format!("refs/heads/{name}"));
@@ -103,17 +103,34 @@ fn publish(
         .remote_url(remote)
         .and_then(|url| compare_url(&url, &base, branch));
     if let Some(url) = &url {
-        progress.status(&format!("Open a pull request: {url}"));
+        // GitLab calls them merge requests.
+        let what = if url.contains("/-/merge_requests/") {
+            "merge request"
+        } else {
+            "pull request"
+        };
+        progress.status(&format!("Open a {what}: {url}"));
     }
     Ok(url)
 }
 
-/// `omgreg/promote-churn-2.1.0-production` (`-and-N-more` for several models).
-pub fn default_branch(request: &PromoteRequest) -> String {
+/// The stage the first target would enter at HEAD (without `--stage`: the next rung
+/// of the ladder), to name the branch after; `None` when the promotion would fail
+/// (the transaction then says why).
+fn planned_stage(store: &Store, request: &PromoteRequest) -> Option<String> {
+    let snapshot = store.snapshot(None).ok()?;
+    match registry::promote(&snapshot, request).ok()?.event {
+        crate::registry::Event::Promoted { moves } => moves.first().map(|m| m.stage.clone()),
+        _ => None,
+    }
+}
+
+/// `omgreg/promote-churn-2.1.0-production` (`-and-N-more` for several models), named
+/// after the stage entered (`planned`), else the one asked for.
+pub fn default_branch(request: &PromoteRequest, planned: Option<&str>) -> String {
     let first = &request.targets[0];
-    let stage = request
-        .stage
-        .as_deref()
+    let stage = planned
+        .or(request.stage.as_deref())
         .unwrap_or("next")
         .to_ascii_lowercase();
     let mut name = format!("omgreg/promote-{}-{}-{stage}", first.model, first.target);

@@ -333,3 +333,52 @@ fn a_multi_file_version_is_served_from_its_folder_or_its_primary_file() {
         ],
     );
 }
+
+/// `promote --branch` names the branch after the stage the version enters (it said
+/// `-next` without `--stage`), and on a GitLab remote asks for a merge request.
+#[test]
+fn a_promotion_branch_names_its_stage_and_gitlab_gets_a_merge_request() {
+    let env = TestEnv::new();
+    let reg = crate::test_check::example_registry(&env);
+    env.git(env.path(), &["init", "-q", "--bare", "gitlab.git"]);
+    env.git(
+        &reg,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://gitlab.com/acme/models.git",
+        ],
+    );
+    // Pushes to gitlab.com land in the local bare repository.
+    let local = format!("file://{}/", env.path().join("gitlab.git").display());
+    env.git(
+        &reg,
+        &[
+            "config",
+            &format!("url.{local}.pushInsteadOf"),
+            "https://gitlab.com/acme/models.git",
+        ],
+    );
+    let output = env
+        .omgreg(&reg)
+        .args(["promote", "churn@1.1.0", "--branch", "--push"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = flatten(&crate::common::stderr_of(&output));
+    assert_mentions(
+        &stderr,
+        &[
+            "omgreg/promote-churn-1.1.0-staging",
+            "Open a merge request: https://gitlab.com/acme/models/-/merge_requests/new",
+        ],
+    );
+    assert!(!stderr.contains("pull request"), "{stderr}");
+    let pushed = env.git(&env.path().join("gitlab.git"), &["branch", "--list"]);
+    assert!(
+        pushed.contains("omgreg/promote-churn-1.1.0-staging"),
+        "{pushed}"
+    );
+}
