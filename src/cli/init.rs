@@ -9,10 +9,13 @@ use super::{CommandError, Ctx};
 
 /// Create a registry.
 ///
-/// Lays down `omgreg.toml`, `.gitattributes` (artifacts in Git LFS), a README and
-/// `templates/` (endpoint manifests) in DIR and commits them; a repository's own
-/// README is kept and its `.gitattributes` extended. DIR may be a new folder (a Git repository is created), the root
-/// of an existing repository, or a sub-folder of one (a registry inside a monorepo).
+/// Lays down `omgreg.toml`, `.gitattributes` (artifacts in Git LFS), a README,
+/// `templates/` (endpoint manifests), `CODEOWNERS` and the CI files that run `omgreg
+/// check` on every pull request (`.github/workflows/omgreg.yml`, `.gitlab-ci.yml`,
+/// installing this omgreg's version) in DIR, and commits them; a repository's own
+/// README is kept and its `.gitattributes` extended. DIR may be a new folder (a Git
+/// repository is created), the root of an existing repository, or a sub-folder of one
+/// (a registry inside a monorepo).
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
     /// Where to create the registry.
