@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::registry::{self, ModelName, RegistryError, load_config};
+use crate::registry::{self, ModelName, load_config};
 use crate::sign::{Trust, Verification, verify_commit};
 use crate::store::{CommitId, HistoryEntry, Store};
 
@@ -44,10 +44,7 @@ pub fn history(
         && !registry::model_exists(&snapshot, model)?
         && store.history(head, Some(model))?.next().is_none()
     {
-        return Err(RegistryError::ModelNotFound {
-            model: model.to_string(),
-        }
-        .into());
+        return Err(registry::model_not_found(&snapshot, model).into());
     }
     if let Some(stage) = &request.stage
         && config.ladder.find(stage).is_none()
@@ -56,6 +53,14 @@ pub fn history(
         return Err(registry::unknown_stage(&config, stage).into());
     }
     let entries = select(store, head, request)?;
+    // `--stage` also takes an alias; a name that is neither a stage nor an alias any
+    // event ever moved is a typo (`prod`), not an empty history.
+    if let Some(stage) = &request.stage
+        && entries.is_empty()
+        && config.ladder.find(stage).is_none()
+    {
+        return Err(registry::unknown_stage(&config, stage).into());
+    }
     let signatures = signatures(store, &entries)?;
     Ok(Some(HistoryReport {
         head,

@@ -1,7 +1,7 @@
 //! Re-rendering model cards and endpoint manifests after hand edits, as one commit
 //! (nothing when they are up to date).
 
-use crate::registry::{Change, Event, ModelName, RegistryError, model_exists, model_names};
+use crate::registry::{Change, Event, ModelName, model_exists, model_names, model_not_found};
 use crate::render;
 use crate::sign::SignMode;
 use crate::store::{Committed, Store};
@@ -30,9 +30,7 @@ pub fn rerender(
     let committed = commit_action(&writer, dry_run, None, &mut |snapshot| {
         let models = match only {
             Some(model) if !model_exists(snapshot, model)? => {
-                return Err(RegistryError::ModelNotFound {
-                    model: model.to_string(),
-                });
+                return Err(model_not_found(snapshot, model));
             }
             Some(model) => vec![model.clone()],
             None => model_names(snapshot),

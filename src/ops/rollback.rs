@@ -104,6 +104,7 @@ fn slot(
         return Err(RegistryError::AliasNotFound {
             model: model.to_string(),
             alias: alias.clone(),
+            hint: registry::suggest::hint(alias, assignments.aliases.keys().map(String::as_str)),
         });
     }
     Ok(Slot::Alias(alias.clone()))
@@ -118,9 +119,7 @@ pub fn previous_version(
 ) -> Result<VersionId, RegistryError> {
     let config = load_config(snapshot)?;
     if !registry::model_exists(snapshot, model)? {
-        return Err(RegistryError::ModelNotFound {
-            model: model.to_string(),
-        });
+        return Err(registry::model_not_found(snapshot, model));
     }
     let assignments = load_assignments(snapshot, &config, model)?;
     let current = assignments.holder(slot).cloned();

@@ -63,12 +63,16 @@ pub enum RegistryError {
     )]
     InvalidStageConfig { reason: String },
 
-    #[error("`{input}` is not a stage of this registry")]
+    #[error("`{input}` is not a stage of this registry{hint}")]
     #[diagnostic(
         code(omgreg::stage::unknown),
         help("the configured stages are {known}")
     )]
-    UnknownStage { input: String, known: String },
+    UnknownStage {
+        input: String,
+        known: String,
+        hint: String,
+    },
 
     #[error("invalid endpoint `{name}`: {reason}")]
     #[diagnostic(
@@ -124,12 +128,16 @@ pub enum RegistryError {
     #[diagnostic(code(omgreg::init::exists), help("`omgreg list` shows what it holds"))]
     AlreadyInitialized,
 
-    #[error("model `{model}` is not in the registry")]
+    #[error("model `{model}` is not in the registry{hint}")]
     #[diagnostic(
         code(omgreg::model::not_found),
         help("`omgreg list` shows the registered models")
     )]
-    ModelNotFound { model: String },
+    ModelNotFound {
+        model: String,
+        /// ` (did you mean `x`?)` or empty.
+        hint: String,
+    },
 
     #[error("version `{model}@{version}` is not in the registry")]
     #[diagnostic(
@@ -290,12 +298,16 @@ pub enum RegistryError {
     )]
     InvalidAlias { alias: String, reason: String },
 
-    #[error("`{model}` has no alias `{alias}`")]
+    #[error("`{model}` has no alias `{alias}`{hint}")]
     #[diagnostic(
         code(omgreg::alias::not_found),
         help("`omgreg list {model}` shows its aliases")
     )]
-    AliasNotFound { model: String, alias: String },
+    AliasNotFound {
+        model: String,
+        alias: String,
+        hint: String,
+    },
 
     #[error("alias `{model}@{alias}` already points at `{version}`")]
     #[diagnostic(code(omgreg::alias::unchanged))]

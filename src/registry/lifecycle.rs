@@ -266,6 +266,7 @@ pub fn remove_alias(
             .ok_or_else(|| RegistryError::AliasNotFound {
                 model: model.to_string(),
                 alias: alias.to_owned(),
+                hint: super::suggest::hint(alias, assignments.aliases.keys().map(String::as_str)),
             })?;
     let mut change = Change {
         files: Vec::new(),
@@ -434,6 +435,7 @@ pub(crate) fn check_signers(
 
 pub fn unknown_stage(config: &RegistryConfig, input: &str) -> RegistryError {
     RegistryError::UnknownStage {
+        hint: super::suggest::hint(input, config.ladder.iter().map(|s| s.name.as_str())),
         input: input.to_owned(),
         known: config
             .ladder

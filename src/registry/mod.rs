@@ -29,6 +29,7 @@ mod replay_run;
 mod rollback;
 mod snapshot;
 mod stage;
+pub mod suggest;
 mod version;
 
 pub use change::{Change, Event, FileChange, Slot, StageMove};
@@ -55,7 +56,8 @@ pub use portable::{
     judge_paths, part_problems, shown,
 };
 pub use query::{
-    ModelSummary, VersionRow, list_models, list_versions, resolve, sort_models, summarize_model,
+    ModelSummary, VersionRow, list_models, list_versions, model_not_found, resolve, sort_models,
+    summarize_model,
 };
 pub use reference::{ModelRef, RefTarget};
 pub use register::{ArtifactInput, RegisterRequest, VersionSpec, register};

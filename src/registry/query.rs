@@ -70,6 +70,15 @@ pub fn sort_models(models: &mut [ModelSummary]) {
     models.sort_by(|a, b| a.model.cmp(&b.model));
 }
 
+/// `omgreg::model::not_found` for `model`, suggesting the closest registered model.
+pub fn model_not_found(snapshot: &dyn Snapshot, model: &ModelName) -> RegistryError {
+    let names = super::model_names(snapshot);
+    RegistryError::ModelNotFound {
+        model: model.to_string(),
+        hint: super::suggest::hint(model.as_str(), names.iter().map(ModelName::as_str)),
+    }
+}
+
 /// Every version of `model`, ascending, with stage and aliases.
 pub fn list_versions(
     snapshot: &dyn Snapshot,
@@ -77,9 +86,7 @@ pub fn list_versions(
     model: &ModelName,
 ) -> Result<Vec<VersionRow>, RegistryError> {
     if !model_exists(snapshot, model)? {
-        return Err(RegistryError::ModelNotFound {
-            model: model.to_string(),
-        });
+        return Err(model_not_found(snapshot, model));
     }
     let assignments = load_assignments(snapshot, config, model)?;
     version_ids(snapshot, model)?
@@ -99,9 +106,7 @@ pub fn resolve(
 ) -> Result<VersionRow, RegistryError> {
     let model = &reference.model;
     if !model_exists(snapshot, model)? {
-        return Err(RegistryError::ModelNotFound {
-            model: model.to_string(),
-        });
+        return Err(model_not_found(snapshot, model));
     }
     let assignments = load_assignments(snapshot, config, model)?;
     let unresolved = |reason: String| RegistryError::Unresolved {

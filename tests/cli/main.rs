@@ -28,6 +28,7 @@ mod test_event_index_props;
 mod test_event_index_repos;
 mod test_event_index_upkeep;
 mod test_exact_values;
+mod test_expected;
 mod test_git_beside;
 mod test_history;
 mod test_hook_scripts;
