@@ -30,7 +30,6 @@ mod resolve;
 mod rollback;
 mod show;
 mod sync;
-
 mod verify;
 
 use std::path::PathBuf;
@@ -109,6 +108,8 @@ enum Command {
     Notify(notify::NotifyArgs),
     Render(render_cmd::RenderArgs),
     Doctor(doctor::DoctorArgs),
+    #[command(hide = true, subcommand)]
+    Debug(crate::ops::debug::DebugCommand),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -159,6 +160,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Notify(args) => notify::run(&ctx, args),
         Command::Render(args) => render_cmd::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Debug(cmd) => crate::ops::debug::run(&ctx.cwd, cmd, |out| ctx.output.json(out)),
     }
 }
 
