@@ -35,6 +35,8 @@ mod test_hooks_folders;
 mod test_hooks_pr;
 mod test_init;
 mod test_lifecycle;
+mod test_mlflow_reader;
+mod test_mlflow_reader_errors;
 mod test_notify;
 mod test_notify_budget;
 mod test_notify_commands;
