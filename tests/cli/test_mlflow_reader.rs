@@ -42,8 +42,9 @@ fn by_key<'a>(list: &'a Value, key: &str) -> BTreeMap<String, &'a Value> {
 }
 
 /// Every model, version, stage, alias, tag, run param and metric, logged model and
-/// artifact digest of `expected` (MlflowClient's answers) is what the reader read.
-fn assert_same(expected: &Value, got: &Value, deleted_visible: bool) {
+/// artifact digest of `expected` (MlflowClient's answers) is what the reader read;
+/// `whole`: and the reader read nothing else (else `expected` is a sample).
+fn assert_same(expected: &Value, got: &Value, whole: bool) {
     let registry = &got["registry"];
     let models = by_key(&registry["models"], "name");
     let names: Vec<&String> = models.keys().collect();
@@ -53,7 +54,9 @@ fn assert_same(expected: &Value, got: &Value, deleted_visible: bool) {
         .iter()
         .map(|m| m["name"].to_string())
         .collect();
-    assert_eq!(names, want.iter().collect::<Vec<_>>(), "registered models");
+    if whole {
+        assert_eq!(names, want.iter().collect::<Vec<_>>(), "registered models");
+    }
     for want in expected["models"].as_array().expect("models") {
         let name = want["name"].as_str().expect("name");
         let model = models[&want["name"].to_string()];
@@ -125,21 +128,30 @@ fn assert_same(expected: &Value, got: &Value, deleted_visible: bool) {
             .as_array()
             .map(|list| list.iter().filter_map(Value::as_u64).collect())
             .unwrap_or_default();
-        if deleted_visible || !want_deleted.is_empty() {
-            assert_eq!(deleted, want_deleted, "`{name}` deleted versions");
-        }
+        assert_eq!(deleted, want_deleted, "`{name}` deleted versions");
     }
-    assert_same_tracking(expected, registry);
-    assert_same_artifacts(expected, got);
+    assert_same_tracking(expected, registry, whole);
+    if whole {
+        assert_same_artifacts(expected, got);
+    }
 }
 
-fn assert_same_tracking(expected: &Value, registry: &Value) {
+fn assert_same_tracking(expected: &Value, registry: &Value, whole: bool) {
     let runs = expected["runs"].as_object().expect("runs");
-    assert_eq!(
-        registry["runs"].as_object().expect("runs").len(),
-        runs.len(),
-        "runs read"
-    );
+    if whole {
+        let read = registry["runs"].as_object().expect("runs").len();
+        assert_eq!(read, runs.len(), "runs read");
+        let logged = registry["logged_models"].as_object().expect("logged").len();
+        assert_eq!(
+            logged,
+            expected["logged_models"].as_object().expect("logged").len()
+        );
+        assert_eq!(
+            registry["missing"],
+            serde_json::json!([]),
+            "nothing missing"
+        );
+    }
     for (run_id, want) in runs {
         let run = &registry["runs"][run_id];
         for field in [
@@ -170,10 +182,6 @@ fn assert_same_tracking(expected: &Value, registry: &Value) {
     let logged = expected["logged_models"]
         .as_object()
         .expect("logged models");
-    assert_eq!(
-        registry["logged_models"].as_object().expect("logged").len(),
-        logged.len()
-    );
     for (model_id, want) in logged {
         let model = &registry["logged_models"][model_id];
         for field in ["artifact_location", "status", "source_run_id", "params"] {
@@ -203,11 +211,6 @@ fn assert_same_tracking(expected: &Value, registry: &Value) {
         want_metrics.sort_by_key(|m| m.0.clone());
         assert_eq!(metrics, want_metrics, "logged model {model_id} metrics");
     }
-    assert_eq!(
-        registry["missing"],
-        serde_json::json!([]),
-        "nothing missing"
-    );
 }
 
 fn assert_same_artifacts(expected: &Value, got: &Value) {
@@ -375,4 +378,39 @@ fn mlflow_reader_matches_mlflow_client_over_rest() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("omgreg::import::mlflow_http"), "{stderr}");
     assert!(stderr.contains("404"), "{stderr}");
+}
+
+#[test]
+fn mlflow_reader_reads_100_models_of_100_versions_from_sqlite() {
+    let env = TestEnv::new();
+    let dir = env.path();
+    let db = dir.join("big.db");
+    let Some(()) = fixture(
+        dir,
+        &["big", &db.display().to_string(), "100", "100", "big.json"],
+    ) else {
+        return;
+    };
+    let expected = read_json(&dir.join("big.json"));
+    let uri = format!("sqlite:///{}", db.display());
+    let got = dump(&env, &uri, &["--no-artifacts"]);
+    let models = got["registry"]["models"].as_array().expect("models");
+    assert_eq!(models.len(), 100);
+    for model in models {
+        let versions = model["versions"].as_array().expect("versions");
+        assert_eq!(versions.len(), 100, "{}", model["name"]);
+        assert_eq!(model["aliases"]["champion"], 100);
+    }
+    assert_eq!(
+        got["registry"]["runs"].as_object().expect("runs").len(),
+        10_000
+    );
+    // Three models, MlflowClient's answers: the first ten versions of `m000` written
+    // by MLflow itself, the rest inserted in bulk.
+    assert_same(&expected, &got, false);
+    // The figures, for docs/benchmarks.md (not judged: no timing thresholds).
+    eprintln!(
+        "mlflow sqlite 100 x 100: reader {} ms; fixture {}",
+        got["read_ms"], expected["timings"]
+    );
 }

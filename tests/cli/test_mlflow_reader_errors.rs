@@ -39,10 +39,7 @@ fn mlflow_reader_refuses_what_is_not_a_store_it_reads() {
         !stderr.contains("s3cret"),
         "the password stays out of messages:\n{stderr}"
     );
-    assert!(
-        stderr.contains("--backend-store-uri"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("--backend-store-uri"), "{stderr}");
     fails_with(&env, "mlruns", "omgreg::import::mlflow_uri");
 
     // Server down: nothing listens on the port.
