@@ -58,6 +58,7 @@ mod test_templates;
 mod test_templates_hostile;
 mod test_terminal_escapes;
 mod test_transcript_diagnostics;
+mod test_transcript_diagnostics_import;
 mod test_transcript_diagnostics_store;
 mod test_transcript_docs;
 mod test_transcript_help;

@@ -66,7 +66,7 @@ pub enum MlflowError {
     )]
     NotAFileStore { path: PathBuf, detail: String },
 
-    #[error("the MLflow file store at `{}` is damaged: {detail}", path.display())]
+    #[error("`{}` in the MLflow file store is damaged: {detail}", path.display())]
     #[diagnostic(
         code(omgreg::import::mlflow_corrupt_file_store),
         help("MLflow cannot read this file either; restore it from a backup or remove it")

@@ -203,8 +203,15 @@ pub(super) fn read_meta<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<T,
     let path = dir.join("meta.yaml");
     let text = std::fs::read_to_string(&path)
         .map_err(|err| corrupt(&path, format!("cannot read it: {err}")))?;
-    crate::schema::from_yaml(&path.to_string_lossy(), &text)
-        .map_err(|err| corrupt(&path, err.to_string()))
+    let name = path.to_string_lossy();
+    crate::schema::from_yaml(&name, &text).map_err(|err| {
+        // The message names the file already.
+        let detail = err.to_string();
+        let detail = detail
+            .strip_prefix(&format!("`{name}` "))
+            .unwrap_or(&detail);
+        corrupt(&path, detail.to_owned())
+    })
 }
 
 /// The files under `dir` (tags, params, aliases: one file per key, keys with `/`

@@ -75,7 +75,7 @@ impl RestStore {
             }
             Err(ureq::Error::Transport(transport)) => Err(MlflowError::Unreachable {
                 url: redact(base),
-                detail: transport.to_string(),
+                detail: transport_detail(&transport),
             }),
         }
     }
@@ -272,6 +272,21 @@ impl RestStore {
         );
         Ok(self.get(base, &url_path, &[])?.into_reader())
     }
+}
+
+/// What went wrong on the way, without the URL ureq puts first (the message names
+/// the server already): `Connection Failed: Connect error: Connection refused`.
+fn transport_detail(transport: &ureq::Transport) -> String {
+    let mut detail = transport.kind().to_string();
+    if let Some(message) = transport.message() {
+        detail.push_str(&format!(": {message}"));
+    }
+    let mut source = std::error::Error::source(transport);
+    while let Some(cause) = source {
+        detail.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    detail
 }
 
 fn pairs(list: Vec<wire::KeyValue>) -> BTreeMap<String, String> {
