@@ -2,6 +2,8 @@
 //! paged search, then each run (`runs/get`) and logged model (`logged-models/ID`)
 //! the versions name; artifact files through the server's artifact proxy.
 
+mod search;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::time::Duration;
@@ -52,32 +54,30 @@ impl RestStore {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<ureq::Response, MlflowError> {
-        let url = format!("{base}{path}");
-        let mut request = self.agent.get(&url);
+        let mut request = self.agent.get(&format!("{base}{path}"));
         for (key, value) in query {
             request = request.query(key, value);
         }
-        match request.call() {
-            Ok(response) => Ok(response),
-            Err(ureq::Error::Status(status, response)) => {
-                let body = response.into_string().unwrap_or_default();
-                let parsed: Option<wire::ErrorBody> = serde_json::from_str(&body).ok();
-                let (error_code, message) = match parsed {
-                    Some(error) => (error.error_code, error.message.unwrap_or_default()),
-                    None => (None, body.chars().take(300).collect()),
-                };
-                Err(MlflowError::Http {
-                    url: redact(&url),
-                    status,
-                    error_code,
-                    message,
-                })
+        answered(base, request.call())
+    }
+
+    /// A POST of a JSON `body` to the server's `path`, answered with JSON.
+    fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, MlflowError> {
+        let request = self.agent.post(&format!("{}{path}", self.base));
+        let sent = request
+            .set("Content-Type", "application/json")
+            .send_string(&body.to_string());
+        let response = answered(&self.base, sent)?;
+        serde_json::from_reader(response.into_reader().take(MAX_ANSWER_BYTES)).map_err(|err| {
+            MlflowError::BadResponse {
+                url: redact(&format!("{}{path}", self.base)),
+                detail: err.to_string(),
             }
-            Err(ureq::Error::Transport(transport)) => Err(MlflowError::Unreachable {
-                url: redact(base),
-                detail: transport_detail(&transport),
-            }),
-        }
+        })
     }
 
     fn get_json<T: DeserializeOwned>(
@@ -201,7 +201,7 @@ impl RestStore {
         wanted: &Wanted,
         registry: &mut MlflowRegistry,
     ) -> Result<(), MlflowError> {
-        for run_id in &wanted.runs {
+        for run_id in &self.search_runs(&wanted.runs, registry)? {
             let found: Found<wire::GetRun> =
                 self.find_json("/api/2.0/mlflow/runs/get", &[("run_id", run_id)])?;
             match found {
@@ -271,6 +271,35 @@ impl RestStore {
             percent_encode_path(path)
         );
         Ok(self.get(base, &url_path, &[])?.into_reader())
+    }
+}
+
+/// A response, or the error class of its failure.
+fn answered(
+    base: &str,
+    result: Result<ureq::Response, ureq::Error>,
+) -> Result<ureq::Response, MlflowError> {
+    match result {
+        Ok(response) => Ok(response),
+        Err(ureq::Error::Status(status, response)) => {
+            let url = response.get_url().to_owned();
+            let body = response.into_string().unwrap_or_default();
+            let parsed: Option<wire::ErrorBody> = serde_json::from_str(&body).ok();
+            let (error_code, message) = match parsed {
+                Some(error) => (error.error_code, error.message.unwrap_or_default()),
+                None => (None, body.chars().take(300).collect()),
+            };
+            Err(MlflowError::Http {
+                url: redact(url.split('?').next().unwrap_or_default()),
+                status,
+                error_code,
+                message,
+            })
+        }
+        Err(ureq::Error::Transport(transport)) => Err(MlflowError::Unreachable {
+            url: redact(base),
+            detail: transport_detail(&transport),
+        }),
     }
 }
 
