@@ -26,9 +26,11 @@ const VERSIONS_PAGE: &str = "10000";
 const MAX_ANSWER_BYTES: u64 = 512 * 1024 * 1024;
 
 pub struct RestStore {
-    /// The server's base URL, without a trailing `/`.
+    /// The server's base URL, without a trailing `/` or a user and password.
     pub(super) base: String,
     agent: ureq::Agent,
+    /// `Basic ...` for a URI with `user:password@` (MLflow's basic-auth app).
+    authorization: Option<String>,
 }
 
 /// What a `get` of one record found.
@@ -39,12 +41,24 @@ enum Found<T> {
 }
 
 impl RestStore {
-    pub fn new(base: String) -> Self {
+    pub fn new(uri: String) -> Self {
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(10))
             .timeout_read(Duration::from_secs(300))
             .build();
-        Self { base, agent }
+        let (base, authorization) = split_user_info(&uri);
+        Self {
+            base,
+            agent,
+            authorization,
+        }
+    }
+
+    fn authorize(&self, request: ureq::Request) -> ureq::Request {
+        match &self.authorization {
+            Some(value) => request.set("Authorization", value),
+            None => request,
+        }
     }
 
     /// A GET of `base` + `path` with `query`, answered with a body.
@@ -54,7 +68,7 @@ impl RestStore {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<ureq::Response, MlflowError> {
-        let mut request = self.agent.get(&format!("{base}{path}"));
+        let mut request = self.authorize(self.agent.get(&format!("{base}{path}")));
         for (key, value) in query {
             request = request.query(key, value);
         }
@@ -67,7 +81,7 @@ impl RestStore {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, MlflowError> {
-        let request = self.agent.post(&format!("{}{path}", self.base));
+        let request = self.authorize(self.agent.post(&format!("{}{path}", self.base)));
         let sent = request
             .set("Content-Type", "application/json")
             .send_string(&body.to_string());
@@ -274,6 +288,25 @@ impl RestStore {
     }
 }
 
+/// The URI without `user:password@`, and the Basic authorization they make.
+fn split_user_info(uri: &str) -> (String, Option<String>) {
+    use base64::Engine;
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return (uri.to_owned(), None);
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((user_info, host)) = authority.rsplit_once('@') else {
+        return (uri.to_owned(), None);
+    };
+    let credentials = super::uri::percent_decode(user_info);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+    (
+        format!("{scheme}://{host}{path}"),
+        Some(format!("Basic {encoded}")),
+    )
+}
+
 /// A response, or the error class of its failure.
 fn answered(
     base: &str,
@@ -413,5 +446,20 @@ fn logged_model_of(model: wire::LoggedModelBody) -> LoggedModel {
             })
             .collect(),
         model_id: info.model_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_user_and_password_in_the_uri_become_basic_authorization() {
+        let (base, authorization) =
+            super::split_user_info("https://ada:s%40cret@mlflow.example.com/x");
+        assert_eq!(base, "https://mlflow.example.com/x");
+        assert_eq!(authorization.as_deref(), Some("Basic YWRhOnNAY3JldA=="));
+        assert_eq!(
+            super::split_user_info("http://host:5000"),
+            ("http://host:5000".to_owned(), None)
+        );
     }
 }
