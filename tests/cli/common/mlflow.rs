@@ -19,6 +19,8 @@ fn mlflow_env(command: &mut Command) -> &mut Command {
         .env("DO_NOT_TRACK", "true")
         .env("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         .env("MLFLOW_ALLOW_FILE_STORE", "true")
+        // The server's job runner (a dozen huey consumers) is not needed here.
+        .env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
         .env_remove("MLFLOW_TRACKING_URI")
         .env_remove("MLFLOW_REGISTRY_URI")
 }
