@@ -8,6 +8,14 @@
 //! `models:/m-…` sources, the logged models. [`MlflowSource`] also lists and reads a
 //! version's artifact files where they can be read.
 //!
+//! What the stores keep differs, and the values say so rather than guess (MLflow
+//! 3.17): the SQLite store keeps a deleted version's row (stage `Deleted_Internal`,
+//! fields redacted) and so does the file store, while the REST API hides deleted
+//! versions (the reader reports the missing numbers below the highest); only the
+//! file store keeps a version's logged-model id (elsewhere it is read from a
+//! `models:/m-…` source); registry rows of MLflow 3's workspaces are read from the
+//! `default` workspace, the one `MlflowClient` sees without workspaces.
+//!
 //! This module knows nothing of omgreg's registry (no `store`, no `registry` rules):
 //! mapping names, versions and stages is the importer's work.
 
