@@ -231,7 +231,7 @@ impl RestStore {
                 }),
             }
         }
-        for model_id in &wanted.logged_models {
+        for model_id in &self.search_logged_models(&wanted.logged_models, registry)? {
             let path = format!(
                 "/api/2.0/mlflow/logged-models/{}",
                 percent_encode_path(model_id)

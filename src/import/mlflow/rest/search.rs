@@ -1,11 +1,13 @@
 //! Runs read in batches: `runs/search` with `attributes.run_id IN (...)` over every
 //! experiment, a hundred runs a request, instead of one `runs/get` per run (10,000
-//! versions with a run each took two minutes one by one on a local server).
+//! versions with a run each took two minutes one by one on a local server). Logged
+//! models likewise, by `logged-models/search` over the experiments of those runs
+//! (MLflow 3 logs one per version when a model is logged with a registered name).
 
 use serde::Deserialize;
 
 use super::wire::{self, Int};
-use super::{MlflowError, MlflowRegistry, RestStore, run_of};
+use super::{MlflowError, MlflowRegistry, RestStore, logged_model_of, run_of};
 
 /// Run ids per `runs/search` request: the filter stays a few kilobytes.
 const RUNS_PER_SEARCH: usize = 100;
@@ -20,6 +22,13 @@ struct SearchExperiments {
 #[derive(Debug, Deserialize)]
 struct Experiment {
     experiment_id: Option<Int>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchLoggedModels {
+    #[serde(default)]
+    models: Vec<wire::LoggedModelBody>,
+    next_page_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +86,60 @@ impl RestStore {
         Ok(ids
             .iter()
             .filter(|id| !registry.runs.contains_key(*id))
+            .cloned()
+            .collect())
+    }
+
+    /// Reads the logged models `ids` into `registry` from the experiments of the runs
+    /// read; returns the ids not found there, for `logged-models/ID` one by one (all
+    /// of them from a server without the search, MLflow before 3).
+    pub(super) fn search_logged_models(
+        &self,
+        ids: &[String],
+        registry: &mut MlflowRegistry,
+    ) -> Result<Vec<String>, MlflowError> {
+        let mut experiments: Vec<&String> = registry
+            .runs
+            .values()
+            .filter_map(|run| run.experiment_id.as_ref())
+            .collect();
+        experiments.sort();
+        experiments.dedup();
+        if ids.is_empty() || experiments.is_empty() {
+            return Ok(ids.to_vec());
+        }
+        let wanted: std::collections::BTreeSet<&String> = ids.iter().collect();
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut body = serde_json::json!({"experiment_ids": experiments, "max_results": 1000});
+            if let Some(token) = &token {
+                body["page_token"] = serde_json::Value::from(token.as_str());
+            }
+            let page: SearchLoggedModels =
+                match self.post_json("/api/2.0/mlflow/logged-models/search", &body) {
+                    Ok(page) => page,
+                    Err(MlflowError::Http { status: 404, .. }) => return Ok(ids.to_vec()),
+                    Err(other) => return Err(other),
+                };
+            found.extend(
+                page.models
+                    .into_iter()
+                    .filter(|m| wanted.contains(&m.info.model_id)),
+            );
+            token = page.next_page_token.filter(|next| !next.is_empty());
+            if token.is_none() {
+                break;
+            }
+        }
+        for model in found {
+            registry
+                .logged_models
+                .insert(model.info.model_id.clone(), logged_model_of(model));
+        }
+        Ok(ids
+            .iter()
+            .filter(|id| !registry.logged_models.contains_key(*id))
             .cloned()
             .collect())
     }
