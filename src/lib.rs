@@ -11,6 +11,7 @@
 pub mod cli;
 #[cfg(test)]
 mod fuzz_support;
+pub mod import;
 pub mod ops;
 pub mod policy;
 pub mod registry;

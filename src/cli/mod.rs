@@ -31,7 +31,6 @@ mod rollback;
 mod shell;
 mod show;
 mod sync;
-
 mod verify;
 
 use std::path::PathBuf;
@@ -112,6 +111,8 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     Completions(shell::CompletionsArgs),
     Man(shell::ManArgs),
+    #[command(hide = true, subcommand)]
+    Debug(crate::ops::debug::DebugCommand),
 }
 
 /// Runs omgreg with the process arguments and returns its exit code.
@@ -164,6 +165,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),
+        Command::Debug(cmd) => crate::ops::debug::run(&ctx.cwd, cmd, |out| ctx.output.json(out)),
     }
 }
 

@@ -11,6 +11,7 @@ mod action;
 pub mod audit;
 pub mod check;
 pub mod checkout;
+pub mod debug;
 pub mod doctor;
 mod error;
 pub mod events;

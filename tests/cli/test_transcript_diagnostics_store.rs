@@ -263,7 +263,11 @@ fn every_documented_code_has_a_transcript() {
             "cli__test_transcript_diagnostics_store__{}.snap",
             snapshot_name(code)
         ));
-        let snapped = [file, file_store]
+        let file_import = snapshots.join(format!(
+            "cli__test_transcript_diagnostics_import__{}.snap",
+            snapshot_name(code)
+        ));
+        let snapped = [file, file_store, file_import]
             .iter()
             .any(|f| std::fs::read_to_string(f).is_ok_and(|text| text.contains(code.as_str())));
         assert!(

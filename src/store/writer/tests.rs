@@ -99,10 +99,15 @@ fn a_branch_that_never_stops_moving_gives_a_conflict_and_no_commit_of_ours() {
 fn a_failing_action_writes_nothing() {
     let (_dir, store, identity) = registry();
     let before = &store.repo.head().unwrap().target();
-    let result = Writer::new(&store, identity.clone(), None)
-        .transact(&TxOptions::default(), &mut |_: &TreeSnapshot<'_>| {
-            Err(RegistryError::ModelNotFound { model: "m".into() })
-        });
+    let result = Writer::new(&store, identity.clone(), None).transact(
+        &TxOptions::default(),
+        &mut |_: &TreeSnapshot<'_>| {
+            Err(RegistryError::ModelNotFound {
+                model: "m".into(),
+                hint: String::new(),
+            })
+        },
+    );
     assert!(matches!(
         result,
         Err(StoreError::Registry(RegistryError::ModelNotFound { .. }))

@@ -12,6 +12,7 @@ use assert_cmd::Command;
 #[cfg(feature = "failpoints")]
 pub mod crash;
 pub mod lifecycle;
+pub mod mlflow;
 pub mod refusal;
 pub mod signing;
 pub mod tools;

@@ -1,0 +1,125 @@
+//! Diagnostic transcripts, continued: reading an MLflow store (`omgreg debug
+//! mlflow-dump` until `omgreg import mlflow` exists; both share the reader). Built
+//! without MLflow: stores made by hand, and a fake server on a local port.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+use crate::common::TestEnv;
+use crate::common::mlflow::free_port;
+use crate::common::transcript::*;
+use crate::snapshot;
+use crate::test_transcript_diagnostics::{diag, snapshot_name};
+
+fn dump(uri: &str) -> [&str; 4] {
+    ["debug", "mlflow-dump", "--tracking-uri", uri]
+}
+
+/// Like `diag`, with the varying port of a local server written as `PORT`.
+fn diag_port(env: &TestEnv, code: &str, uri: &str, port: u16) {
+    let text = transcript_exit(env, env.path(), &dump(uri), 1);
+    assert!(text.contains(code), "expected {code}:\n{text}");
+    let text = text.replace(&format!(":{port}"), ":PORT");
+    snapshot!(env, snapshot_name(code), text);
+}
+
+/// A server on a free local port answering every request with `response`, for as
+/// long as the test runs.
+fn fake_server(response: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    port
+}
+
+#[test]
+fn mlflow_stores_that_cannot_be_read() {
+    let env = transcript_env();
+    let dir = env.path();
+    let d = |code: &str, uri: &str| diag(&env, dir, code, &dump(uri), 1);
+    d(
+        "omgreg::import::mlflow_uri",
+        "postgresql://ada:s3cret@db.example.com/mlflow",
+    );
+    let missing = dir.join("mlflow.db");
+    d(
+        "omgreg::import::mlflow_missing_store",
+        &format!("sqlite:///{}", missing.display()),
+    );
+    std::fs::create_dir(dir.join("empty")).expect("folder");
+    d(
+        "omgreg::import::mlflow_not_a_file_store",
+        &format!("file://{}/empty", dir.display()),
+    );
+
+    let model = dir.join("mlruns/models/churn");
+    std::fs::create_dir_all(&model).expect("folders");
+    std::fs::write(model.join("meta.yaml"), "name: [churn\n").expect("meta");
+    d(
+        "omgreg::import::mlflow_corrupt_file_store",
+        &format!("file://{}/mlruns", dir.display()),
+    );
+
+    let sqlite = |name: &str, sql: &str| {
+        let path = dir.join(name);
+        let conn = rusqlite::Connection::open(&path).expect("sqlite");
+        conn.execute_batch(sql).expect("tables");
+        format!("sqlite:///{}", path.display())
+    };
+    d(
+        "omgreg::import::mlflow_not_a_database",
+        &sqlite("notes.db", "CREATE TABLE notes (body TEXT);"),
+    );
+    let old = sqlite(
+        "old.db",
+        "CREATE TABLE alembic_version (version_num TEXT);
+         INSERT INTO alembic_version VALUES ('451aebb31d03');",
+    );
+    d("omgreg::import::mlflow_unsupported_schema", &old);
+    let garbage = dir.join("garbage.db");
+    std::fs::write(&garbage, vec![b'x'; 8192]).expect("file");
+    d(
+        "omgreg::import::mlflow_corrupt_database",
+        &format!("sqlite:///{}", garbage.display()),
+    );
+}
+
+#[test]
+fn mlflow_servers_that_cannot_be_read() {
+    let env = transcript_env();
+    let closed = free_port();
+    let uri = |port: u16| format!("http://127.0.0.1:{port}");
+    diag_port(
+        &env,
+        "omgreg::import::mlflow_unreachable",
+        &uri(closed),
+        closed,
+    );
+    let denied = fake_server(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n\
+         {\"error_code\": \"PERMISSION_DENIED\", \"message\": \"Permission denied for the registry\"}",
+    );
+    diag_port(&env, "omgreg::import::mlflow_http", &uri(denied), denied);
+    let not_mlflow = fake_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>hello</html>",
+    );
+    diag_port(
+        &env,
+        "omgreg::import::mlflow_bad_response",
+        &uri(not_mlflow),
+        not_mlflow,
+    );
+}
