@@ -43,5 +43,6 @@ pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
         remote: args.remote,
     };
     let report = checkout(&store, &snapshot, &request, &ctx.output)?;
-    Ok(crate::render::checkout(&ctx.output, &report)?)
+    let commit = snapshot.commit().map(|c| c.to_string());
+    Ok(crate::render::checkout(&ctx.output, &report, commit)?)
 }

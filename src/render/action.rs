@@ -13,6 +13,13 @@ pub struct ActionReport {
     pub action: &'static str,
     /// The commit subject, e.g. `promote churn@2.1.0 to Production`.
     pub subject: String,
+    /// The model, version, stage and alias the action moved, for scripts
+    /// (`jq -r .version`): each set when the action names one (a promotion of several
+    /// models leaves `model` and `version` null; `trailers` has them all).
+    pub model: Option<String>,
+    pub version: Option<String>,
+    pub stage: Option<String>,
+    pub alias: Option<String>,
     #[serde(flatten)]
     pub commit: CommitSummary,
     /// The `Omgreg-*` trailers, in order.
@@ -22,15 +29,26 @@ pub struct ActionReport {
 impl ActionReport {
     pub fn new(committed: &Committed) -> Self {
         let event = &committed.change.event;
+        let trailers: Vec<(String, String)> = event
+            .trailers()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        // The value of `key` when the trailers give it one value (however often).
+        let one = |key: &str| {
+            let mut values = trailers.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
+            let first = values.next()?;
+            values.all(|v| v == first).then(|| first.clone())
+        };
         Self {
             action: event.action(),
             subject: event.subject(),
+            model: one("Omgreg-Model"),
+            version: one("Omgreg-Version"),
+            stage: one("Omgreg-Stage"),
+            alias: one("Omgreg-Alias"),
             commit: CommitSummary::of(committed),
-            trailers: event
-                .trailers()
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
+            trailers,
         }
     }
 }

@@ -17,7 +17,12 @@ struct CheckedOut<'a> {
 }
 
 /// The files written (and linked), or the `checkout` JSON document.
-pub fn checkout(output: &Output, report: &CheckoutReport) -> std::io::Result<()> {
+/// `commit` is the registry commit the version was read at (`--rev`, else HEAD).
+pub fn checkout(
+    output: &Output,
+    report: &CheckoutReport,
+    commit: Option<String>,
+) -> std::io::Result<()> {
     if output.json {
         let artifacts: Vec<CheckedOut> = report
             .artifacts
@@ -37,6 +42,7 @@ pub fn checkout(output: &Output, report: &CheckoutReport) -> std::io::Result<()>
         output.json(&serde_json::json!({
             "kind": "checkout",
             "schema_version": JSON_SCHEMA_VERSION,
+            "commit": commit,
             "model": report.model.to_string(),
             "version": report.version.to_string(),
             "dest": report.dest,

@@ -48,3 +48,54 @@ fn near_miss_names_get_a_did_you_mean() {
         .assert()
         .success();
 }
+
+/// Scripts read what an action did from `--json` at the top level (`jq -r .version`),
+/// and `checkout --json` names the registry commit the version was read at.
+#[test]
+fn action_and_checkout_json_name_the_model_version_and_commit() {
+    let env = TestEnv::new();
+    let reg = example_registry(&env);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let output = env
+            .omgreg(&reg)
+            .arg("--json")
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        serde_json::from_slice(&output.stdout).expect("JSON")
+    };
+    let doc = json(&["promote", "churn@2.0.0", "--stage", "Production"]);
+    assert_eq!(doc["model"], "churn", "{doc:#}");
+    assert_eq!(doc["version"], "2.0.0", "{doc:#}");
+    assert_eq!(doc["stage"], "Production", "{doc:#}");
+    assert_eq!(doc["alias"], serde_json::Value::Null, "{doc:#}");
+    let doc = json(&["alias", "set", "churn@1.1.0", "canary"]);
+    assert_eq!(
+        (&doc["model"], &doc["version"], &doc["alias"]),
+        (&"churn".into(), &"1.1.0".into(), &"canary".into()),
+        "{doc:#}"
+    );
+    // Two models in one promotion: no single model or version.
+    let doc = json(&[
+        "promote",
+        "churn@1.1.0",
+        "fraud@0.1.0",
+        "--stage",
+        "Staging",
+    ]);
+    assert_eq!(doc["model"], serde_json::Value::Null, "{doc:#}");
+    assert_eq!(doc["stage"], "Staging", "{doc:#}");
+
+    let head = crate::common::signing::head(&env, &reg);
+    let dest = env.path().join("co");
+    let doc = json(&[
+        "checkout",
+        "churn@Production",
+        "--dest",
+        dest.to_str().unwrap(),
+    ]);
+    assert_eq!(doc["commit"], head.as_str(), "{doc:#}");
+    assert_eq!(doc["version"], "2.0.0", "{doc:#}");
+}
