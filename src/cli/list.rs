@@ -66,7 +66,17 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<(), CommandError> {
             commit,
             ladder,
             models,
-        } => Ok(render::list_models(&ctx.output, commit, &ladder, &models)?),
+            broken,
+        } => {
+            // "No models registered yet" would be wrong when the only ones are broken.
+            if !models.is_empty() || broken.is_empty() || ctx.output.json {
+                render::list_models(&ctx.output, commit, &ladder, &models)?;
+            }
+            match ops::read::ListIncomplete::of(broken) {
+                Some(err) => Err(CommandError::User(err.into())),
+                None => Ok(()),
+            }
+        }
         ListReport::Versions {
             commit,
             rows,

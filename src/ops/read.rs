@@ -56,6 +56,8 @@ pub enum ListReport {
         commit: Option<String>,
         ladder: StageLadder,
         models: Vec<ModelSummary>,
+        /// Models whose files could not be read: listed apart, not hiding the rest.
+        broken: Vec<(ModelName, RegistryError)>,
     },
     /// The matching versions of `models` models.
     Versions {
@@ -80,11 +82,12 @@ pub fn list(
         .map(|s| canonical_stage(&config, s))
         .transpose()?;
     if query.model.is_none() && stage.is_none() && query.tags.is_empty() {
-        let models = store.list_models_cached(&snapshot, &config)?;
+        let (models, broken) = store.list_models_cached(&snapshot, &config)?;
         return Ok(ListReport::Models {
             commit,
             ladder: config.ladder,
             models,
+            broken,
         });
     }
     let models = match &query.model {
@@ -247,4 +250,35 @@ pub fn diff(
         right,
         fields,
     })
+}
+
+/// Some models could not be read; the others were listed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{} model(s) could not be read and are not listed: {}", .errors.len(), names)]
+#[diagnostic(
+    code(omgreg::list::incomplete),
+    help("fix the files named below and commit the fix; `omgreg check` reports every problem")
+)]
+pub struct ListIncomplete {
+    pub names: String,
+    #[related]
+    pub errors: Vec<RegistryError>,
+}
+
+impl ListIncomplete {
+    /// The error for `broken` models, `None` when there are none.
+    pub fn of(broken: Vec<(ModelName, RegistryError)>) -> Option<Self> {
+        if broken.is_empty() {
+            return None;
+        }
+        let names = broken
+            .iter()
+            .map(|(model, _)| format!("`{model}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(Self {
+            names,
+            errors: broken.into_iter().map(|(_, err)| err).collect(),
+        })
+    }
 }

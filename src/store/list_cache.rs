@@ -92,13 +92,13 @@ impl Store {
         &self,
         snapshot: &TreeSnapshot<'_>,
         config: &RegistryConfig,
-    ) -> Result<Vec<ModelSummary>, RegistryError> {
+    ) -> Result<ListedModels, RegistryError> {
         let config_id = config_id(snapshot);
         let path = self.cache_path();
         let found = read_cache(&path, &config_id);
         let valid = found.is_some();
         let mut cache = found.unwrap_or_default();
-        let (mut models, added, live) = fill_rows(snapshot, config, &mut cache.rows)?;
+        let (mut models, added, live, broken) = fill_rows(snapshot, config, &mut cache.rows)?;
         if !added.is_empty() {
             let tip = TreeSnapshot::commit(snapshot).map(|commit| commit.to_string());
             let dead = cache.lines.saturating_sub(live.len());
@@ -110,7 +110,7 @@ impl Store {
             }
         }
         sort_models(&mut models);
-        Ok(models)
+        Ok((models, broken))
     }
 
     /// Computes the rows of `changed` models (those an action changed, from the
@@ -139,7 +139,7 @@ impl Store {
             append_rows(&path, &added, tip);
         } else {
             let mut cache = read_cache(&path, &config_id).unwrap_or_default();
-            let (_, _, live) = fill_rows(&snapshot, &config, &mut cache.rows).ok()?;
+            let (_, _, live, _) = fill_rows(&snapshot, &config, &mut cache.rows).ok()?;
             cache.rows.retain(|key, _| live.contains(key));
             self.write_cache(&path, &config_id, &cache.rows, tip);
         }
@@ -256,7 +256,17 @@ fn read_cache(path: &Path, config_id: &str) -> Option<Cache> {
 
 /// What [`fill_rows`] found: every model's summary (unsorted), the rows it added and
 /// the keys of every listed folder.
-type Filled = (Vec<ModelSummary>, Vec<(String, Row)>, HashSet<String>);
+/// Every model's row, and the models that could not be read, with why.
+pub type ListedModels = (Vec<ModelSummary>, Vec<(ModelName, RegistryError)>);
+
+/// The summaries, the rows computed now, the live keys, and the models that could not
+/// be read (with why).
+type Filled = (
+    Vec<ModelSummary>,
+    Vec<(String, Row)>,
+    HashSet<String>,
+    Vec<(ModelName, RegistryError)>,
+);
 
 /// Every model's summary, from `rows` where it has the row, else computed and added
 /// to it.
@@ -268,6 +278,7 @@ fn fill_rows(
     let mut models = Vec::new();
     let mut added = Vec::new();
     let mut live = HashSet::new();
+    let mut broken = Vec::new();
     for name in snapshot.list(MODELS_DIR)? {
         let key = snapshot
             .entry_id(&format!("{MODELS_PREFIX}{name}"))
@@ -283,7 +294,14 @@ fn fill_rows(
         let summary = match cached {
             Some(summary) => summary,
             None => {
-                let summary = summarize_model(snapshot, config, &model)?;
+                // One broken model does not hide the others.
+                let summary = match summarize_model(snapshot, config, &model) {
+                    Ok(summary) => summary,
+                    Err(err) => {
+                        broken.push((model, err));
+                        continue;
+                    }
+                };
                 if let Some(key) = key {
                     let row = to_row(&summary);
                     rows.insert(key.clone(), row.clone());
@@ -294,7 +312,7 @@ fn fill_rows(
         };
         models.push(summary);
     }
-    Ok((models, added, live))
+    Ok((models, added, live, broken))
 }
 
 fn to_row(summary: &ModelSummary) -> Row {

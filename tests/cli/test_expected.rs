@@ -99,3 +99,45 @@ fn action_and_checkout_json_name_the_model_version_and_commit() {
     assert_eq!(doc["commit"], head.as_str(), "{doc:#}");
     assert_eq!(doc["version"], "2.0.0", "{doc:#}");
 }
+
+/// One model's broken file does not hide the others: `list` prints every model it can
+/// read, then names the broken one (with its own diagnostic) and exits 1.
+#[test]
+fn list_shows_every_other_model_when_one_is_broken() {
+    let env = TestEnv::new();
+    let reg = example_registry(&env);
+    crate::common::refusal::commit_by_hand(
+        &env,
+        &reg,
+        "models/fraud/stages.yaml",
+        "Production: [\n",
+    );
+    let output = env
+        .omgreg(&reg)
+        .arg("list")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.lines().any(|l| l.starts_with("churn ")), "{stdout}");
+    assert!(!stdout.contains("fraud"), "{stdout}");
+    assert_mentions(
+        &flatten(&crate::common::stderr_of(&output)),
+        &[
+            "omgreg::list::incomplete",
+            "1 model(s) could not be read and are not listed: `fraud`",
+            "models/fraud/stages.yaml",
+        ],
+    );
+    // The same with `--json`: the readable models, then the error.
+    let output = env
+        .omgreg(&reg)
+        .args(["list", "--json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(doc["models"].as_array().map(Vec::len), Some(1), "{doc:#}");
+}

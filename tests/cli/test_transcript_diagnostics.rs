@@ -222,6 +222,7 @@ fn registry_content() {
         "stages:\n  Production: 1.0.0\naliases:\n  Champion: 1.1.0\n",
     );
     d("omgreg::schema::invalid_document", &["list", "churn"]);
+    d("omgreg::list::incomplete", &["list"]);
     commit_by_hand(
         &env,
         &reg,
