@@ -77,10 +77,14 @@ impl RangeAudit {
             for entry in store.commit_events(commit)? {
                 // A stage moves by promotion or rollback; an alias that an endpoint
                 // gated by a stage follows needs that stage's signers for any move.
+                // Emptying a stage (an endpoint following it is removed) needs the
+                // same rights as filling it.
+                let leaving = entry.event.kind == EventKind::Unassigned;
                 let (stage, alias) = match (&entry.event.slot, &entry.event.kind) {
-                    (Some(Slot::Stage(stage)), EventKind::Promoted | EventKind::RolledBack) => {
-                        (stage.as_str(), None)
-                    }
+                    (
+                        Some(Slot::Stage(stage)),
+                        EventKind::Promoted | EventKind::RolledBack | EventKind::Unassigned,
+                    ) => (stage.as_str(), None),
                     (
                         Some(Slot::Alias(alias)),
                         EventKind::AliasSet | EventKind::AliasRemoved | EventKind::RolledBack,
@@ -107,6 +111,7 @@ impl RangeAudit {
                 let permitted = verification.signed_by_one_of(allowed);
                 if !permitted {
                     let what = match alias {
+                        None if leaving => format!("out of `{name}`,"),
                         None => format!("into `{name}`,"),
                         Some(alias) => format!("with alias `{alias}`, gated by `{name}`,"),
                     };

@@ -51,12 +51,19 @@ pub fn lifecycle(
             force,
             message,
         } => {
+            // Emptying a stage with `--force` needs the rights to move it.
+            let signer_principals = if force {
+                super::signing::principals_for_policy(&writer, &signing)?
+            } else {
+                None
+            };
             let request = ArchiveRequest {
                 target,
                 message: commit_body(Some(&reason), message),
                 reason,
                 force,
                 actor: actor(writer.identity()),
+                signer_principals,
             };
             commit_action(&writer, dry_run, None, &mut |snapshot| {
                 registry::archive(snapshot, &request)

@@ -290,6 +290,9 @@ pub struct ArchiveRequest {
     pub force: bool,
     pub actor: Actor,
     pub message: Option<String>,
+    /// Who will sign the commit: emptying a stage (or a gated alias) with `force`
+    /// needs the rights to move it, as entering it does.
+    pub signer_principals: Option<Vec<String>>,
 }
 
 /// Marks a version archived; its artifacts stay.
@@ -312,6 +315,15 @@ pub fn archive(snapshot: &dyn Snapshot, request: &ArchiveRequest) -> Result<Chan
                 .collect::<Vec<_>>()
                 .join(" and "),
         });
+    }
+    for slot in &held {
+        let principals = request.signer_principals.as_deref();
+        match slot {
+            super::Slot::Stage(stage) => check_signers(&config, stage, principals)?,
+            super::Slot::Alias(alias) => {
+                super::alias_gate::check_alias_move(&config, &model, alias, None, principals)?;
+            }
+        }
     }
     let mut change = Change {
         files: Vec::new(),

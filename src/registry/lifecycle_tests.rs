@@ -158,6 +158,7 @@ fn archive_refuses_a_staged_version_unless_forced() {
         force: false,
         actor: actor(),
         message: None,
+        signer_principals: None,
     };
     assert!(matches!(
         archive(&snap, &request),

@@ -104,6 +104,7 @@ fn run(
                     force: *force,
                     actor,
                     message: None,
+                    signer_principals: inputs.signer_principals.map(<[String]>::to_vec),
                 },
             )
         }

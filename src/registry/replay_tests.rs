@@ -114,6 +114,7 @@ fn archiving_a_version_that_now_holds_a_stage_is_refused() {
         force: false,
         actor: actor(),
         message: None,
+        signer_principals: None,
     };
     let local = archive(&before, &request).unwrap();
     let after = applied(&before, &local);

@@ -152,3 +152,60 @@ fn an_endpoint_cannot_be_pointed_at_an_alias_by_a_non_administrator() {
         "{report:#}"
     );
 }
+
+/// Emptying Production (its endpoint is removed) needs Production's signers like
+/// filling it: `archive --force` of its holder by bob is refused, and the same by hand
+/// is a `signer` finding.
+#[test]
+fn emptying_a_stage_needs_the_stage_signers() {
+    let env = TestEnv::new();
+    let (reg, ada, bob) = guarded(&env, POLICY);
+    sign_as(&env, &reg, &ada);
+    act(
+        &env,
+        &reg,
+        &["promote", "churn@1.0.0", "--stage", "Production"],
+    );
+    let base = head(&env, &reg);
+    sign_as(&env, &reg, &bob);
+    let stderr = crate::common::refusal::refused(
+        &env,
+        &reg,
+        &["archive", "churn@1.0.0", "--force", "--reason", "gone"],
+        1,
+    );
+    crate::common::refusal::assert_mentions(
+        &stderr,
+        &[
+            "omgreg::policy::signer_not_allowed",
+            "`Production`",
+            "ada@example.com",
+        ],
+    );
+    let stages = std::fs::read_to_string(reg.join("models/churn/stages.yaml")).expect("stages");
+    let emptied: String = stages
+        .lines()
+        .filter(|line| !line.contains("Production"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_ne!(emptied, stages);
+    commit_by_hand(&env, &reg, "models/churn/stages.yaml", &emptied);
+    let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
+    let found = report["findings"].as_array().expect("findings");
+    assert!(
+        found.iter().any(|f| f["rule"] == "signer"
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("out of `Production`"))),
+        "{report:#}"
+    );
+    // ada may.
+    env.git(&reg, &["reset", "-q", "--hard", &base]);
+    sign_as(&env, &reg, &ada);
+    act(
+        &env,
+        &reg,
+        &["archive", "churn@1.0.0", "--force", "--reason", "gone"],
+    );
+    check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 0);
+}
