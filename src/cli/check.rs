@@ -71,9 +71,12 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
         (None, true) => CheckTarget::Staged,
         (None, false) => CheckTarget::Rev(args.rev),
     };
+    let bytes = render::ByteProgress::later(ctx.output.progress, "hashing artifacts");
     let request = CheckRequest {
         target,
-        artifacts: args.artifacts,
+        artifacts: args
+            .artifacts
+            .then_some(&bytes as &dyn crate::ops::ProgressBytes),
     };
     let report = check::check(&store, &request)?;
     for notice in &report.notices {

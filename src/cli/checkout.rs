@@ -42,7 +42,8 @@ pub fn run(ctx: &Ctx, args: CheckoutArgs) -> Result<(), CommandError> {
         base: ctx.cwd.clone(),
         remote: args.remote,
     };
-    let report = checkout(&store, &snapshot, &request, &ctx.output)?;
+    let bytes = crate::render::ByteProgress::later(ctx.output.progress, "verifying artifacts");
+    let report = checkout(&store, &snapshot, &request, &ctx.output, &bytes)?;
     let commit = snapshot.commit().map(|c| c.to_string());
     Ok(crate::render::checkout(&ctx.output, &report, commit)?)
 }

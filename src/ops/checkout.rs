@@ -8,10 +8,10 @@ use crate::registry::{
     load_config,
 };
 use crate::schema::ArtifactDoc;
-use crate::store::{LfsStore, Store, StoreError, hash_file};
+use crate::store::{LfsStore, Store, StoreError, hash_file_reporting};
 
 use super::transport::{git, require_git_lfs};
-use super::{CommandError, Progress};
+use super::{CommandError, Progress, ProgressBytes};
 
 /// What to check out.
 pub struct CheckoutRequest {
@@ -53,6 +53,7 @@ pub fn checkout(
     snapshot: &dyn Snapshot,
     request: &CheckoutRequest,
     progress: &dyn Progress,
+    bytes: &dyn ProgressBytes,
 ) -> Result<CheckoutReport, CommandError> {
     let config = load_config(snapshot)?;
     let row = registry::resolve(snapshot, &config, &request.reference)?;
@@ -66,7 +67,7 @@ pub fn checkout(
     let lfs = store.lfs();
     let stored: Vec<_> = version.artifacts().filter(|a| a.is_stored()).collect();
     fetch_missing(store, &lfs, version, &stored, &request.remote, progress)?;
-    let verified = verify(&lfs, &stored)?;
+    let verified = verify(&lfs, &stored, bytes)?;
     let mut artifacts = write(&dest, verified)?;
     for artifact in version.doc.artifacts.iter().filter(|a| a.uri.is_some()) {
         artifacts.push(CheckedOut {
@@ -124,14 +125,21 @@ fn fetch_missing(
 fn verify<'a>(
     lfs: &LfsStore,
     stored: &[Artifact<'a>],
+    bytes: &dyn ProgressBytes,
 ) -> Result<Vec<(&'a ArtifactDoc, PathBuf, u64)>, CommandError> {
+    bytes.total(stored.iter().filter_map(|a| a.record.size).sum());
+    let mut done_before = 0;
     let mut verified = Vec::new();
     for artifact in stored {
         let oid = &artifact.digest;
         let object = lfs.object_file(oid);
-        let (digest, size) = hash_file(&object).map_err(|_| super::read::ObjectMissing {
-            oid: oid.to_string(),
-        })?;
+        let (digest, size) =
+            hash_file_reporting(&object, &mut |done| bytes.set(done_before + done)).map_err(
+                |_| super::read::ObjectMissing {
+                    oid: oid.to_string(),
+                },
+            )?;
+        done_before += size;
         if digest != **oid
             || artifact
                 .record
@@ -146,6 +154,7 @@ fn verify<'a>(
         }
         verified.push((artifact.record, object, size));
     }
+    bytes.finish();
     Ok(verified)
 }
 

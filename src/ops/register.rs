@@ -30,8 +30,10 @@ pub struct RegisterOptions<'a> {
     pub progress: &'a dyn ProgressBytes,
 }
 
-/// Receives the progress of storing artifacts.
+/// Receives the progress of work over many bytes (storing, hashing artifacts).
 pub trait ProgressBytes {
+    /// How many bytes the work will go through, once known.
+    fn total(&self, _bytes: u64) {}
     fn set(&self, done: u64);
     fn finish(&self);
 }

@@ -134,6 +134,15 @@ fn folder_sources(arg: &Path, name: &str) -> Result<Vec<ArtifactSource>, StoreEr
 
 /// The sha256 and size of a file, read in one pass.
 pub fn hash_file(path: &Path) -> Result<(Digest, u64), StoreError> {
+    hash_file_reporting(path, &mut |_| {})
+}
+
+/// [`hash_file`], telling `read_so_far` how many bytes it has hashed after each chunk
+/// (for progress bars over big objects).
+pub fn hash_file_reporting(
+    path: &Path,
+    read_so_far: &mut dyn FnMut(u64),
+) -> Result<(Digest, u64), StoreError> {
     let mut file = File::open(path).io_context("opening", path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 1 << 20];
@@ -145,6 +154,7 @@ pub fn hash_file(path: &Path) -> Result<(Digest, u64), StoreError> {
         }
         hasher.update(&buffer[..read]);
         total += read as u64;
+        read_so_far(total);
     }
     Ok((Digest::from_bytes(&hasher.finalize().into()), total))
 }

@@ -27,7 +27,7 @@ mod tempfiles;
 mod walk;
 mod writer;
 
-pub use artifacts::{ArtifactSource, collect_artifacts, hash_file};
+pub use artifacts::{ArtifactSource, collect_artifacts, hash_file, hash_file_reporting};
 pub use config::GitConfig;
 pub use error::StoreError;
 pub use event_index::OMGREG_NO_EVENT_INDEX;

@@ -141,3 +141,47 @@ fn list_shows_every_other_model_when_one_is_broken() {
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(doc["models"].as_array().map(Vec::len), Some(1), "{doc:#}");
 }
+
+/// `checkout` and `check --artifacts` hash big objects; on a terminal they show a
+/// progress bar, as `register` does (run under `script`, which gives a terminal).
+#[test]
+fn checkout_and_check_artifacts_show_progress_on_a_terminal() {
+    if !crate::common::tools::program_on_path("script", "apt-get install bsdutils") {
+        return;
+    }
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    let (big, _) = env.make_file("big.bin", 70 << 20);
+    env.omgreg(&reg)
+        .args(["register", "big", "--artifact"])
+        .arg(&big)
+        .assert()
+        .success();
+    let omgreg = env!("CARGO_BIN_EXE_omgreg");
+    for (args, label) in [
+        ("checkout big@latest --dest ../out", "verifying artifacts"),
+        ("check --artifacts", "hashing artifacts"),
+    ] {
+        let mut command = env.hermetic_std("script", &reg);
+        command.env_remove("OMGREG_NO_PROGRESS").args([
+            "-qec",
+            &format!("{omgreg} {args}"),
+            "/dev/null",
+        ]);
+        let output = command.output().expect("script runs");
+        let shown = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{args}: {shown}");
+        assert!(shown.contains(label), "{args}: no progress bar:\n{shown}");
+        assert!(shown.contains("70.00 MiB"), "{args}: {shown}");
+    }
+    // Without a terminal (pipes), no bar.
+    let output = env
+        .omgreg(&reg)
+        .env_remove("OMGREG_NO_PROGRESS")
+        .args(["check", "--artifacts"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(!crate::common::stderr_of(&output).contains("hashing artifacts"));
+}

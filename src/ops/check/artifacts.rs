@@ -3,6 +3,7 @@
 //! An empty artifact is an empty file instead, as git-lfs stores it (no pointer, no
 //! object needed).
 
+use crate::ops::ProgressBytes;
 use crate::policy::{Finding, Rule};
 use crate::registry::{
     Artifact, ModelName, RegistryConfig, Snapshot, VersionId, artifact_path, artifacts_dir,
@@ -15,24 +16,40 @@ pub fn check_artifacts(
     store: &Store,
     snapshot: &dyn Snapshot,
     _config: &RegistryConfig,
+    bytes: &dyn ProgressBytes,
 ) -> Vec<Finding> {
     let lfs = store.lfs();
     let mut findings = Vec::new();
     let models = crate::registry::model_names(snapshot);
+    let mut records = Vec::new();
     for model in &models {
         for version in version_ids(snapshot, model).unwrap_or_default() {
-            let Ok(Some(found)) = load_version(snapshot, model, &version) else {
-                continue;
-            };
-            for artifact in found.artifacts().filter(|a| a.is_stored()) {
-                let path = artifact_path(model, &version, &artifact.record.path);
-                if let Some(problem) = check_one(&lfs, snapshot, (model, &version), &path, artifact)
-                {
-                    findings.push(Finding::new(Rule::Artifact, problem).at(&path, None));
-                }
+            if let Ok(Some(found)) = load_version(snapshot, model, &version) {
+                records.push((model, version, found));
             }
         }
     }
+    bytes.total(
+        records
+            .iter()
+            .flat_map(|(_, _, found)| found.artifacts())
+            .filter(|a| a.is_stored())
+            .filter_map(|a| a.record.size)
+            .sum(),
+    );
+    let mut done = 0;
+    for (model, version, found) in &records {
+        for artifact in found.artifacts().filter(|a| a.is_stored()) {
+            let path = artifact_path(model, version, &artifact.record.path);
+            let size = artifact.record.size.unwrap_or_default();
+            if let Some(problem) = check_one(&lfs, snapshot, (model, version), &path, artifact) {
+                findings.push(Finding::new(Rule::Artifact, problem).at(&path, None));
+            }
+            done += size;
+            bytes.set(done);
+        }
+    }
+    bytes.finish();
     findings
 }
 

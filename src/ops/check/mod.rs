@@ -32,11 +32,12 @@ pub enum CheckTarget {
 }
 
 /// A typed `check` request.
-#[derive(Debug, Clone)]
-pub struct CheckRequest {
+#[derive(Clone)]
+pub struct CheckRequest<'a> {
     pub target: CheckTarget,
-    /// Also verify every LFS pointer and object, hashing the objects.
-    pub artifacts: bool,
+    /// Also verify every LFS pointer and object, hashing the objects (with this
+    /// progress).
+    pub artifacts: Option<&'a dyn crate::ops::ProgressBytes>,
 }
 
 /// What `check` found.
@@ -76,7 +77,7 @@ pub fn open_for_range(
 }
 
 /// Runs every rule that applies to the request.
-pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, CommandError> {
+pub fn check(store: &Store, request: &CheckRequest<'_>) -> Result<CheckReport, CommandError> {
     let mut findings = Vec::new();
     let (head, base, audit) = match &request.target {
         CheckTarget::Range(range) => {
@@ -157,8 +158,8 @@ pub fn check_step(
 ) -> Result<Vec<Finding>, CommandError> {
     let (before, after) = (store.snapshot_at(base)?, store.snapshot_at(head)?);
     let (mut known, mut findings) = (Vec::new(), Vec::new());
-    check_state(store, &before, false, &mut known);
-    check_state(store, &after, false, &mut findings);
+    check_state(store, &before, None, &mut known);
+    check_state(store, &after, None, &mut findings);
     findings.retain(|finding| {
         !known.iter().any(|old| {
             (old.rule, &old.file, &old.message) == (finding.rule, &finding.file, &finding.message)
@@ -172,15 +173,20 @@ pub fn check_step(
 }
 
 /// Rules on one registry state.
-fn check_state(store: &Store, head: &dyn Snapshot, artifacts: bool, findings: &mut Vec<Finding>) {
+fn check_state(
+    store: &Store,
+    head: &dyn Snapshot,
+    artifacts: Option<&dyn crate::ops::ProgressBytes>,
+    findings: &mut Vec<Finding>,
+) {
     let config = policy::usable_config(head);
     findings.extend(policy::check_schema(head, config.as_ref().ok()));
     if let Ok(config) = config {
         findings.extend(policy::check_references(head, &config));
         findings.extend(generated::check_generated(head, &config));
         findings.extend(artifacts::check_artifact_folders(head));
-        if artifacts {
-            findings.extend(artifacts::check_artifacts(store, head, &config));
+        if let Some(bytes) = artifacts {
+            findings.extend(artifacts::check_artifacts(store, head, &config, bytes));
         }
     }
     // Last: its one walk allocates a string per file, which the rules above need
