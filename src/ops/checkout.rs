@@ -16,7 +16,8 @@ use super::{CommandError, Progress, ProgressBytes};
 /// What to check out.
 pub struct CheckoutRequest {
     pub reference: ModelRef,
-    /// Where to write the files; `None`: `<model>-<version>` in `base`.
+    /// Where to write the files; `None`: `<model>-<version>` in `base`, or in the
+    /// user's cache when `base` is inside the registry's working tree.
     pub dest: Option<PathBuf>,
     /// The folder a relative `dest` is taken from.
     pub base: PathBuf,
@@ -58,12 +59,11 @@ pub fn checkout(
     let config = load_config(snapshot)?;
     let row = registry::resolve(snapshot, &config, &request.reference)?;
     let version = &row.version;
-    let dest = request.base.join(
-        request
-            .dest
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("{}-{}", version.model, version.version))),
-    );
+    let folder = format!("{}-{}", version.model, version.version);
+    let dest = match &request.dest {
+        Some(dest) => request.base.join(dest),
+        None => default_dest(store, &request.base, &folder),
+    };
     let lfs = store.lfs();
     let stored: Vec<_> = version.artifacts().filter(|a| a.is_stored()).collect();
     fetch_missing(store, &lfs, version, &stored, &request.remote, progress)?;
@@ -83,6 +83,30 @@ pub fn checkout(
         dest,
         artifacts,
     })
+}
+
+/// Where a checkout without `--dest` goes: `<model>-<version>` in the working folder,
+/// unless that is inside the registry's working tree (the files would sit there
+/// untracked, one `git add -A` away from the registry): then in the user's cache,
+/// `$XDG_CACHE_HOME/omgreg/checkouts/` (else `~/.cache/omgreg/checkouts/`).
+fn default_dest(store: &Store, base: &Path, folder: &str) -> PathBuf {
+    let inside = store.workdir().is_some_and(|workdir| {
+        let (Ok(base), Ok(workdir)) = (base.canonicalize(), workdir.canonicalize()) else {
+            return false;
+        };
+        base.starts_with(workdir)
+    });
+    if !inside {
+        return base.join(folder);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
+    match cache {
+        Some(cache) => cache.join("omgreg/checkouts").join(folder),
+        None => base.join(folder),
+    }
 }
 
 /// `git lfs fetch --include` of the stored artifacts that have no local object.

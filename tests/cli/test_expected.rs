@@ -185,3 +185,44 @@ fn checkout_and_check_artifacts_show_progress_on_a_terminal() {
         .clone();
     assert!(!crate::common::stderr_of(&output).contains("hashing artifacts"));
 }
+
+/// `checkout` without `--dest` inside the registry writes to the user's cache, not
+/// into the registry's working tree (where the files would sit untracked, one `git
+/// add -A` away from being committed); from elsewhere, into the working folder.
+#[test]
+fn checkout_without_dest_stays_out_of_the_registry() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    let (artifact, _) = env.make_file("w.bin", 1000);
+    env.omgreg(&reg)
+        .args(["register", "churn", "--artifact"])
+        .arg(&artifact)
+        .assert()
+        .success();
+    let json = |dir: &std::path::Path, extra: &[&str]| -> serde_json::Value {
+        let output = env
+            .omgreg(dir)
+            .args(["checkout", "churn@latest", "--json"])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        serde_json::from_slice(&output.stdout).expect("JSON")
+    };
+    let doc = json(&reg, &[]);
+    let cache = env.path().join("home/.cache/omgreg/checkouts/churn-1.0.0");
+    assert_eq!(doc["dest"], cache.display().to_string(), "{doc:#}");
+    assert!(cache.join("w.bin").is_file());
+    assert_eq!(env.git(&reg, &["status", "--porcelain"]), "");
+
+    // From a training folder outside the registry: where the user is.
+    let work = env.path().join("training");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let doc = json(&work, &["--registry", reg.to_str().unwrap()]);
+    assert_eq!(
+        doc["dest"],
+        work.join("churn-1.0.0").display().to_string(),
+        "{doc:#}"
+    );
+}
