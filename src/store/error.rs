@@ -19,7 +19,9 @@ pub enum StoreError {
     #[error("no registry found at `{}` (no committed `omgreg.toml` here or in a parent folder)", path.display())]
     #[diagnostic(
         code(omgreg::store::not_a_registry),
-        help("run `omgreg init` here, or `-C <registry folder>`")
+        help(
+            "from a training repository, point omgreg at the registry with `--registry PATH` or `export OMGREG_REGISTRY=PATH` (relative paths such as `--artifact` still refer to here); `omgreg init` creates a registry here"
+        )
     )]
     NotARegistry { path: PathBuf },
 
