@@ -48,15 +48,21 @@ impl Env {
 }
 
 /// Runs `command`, which must succeed; returns its wall-clock time and output.
-pub fn timed(mut command: Command) -> (Duration, Output) {
+pub fn timed(command: Command) -> (Duration, Output) {
+    timed_exit(command, 0)
+}
+
+/// Runs `command`, which must exit with `code` (a `check` that reports findings exits
+/// with 3); returns its wall-clock time and output.
+pub fn timed_exit(mut command: Command, code: i32) -> (Duration, Output) {
     let start = Instant::now();
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     let elapsed = start.elapsed();
     assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n{}{}",
+        output.status.code() == Some(code),
+        "{command:?} did not exit with {code} ({}):\n{}{}",
         output.status,
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
@@ -112,15 +118,17 @@ pub enum Target {
 pub enum Group {
     ReadRegister,
     Check,
+    CheckGrowth,
     History,
     Signing,
     Artifact,
 }
 
 impl Group {
-    const ALL: [Group; 5] = [
+    const ALL: [Group; 6] = [
         Group::ReadRegister,
         Group::Check,
+        Group::CheckGrowth,
         Group::History,
         Group::Signing,
         Group::Artifact,
@@ -130,7 +138,8 @@ impl Group {
         match self {
             Group::ReadRegister => "Read commands and register",
             Group::Check => "omgreg check",
-            Group::History => "Rollback and history on a long history",
+            Group::CheckGrowth => "How omgreg check grows with a file's size",
+            Group::History => "History and rollback on a long history",
             Group::Signing => "Signed and unsigned register",
             Group::Artifact => "Large artifact",
         }
@@ -145,9 +154,33 @@ pub struct Row {
     pub baseline_name: String,
     pub baseline: Stats,
     pub target: Target,
+    /// The 1-minute load average when the figure was taken: near or above the number
+    /// of cores, other processes had part of the machine.
+    pub load: String,
 }
 
 impl Row {
+    /// A row for `measured` (subject, baseline), taken just now.
+    pub fn new(
+        group: Group,
+        bench: impl Into<String>,
+        registry: impl Into<String>,
+        measured: (Stats, Stats),
+        baseline_name: impl Into<String>,
+        target: Target,
+    ) -> Self {
+        Self {
+            group,
+            bench: bench.into(),
+            registry: registry.into(),
+            subject: measured.0,
+            baseline_name: baseline_name.into(),
+            baseline: measured.1,
+            target,
+            load: load_average(),
+        }
+    }
+
     pub fn ratio(&self) -> f64 {
         self.subject.median / self.baseline.median
     }
@@ -161,7 +194,8 @@ impl Row {
     }
 }
 
-/// Runs `subject` and `baseline` alternately: `warmup` untimed rounds, then `runs`.
+/// Runs `subject` and `baseline` alternately: `warmup` untimed rounds, then `runs`;
+/// `before_each` (untimed) before every run of either.
 pub fn measure_pair(
     warmup: usize,
     runs: usize,
@@ -169,18 +203,60 @@ pub fn measure_pair(
     baseline: &dyn Fn() -> Command,
     before_each: &dyn Fn(),
 ) -> (Stats, Stats) {
-    let (mut s, mut b) = (Vec::new(), Vec::new());
-    for round in 0..warmup + runs {
-        before_each();
-        let (base_time, _) = timed(baseline());
-        before_each();
-        let (subject_time, _) = timed(subject());
-        if round >= warmup {
-            b.push(base_time);
-            s.push(subject_time);
+    Pair {
+        before_baseline: before_each,
+        before_subject: before_each,
+        ..Pair::new(warmup, runs, subject, baseline)
+    }
+    .measure()
+}
+
+/// Two commands measured alternately, with what runs (untimed) before each.
+pub struct Pair<'a> {
+    pub warmup: usize,
+    pub runs: usize,
+    pub subject: &'a dyn Fn() -> Command,
+    pub baseline: &'a dyn Fn() -> Command,
+    pub before_baseline: &'a dyn Fn(),
+    pub before_subject: &'a dyn Fn(),
+    /// The exit code the subject must give (3 for a `check` that finds problems).
+    pub subject_exit: i32,
+}
+
+impl<'a> Pair<'a> {
+    pub fn new(
+        warmup: usize,
+        runs: usize,
+        subject: &'a dyn Fn() -> Command,
+        baseline: &'a dyn Fn() -> Command,
+    ) -> Self {
+        Self {
+            warmup,
+            runs,
+            subject,
+            baseline,
+            before_baseline: &|| {},
+            before_subject: &|| {},
+            subject_exit: 0,
         }
     }
-    (Stats::of(&s), Stats::of(&b))
+
+    /// `warmup` untimed rounds, then `runs` timed ones; the medians of the subject
+    /// and of the baseline.
+    pub fn measure(&self) -> (Stats, Stats) {
+        let (mut s, mut b) = (Vec::new(), Vec::new());
+        for round in 0..self.warmup + self.runs {
+            (self.before_baseline)();
+            let (base_time, _) = timed((self.baseline)());
+            (self.before_subject)();
+            let (subject_time, _) = timed_exit((self.subject)(), self.subject_exit);
+            if round >= self.warmup {
+                b.push(base_time);
+                s.push(subject_time);
+            }
+        }
+        (Stats::of(&s), Stats::of(&b))
+    }
 }
 
 /// The 1-minute load average: the machine was not idle when it is near the core count.
@@ -219,7 +295,14 @@ pub fn measured_commit() -> String {
     }
 }
 
-pub fn print_report(env: &Env, plan: &Plan, rows: &[Row], load_before: &str) {
+/// What the parts measured: rows, and Markdown printed after a group's table.
+#[derive(Default)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub notes: Vec<(Group, String)>,
+}
+
+pub fn print_report(env: &Env, plan: &Plan, report: &Report, load_before: &str) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -244,22 +327,27 @@ pub fn print_report(env: &Env, plan: &Plan, rows: &[Row], load_before: &str) {
         load_average()
     );
     println!(
-        "Medians of whole-process wall-clock times, after {} warm-up runs (1 for `check` and \
-         the large artifact); each row's baseline is measured interleaved with it, in the \
-         same run.",
+        "Medians of whole-process wall-clock times, after {} warm-up runs (1 for `check`, the \
+         first runs of `history` and `rollback` and the large artifact); each row's baseline \
+         is measured interleaved with it, in the same run. Load: the 1-minute load average \
+         when the row was taken.",
         plan.warmup
     );
     for group in Group::ALL {
-        let rows: Vec<&Row> = rows.iter().filter(|row| row.group == group).collect();
+        let rows: Vec<&Row> = report
+            .rows
+            .iter()
+            .filter(|row| row.group == group)
+            .collect();
         if rows.is_empty() {
             continue;
         }
         println!("\n### {}\n", group.title());
         println!(
             "| Benchmark | Registry | Runs | Median ms | Min–max ms | Baseline | \
-             Baseline median ms | Ratio | Target | Met |"
+             Baseline median ms | Ratio | Target | Met | Load |"
         );
-        println!("|---|---|---:|---:|---:|---|---:|---:|---|---|");
+        println!("|---|---|---:|---:|---:|---|---:|---:|---|---|---:|");
         for row in rows {
             let target = match row.target {
                 Target::Millis(ms) => format!("≤ {ms} ms"),
@@ -272,7 +360,7 @@ pub fn print_report(env: &Env, plan: &Plan, rows: &[Row], load_before: &str) {
                 _ => "**no**",
             };
             println!(
-                "| {} | {} | {} | {} | {}–{} | {} | {} | {:.2}× | {} | {} |",
+                "| {} | {} | {} | {} | {}–{} | {} | {} | {:.2}× | {} | {} | {} |",
                 row.bench,
                 row.registry,
                 row.subject.runs,
@@ -283,9 +371,13 @@ pub fn print_report(env: &Env, plan: &Plan, rows: &[Row], load_before: &str) {
                 ms(row.baseline.median),
                 row.ratio(),
                 target,
-                met
+                met,
+                row.load
             );
             debug_assert_eq!(row.subject.runs, row.baseline.runs);
+        }
+        for (_, note) in report.notes.iter().filter(|(g, _)| *g == group) {
+            println!("\n{note}");
         }
     }
 }

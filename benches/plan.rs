@@ -1,7 +1,7 @@
 //! What a bench run measures: the registries, the number of runs, the parts, from the
 //! `OMGREG_BENCH_*` environment variables.
 
-use crate::generate::{History, Shape};
+use crate::generate::{History, MIN_COMMITS, Shape};
 
 /// What to run.
 pub struct Plan {
@@ -11,6 +11,8 @@ pub struct Plan {
     pub history: History,
     pub big_bytes: u64,
     pub big_runs: usize,
+    /// The smallest file of the `check` size series, in KiB (then 2, 4 and 8 times it).
+    pub growth_kib: usize,
     pub parts: Vec<String>,
 }
 
@@ -38,8 +40,10 @@ impl Plan {
                 .trim()
                 .parse()
                 .ok()
-                .filter(|&n| n > 100)
-                .expect("OMGREG_BENCH_HISTORY: a number of commits above 100");
+                .filter(|&n| n >= MIN_COMMITS)
+                .unwrap_or_else(|| {
+                    panic!("OMGREG_BENCH_HISTORY: a number of commits, at least {MIN_COMMITS}")
+                });
         }
         if let Ok(parts) = std::env::var("OMGREG_BENCH_PARTS") {
             plan.parts = parts.split(',').map(|p| p.trim().to_owned()).collect();
@@ -49,16 +53,18 @@ impl Plan {
                     "OMGREG_BENCH_PARTS: `{part}` is not one of {PARTS:?}"
                 );
             }
-            assert!(
-                !plan.runs("check") || plan.runs("shapes"),
-                "OMGREG_BENCH_PARTS: `check` needs `shapes`"
-            );
         }
         plan
     }
 
     pub fn runs(&self, part: &str) -> bool {
         self.parts.iter().any(|p| p == part)
+    }
+
+    /// Runs of the figures that take up to seconds each (`check`, the first runs
+    /// of `history` and `rollback` that build the event index).
+    pub fn slow_runs(&self) -> usize {
+        self.runs.min(10)
     }
 
     fn defaults() -> Self {
@@ -91,6 +97,7 @@ impl Plan {
                 history: history(2_000),
                 big_bytes: 64 << 20,
                 big_runs: 2,
+                growth_kib: 16,
                 parts,
             }
         } else {
@@ -110,13 +117,15 @@ impl Plan {
                 history: history(20_000),
                 big_bytes: 1 << 30,
                 big_runs: 5,
+                growth_kib: 64,
                 parts,
             }
         }
     }
 }
 
-/// The parts of the bench. `check` runs on the registries of `shapes`, after them.
+/// The parts of the bench. `check` runs on the registries of `shapes` (after them, when
+/// `shapes` runs too) and on small registries of its own for the size series.
 pub const PARTS: [&str; 5] = ["shapes", "check", "history", "signing", "artifact"];
 
 pub fn is_set(name: &str) -> bool {

@@ -3,28 +3,37 @@
 //! Run with `cargo bench --bench registry` (release build). Prints Markdown tables to
 //! stdout and progress to stderr. Every figure is a median of whole-process wall-clock
 //! times (spawn to exit), reported with a baseline measured in the same run, runs of
-//! the command and of its baseline interleaved:
+//! the command and of its baseline interleaved. The parts (`parts/`):
 //!
-//! - read commands, `register` without artifacts and `check` against `git rev-parse
+//! - `shapes`: read commands and `register` without artifacts against `git rev-parse
 //!   HEAD` in the same repository (the cost of starting a process that opens the
-//!   repository); `list` both with its row cache deleted before each run (cold) and
-//!   with it in place (warm);
-//! - `rollback` and `history` on a registry with a long promotion history, against
-//!   `git rev-parse HEAD` and `git log --oneline -- models/m7/stages.yaml`;
-//! - signed `register` against `register --no-sign`, and `git commit -S` against an
-//!   unsigned `git commit` for reference (a throwaway SSH key);
-//! - `register --artifact <1 GiB file>` against `cp` of the same file on the same file
-//!   system, page cache warm, the copy and the LFS objects deleted before each run.
+//!   repository); `list` cold (row cache deleted before each run), warm, and right
+//!   after an action (an untimed `register` before each run);
+//! - `check`: `check` and `check --range HEAD~1..HEAD` on the registries of `shapes`,
+//!   and `check` of a `model.yaml` of S, 2S, 4S, 8S bytes against `check` without it;
+//! - `history`: `history` and `rollback` on a registry with a long promotion history:
+//!   the first run (event index deleted) against `git log -- models/m7/stages.yaml`
+//!   without and with a commit-graph, warm runs against `git rev-parse HEAD`, rollback
+//!   targets 80 commits, half the history and the whole history back;
+//! - `signing`: signed `register` against `register --no-sign`, and `git commit -S`
+//!   against an unsigned `git commit` for reference (a throwaway SSH key);
+//! - `artifact`: `register --artifact <1 GiB file>` against `cp` of the same file on the
+//!   same file system, page cache warm, the copy and the LFS objects deleted before
+//!   each run.
+//!
+//! The harness (commands, timing, report) is in `harness.rs`, the environment knobs in
+//! `plan.rs`, the registry generators in `generate.rs` and `generate/history.rs`.
 //!
 //! Environment:
 //! - `OMGREG_BENCH_QUICK=1`: small registries, 5 runs, a 2,000-commit history, a 64 MiB
-//!   artifact (seconds).
-//! - `OMGREG_BENCH_RUNS=N`: runs per figure (default 30; `check` at most 10, the large
-//!   artifact 5).
+//!   artifact, a 16 KiB smallest file for `check` (seconds).
+//! - `OMGREG_BENCH_RUNS=N`: runs per figure (default 30; `check` and the first runs of
+//!   `history` and `rollback` at most 10, the large artifact 5).
 //! - `OMGREG_BENCH_SHAPES=1000x10,100x100`: the registries (models x versions).
-//! - `OMGREG_BENCH_HISTORY=20000`: promotion commits in the history registry.
+//! - `OMGREG_BENCH_HISTORY=20000`: promotion commits in the history registry (at least
+//!   1,000; 100,000 is the size big teams reach).
 //! - `OMGREG_BENCH_PARTS=shapes,check,history,signing,artifact`: which parts to run
-//!   (default all; `check` runs on the registries of `shapes`, after `register`).
+//!   (default all; `check` runs on the registries of `shapes` only when `shapes` runs).
 //! - `OMGREG_BENCH_KEEP=1`: keep the generated registries and print where they are.
 //!
 //! `cargo test --all-targets` builds this target and runs it without `--bench`; it then
@@ -44,7 +53,7 @@ mod parts {
 use std::path::PathBuf;
 use std::time::Instant;
 
-use harness::{Env, load_average, print_report};
+use harness::{Env, Group, Report, load_average, print_report};
 use parts::{artifact, check, history, shapes, signing};
 use plan::{Plan, is_set};
 
@@ -70,7 +79,8 @@ fn main() {
     eprintln!("omgreg: {}", env.omgreg.display());
     eprintln!("work dir: {}", env.root.display());
 
-    let mut rows = Vec::new();
+    let mut report = Report::default();
+    let rows = &mut report.rows;
     if plan.runs("shapes") {
         for &shape in &plan.shapes {
             let dir = env
@@ -83,6 +93,12 @@ fn main() {
             }
         }
     }
+    if plan.runs("check") {
+        let (growth, table) = check::bench_growth(&env, &plan);
+        rows.extend(growth);
+        report.notes.push((Group::CheckGrowth, table));
+    }
+    let rows = &mut report.rows;
     if plan.runs("history") {
         rows.extend(history::bench_history(&env, &plan));
     }
@@ -93,7 +109,7 @@ fn main() {
         rows.push(artifact::bench_big_artifact(&env, &plan));
     }
 
-    print_report(&env, &plan, &rows, &load_before);
+    print_report(&env, &plan, &report, &load_before);
     eprintln!("total bench time: {:.1} s", started.elapsed().as_secs_f64());
     if is_set("OMGREG_BENCH_KEEP") {
         let kept = temp.keep();

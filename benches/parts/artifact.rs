@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::generate::Shape;
-use crate::harness::{Env, Group, Row, Target, measure_pair, stdout_of, timed};
+use crate::harness::{Env, Group, Row, Target, load_average, measure_pair, stdout_of, timed};
 use crate::plan::Plan;
 
 use super::shapes::generate_verified;
@@ -71,6 +71,7 @@ pub fn bench_big_artifact(env: &Env, plan: &Plan) -> Row {
         ),
         registry: shape.label(),
         subject,
+        load: load_average(),
         baseline_name: "`cp` of the same file".to_owned(),
         baseline: base,
         target: Target::Ratio(1.2),

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::generate::{self, Shape};
-use crate::harness::{Env, Group, Row, Target, measure_pair, stdout_of, timed};
+use crate::harness::{Env, Group, Pair, Row, Target, measure_pair, stdout_of, timed};
 use crate::plan::Plan;
 
 /// Generates a registry and checks that `omgreg list` reads it back whole.
@@ -54,6 +54,9 @@ pub fn subject_model(shape: Shape) -> String {
     generate::model(42.min(shape.models - 1))
 }
 
+/// The read commands, `register`, and `list` in the three states a user meets: cold
+/// (no row cache: the first read after a clone), warm (after that first read) and
+/// after an action (whose writer keeps the cache warm).
 pub fn bench_shape(env: &Env, plan: &Plan, dir: &Path, shape: Shape) -> Vec<Row> {
     let model = subject_model(shape);
     let latest = format!("{model}@latest");
@@ -70,7 +73,7 @@ pub fn bench_shape(env: &Env, plan: &Plan, dir: &Path, shape: Shape) -> Vec<Row>
             &no_cache,
         ),
         (
-            "`omgreg list` (warm row cache)".to_owned(),
+            "`omgreg list` (warm: the first `list` after a clone built the row cache)".to_owned(),
             vec!["list"],
             &nothing,
         ),
@@ -86,25 +89,27 @@ pub fn bench_shape(env: &Env, plan: &Plan, dir: &Path, shape: Shape) -> Vec<Row>
         ),
     ];
     let baseline = || env.git(dir, &["rev-parse", "HEAD"]);
+    let rev_parse = "`git rev-parse HEAD`";
+    let registry = shape.label();
     let mut rows = Vec::new();
     for (name, args, before_each) in &reads {
-        eprintln!("{} {name}: {} runs", shape.label(), plan.runs);
-        let (subject, base) = measure_pair(
+        eprintln!("{registry} {name}: {} runs", plan.runs);
+        let measured = measure_pair(
             plan.warmup,
             plan.runs,
             &|| env.omgreg(dir, args),
             &baseline,
             before_each,
         );
-        rows.push(Row {
-            group: Group::ReadRegister,
-            bench: name.clone(),
-            registry: shape.label(),
-            subject,
-            baseline_name: "`git rev-parse HEAD`".to_owned(),
-            baseline: base,
-            target: Target::Millis(20.0),
-        });
+        let target = Target::Millis(20.0);
+        rows.push(Row::new(
+            Group::ReadRegister,
+            name,
+            &registry,
+            measured,
+            rev_parse,
+            target,
+        ));
     }
     // The cold runs really were cold: `list` writes the cache where it was deleted.
     assert!(
@@ -113,33 +118,76 @@ pub fn bench_shape(env: &Env, plan: &Plan, dir: &Path, shape: Shape) -> Vec<Row>
         cache.display()
     );
 
-    eprintln!(
-        "{} omgreg register {model}: {} runs",
-        shape.label(),
-        plan.runs
-    );
-    let (subject, base) = measure_pair(
+    eprintln!("{registry} omgreg register {model}: {} runs", plan.runs);
+    let measured = measure_pair(
         plan.warmup,
         plan.runs,
         &|| env.omgreg(dir, &["register", &model]),
         &baseline,
         &|| {},
     );
-    rows.push(Row {
-        group: Group::ReadRegister,
-        bench: format!("`omgreg register {model}` (no artifact)"),
-        registry: shape.label(),
-        subject,
-        baseline_name: "`git rev-parse HEAD`".to_owned(),
-        baseline: base,
-        target: Target::Millis(15.0),
-    });
-    // Every run registered one more version, bumped from the greatest.
+    let name = format!("`omgreg register {model}` (no artifact)");
+    rows.push(Row::new(
+        Group::ReadRegister,
+        name,
+        &registry,
+        measured,
+        rev_parse,
+        Target::Millis(15.0),
+    ));
+
+    // `list` right after an action: an untimed `register` before each run, whose
+    // writer must leave the row cache naming the new tip (else the figure would be a
+    // cold one).
+    let name = format!(
+        "`omgreg list` (after an action: an untimed `omgreg register {model}` before each run)"
+    );
+    eprintln!("{registry} {name}: {} runs", plan.runs);
+    let act = || {
+        timed(env.omgreg(dir, &["register", &model]));
+        let head = stdout_of(env.git(dir, &["rev-parse", "HEAD"]));
+        assert_eq!(
+            cache_tip(&cache).as_deref(),
+            Some(head.trim()),
+            "the row cache after `register`"
+        );
+    };
+    let measured = Pair {
+        before_subject: &act,
+        ..Pair::new(
+            plan.warmup,
+            plan.runs,
+            &|| env.omgreg(dir, &["list"]),
+            &baseline,
+        )
+    }
+    .measure();
+    rows.push(Row::new(
+        Group::ReadRegister,
+        name,
+        &registry,
+        measured,
+        rev_parse,
+        Target::Millis(20.0),
+    ));
+
+    // Every register run (timed or not) registered one more version, bumped from the
+    // greatest.
     let listed: serde_json::Value =
         serde_json::from_str(&stdout_of(env.omgreg(dir, &["list", &model, "--json"])))
             .expect("JSON");
     let count = listed["versions"].as_array().map_or(0, Vec::len);
-    assert_eq!(count, shape.versions + plan.warmup + plan.runs);
-
+    assert_eq!(count, shape.versions + 2 * (plan.warmup + plan.runs));
     rows
+}
+
+/// The commit the row cache at `path` was last brought up to: its last `tip` line
+/// (`<checksum> {"tip":"<commit>"}`, src/store/list_cache.rs).
+fn cache_tip(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().rev().find_map(|line| {
+        let (_, json) = line.split_once(' ')?;
+        let doc: serde_json::Value = serde_json::from_str(json).ok()?;
+        doc["tip"].as_str().map(str::to_owned)
+    })
 }

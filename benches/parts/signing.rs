@@ -1,7 +1,7 @@
 //! What signing adds to `register`, beside what it adds to `git commit`.
 
 use crate::generate::Shape;
-use crate::harness::{Env, Group, Row, Target, measure_pair, stdout_of, timed};
+use crate::harness::{Env, Group, Row, Target, load_average, measure_pair, stdout_of, timed};
 use crate::plan::Plan;
 
 use super::shapes::{generate_verified, subject_model};
@@ -59,6 +59,7 @@ pub fn bench_signing(env: &Env, plan: &Plan) -> Vec<Row> {
         bench: format!("`omgreg register {model}` (signed, SSH key)"),
         registry: registry.clone(),
         subject,
+        load: load_average(),
         baseline_name: format!("`omgreg register {model} --no-sign`"),
         baseline: base,
         target: Target::None,
@@ -95,6 +96,7 @@ pub fn bench_signing(env: &Env, plan: &Plan) -> Vec<Row> {
         bench: "`git commit --allow-empty -S` (reference)".to_owned(),
         registry,
         subject,
+        load: load_average(),
         baseline_name: "`git commit --allow-empty --no-gpg-sign`".to_owned(),
         baseline: base,
         target: Target::None,
