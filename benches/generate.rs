@@ -3,12 +3,17 @@
 //! One `git fast-import` process receives the whole registry as a stream and writes it
 //! as a single pack: an initial commit with `omgreg.toml` and `.gitattributes`, then
 //! one commit adding every model. No `omgreg` process runs, so generating 23,000 files
-//! takes a few seconds, most of it the checkout. The branch is then checked out (`git reset --hard`), so the
-//! working tree and the index look like those of a fresh clone.
+//! takes a few seconds, most of it the checkout. The branch is then checked out
+//! (`git reset --hard`), so the working tree and the index look like those of a fresh
+//! clone.
 //!
-//! [`generate_history`] writes a registry with a long history instead: one commit
-//! with every model, then one promotion commit per step, as `omgreg promote` would
-//! have made them (same file change, same subject and trailers).
+//! [`generate_history`] (in `generate/history.rs`) writes a registry with a long
+//! history instead: one commit with every model, then one promotion (or alias) commit
+//! per step, as `omgreg promote` (`omgreg alias set`) would have made them.
+
+mod history;
+
+pub use history::{History, HistoryFacts, MIN_COMMITS, generate_history};
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -35,7 +40,7 @@ impl Shape {
 }
 
 /// `1,000` for 1000.
-fn thousands(n: usize) -> String {
+pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -292,159 +297,4 @@ fn rfc3339(secs: u64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// A registry with a long history of promotions.
-#[derive(Debug, Clone, Copy)]
-pub struct History {
-    pub models: usize,
-    /// Versions per model (`1.0.0` to `1.<n-1>.0`), all registered in the first commit.
-    pub versions: usize,
-    /// Promotion commits after the first commit.
-    pub commits: usize,
-    /// The model whose figures are measured (`m7`).
-    pub subject: usize,
-}
-
-impl History {
-    pub fn label(self) -> String {
-        format!(
-            "{} × {}, {} commits",
-            thousands(self.models),
-            thousands(self.versions),
-            thousands(self.commits + 2)
-        )
-    }
-}
-
-/// What [`generate_history`] wrote about the subject model.
-#[derive(Debug, Clone)]
-pub struct HistoryFacts {
-    /// Its `Production` version at the tip.
-    pub current: String,
-    /// The version a rollback of its `Production` lands on.
-    pub rollback_target: String,
-    /// How many commits back (1 = the tip) the promotion to `rollback_target` is.
-    pub target_depth: usize,
-    /// How many commits back the promotion to `current` is.
-    pub current_depth: usize,
-    /// How many promotion commits changed it.
-    pub promotions: usize,
-}
-
-/// How far from the tip the subject's last two promotions are: the rollback target is
-/// among the last 100 commits, and no other promotion of the subject is.
-const SUBJECT_RECENT: [usize; 2] = [80, 30];
-
-/// Creates a registry at `dir` (a new folder) with `history.models` models of
-/// `history.versions` versions, then `history.commits` commits each moving one model's
-/// `Production` to another of its versions, like `omgreg promote` (subject
-/// `promote m<i>@<v> to Production`, `Omgreg-*` trailers). Which model moves is
-/// pseudo-random, except that the subject model moves exactly at 80 and 30 commits
-/// from the tip and not otherwise in the last 100.
-pub fn generate_history(
-    dir: &Path,
-    history: History,
-    git: &dyn Fn() -> Command,
-) -> Result<HistoryFacts, String> {
-    assert!(history.versions >= 2 && history.models > history.subject + 1);
-    assert!(history.commits > 100);
-    let facts = std::cell::RefCell::new(None);
-    fast_import(dir, git, &|out| {
-        let written = write_history(out, history)?;
-        *facts.borrow_mut() = Some(written);
-        Ok(())
-    })?;
-    Ok(facts.into_inner().expect("the stream was written"))
-}
-
-fn write_history(out: &mut impl Write, history: History) -> std::io::Result<HistoryFacts> {
-    let n = history.commits;
-    commit_header(out, EPOCH, "Initialize registry")?;
-    file(out, "omgreg.toml", CONFIG.as_bytes())?;
-    file(out, ".gitattributes", ATTRIBUTES.as_bytes())?;
-    let mut production: Vec<usize> = (0..history.models).map(|m| m % history.versions).collect();
-    commit_header(
-        out,
-        EPOCH + 60,
-        &format!(
-            "Register {} models × {} versions (generated)",
-            history.models, history.versions
-        ),
-    )?;
-    for (m, &held) in production.iter().enumerate() {
-        let name = model(m);
-        let dir = format!("models/{name}");
-        file(
-            out,
-            &format!("{dir}/model.yaml"),
-            format!("model: {name}\n").as_bytes(),
-        )?;
-        file(
-            out,
-            &format!("{dir}/stages.yaml"),
-            production_stages(held).as_bytes(),
-        )?;
-        for v in 0..history.versions {
-            let ver = version(v);
-            let text = format!(
-                "model: {name}\nversion: {ver}\ncreated: 2026-01-01T00:00:00Z\n\
-                 created_by: B <b@x>\nmetrics:\n  acc: 0.9\nstatus: active\n"
-            );
-            file(out, &format!("{dir}/versions/{ver}.yaml"), text.as_bytes())?;
-        }
-    }
-
-    let subject = history.subject;
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let mut promotions = 0;
-    let mut previous_of_subject = production[subject];
-    for k in 0..n {
-        let from_tip = n - k;
-        let mut m = (next() % history.models as u64) as usize;
-        if SUBJECT_RECENT.contains(&from_tip) {
-            m = subject;
-        } else if from_tip <= 100 && m == subject {
-            m = subject + 1;
-        }
-        let old = production[m];
-        let new = (old + 1 + (next() % (history.versions as u64 - 1)) as usize) % history.versions;
-        production[m] = new;
-        if m == subject {
-            promotions += 1;
-            if from_tip == SUBJECT_RECENT[1] {
-                previous_of_subject = old;
-            }
-        }
-        let (name, old, new) = (model(m), version(old), version(new));
-        let message = format!(
-            "promote {name}@{new} to Production\n\nOmgreg-Action: promote\nOmgreg-Model: {name}\n\
-             Omgreg-Version: {new}\nOmgreg-Stage: Production\nOmgreg-Previous: {old}\n"
-        );
-        commit_header(out, EPOCH + 120 + k as u64 * 60, &message)?;
-        file(
-            out,
-            &format!("models/{name}/stages.yaml"),
-            production_stages(production[m]).as_bytes(),
-        )?;
-    }
-    out.write_all(b"done\n")?;
-    out.flush()?;
-    Ok(HistoryFacts {
-        current: version(production[subject]),
-        rollback_target: version(previous_of_subject),
-        target_depth: SUBJECT_RECENT[0],
-        current_depth: SUBJECT_RECENT[1],
-        promotions,
-    })
-}
-
-fn production_stages(v: usize) -> String {
-    format!("stages:\n  Production: {}\naliases: {{}}\n", version(v))
 }
