@@ -37,6 +37,7 @@ mod test_hooks_bypass;
 mod test_hooks_folders;
 mod test_hooks_judge;
 mod test_hooks_pr;
+mod test_http_remote;
 mod test_init;
 mod test_lifecycle;
 mod test_mlflow_reader;

@@ -55,7 +55,7 @@ pub(crate) fn register(
     artifact
 }
 
-fn subjects(env: &TestEnv, repo: &Path) -> Vec<String> {
+pub(crate) fn subjects(env: &TestEnv, repo: &Path) -> Vec<String> {
     env.git(repo, &["log", "--format=%s"])
         .lines()
         .map(str::to_owned)
@@ -67,7 +67,7 @@ fn card(env: &TestEnv, repo: &Path, rev: &str, model: &str) -> String {
 }
 
 #[track_caller]
-fn assert_lfs_fsck_ok(env: &TestEnv, repo: &Path) {
+pub(crate) fn assert_lfs_fsck_ok(env: &TestEnv, repo: &Path) {
     let output = env.git_output(repo, &["lfs", "fsck"]);
     let report = format!(
         "{}{}",

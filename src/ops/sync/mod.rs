@@ -76,10 +76,13 @@ fn verify_outgoing(store: &Store, remote: &str, branch: &str) -> Result<(), Comm
     Ok(())
 }
 
+/// Whether git refused the push because the remote has moved on. A `[remote
+/// rejected]` ref is the server's hook or policy saying no: pulling would not help.
 fn is_rejection(message: &str) -> bool {
-    ["rejected", "non-fast-forward", "fetch first"]
-        .iter()
-        .any(|needle| message.contains(needle))
+    !message.contains("[remote rejected]")
+        && ["rejected", "non-fast-forward", "fetch first"]
+            .iter()
+            .any(|needle| message.contains(needle))
 }
 
 /// Brings in the remote's registry actions; returns what happened, for people

@@ -11,6 +11,7 @@ use assert_cmd::Command;
 
 #[cfg(feature = "failpoints")]
 pub mod crash;
+pub mod http_remote;
 pub mod lifecycle;
 pub mod mlflow;
 pub mod refusal;
