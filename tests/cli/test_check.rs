@@ -39,6 +39,15 @@ pub(crate) fn check_text(env: &TestEnv, dir: &Path, args: &[&str], code: i32) ->
     String::from_utf8(output).expect("omgreg prints UTF-8")
 }
 
+/// Whether `report` has a finding of `rule` whose message contains `needle`.
+pub(crate) fn has_finding(report: &Value, rule: &str, needle: &str) -> bool {
+    report["findings"].as_array().is_some_and(|found| {
+        found
+            .iter()
+            .any(|f| f["rule"] == rule && f["message"].as_str().is_some_and(|m| m.contains(needle)))
+    })
+}
+
 /// `omgreg check ARGS --json`, which must exit with `code`; checks the envelope and
 /// returns the document.
 pub(crate) fn check_json(env: &TestEnv, dir: &Path, args: &[&str], code: i32) -> Value {

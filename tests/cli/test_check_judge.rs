@@ -162,19 +162,12 @@ fn a_rollback_to_a_version_that_never_held_the_stage_is_a_promotion() {
 
     // ... and the same move by hand, with rollback trailers in the message, is judged
     // as the promotion it is.
-    let stages = std::fs::read_to_string(reg.join("models/churn/stages.yaml")).expect("stages");
-    let moved = stages.replace("Production: 2.0.0", "Production: 1.0.0");
-    assert_ne!(moved, stages, "{stages}");
-    std::fs::write(reg.join("models/churn/stages.yaml"), moved).expect("write");
-    env.git(&reg, &["add", "-A"]);
-    env.git(
+    crate::common::refusal::commit_claimed_rollback(
+        &env,
         &reg,
-        &[
-            "commit",
-            "-q",
-            "-m",
-            "Roll back churn Production\n\nOmgreg-Action: rollback\nOmgreg-Model: churn\nOmgreg-Stage: Production\n",
-        ],
+        "churn",
+        ("Production: 2.0.0", "Production: 1.0.0"),
+        "Omgreg-Stage: Production",
     );
     let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
     let rules = rules(&report);

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::common::TestEnv;
 use crate::common::lifecycle::{act, configure};
-use crate::common::refusal::{assert_mentions, commit_by_hand, refused};
+use crate::common::refusal::{assert_mentions, commit_by_hand, commit_claimed_rollback, refused};
 use crate::common::signing::*;
-use crate::test_check::{check_json, rules};
+use crate::test_check::{check_json, has_finding, rules};
 
 const POLICY: &str = "[signing]\nrequire = true\n\n[policy.Production]\n\
      signers = [\"ada@example.com\"]\nrequire = { accuracy = \">= 0.9\" }\n\n\
@@ -111,12 +111,12 @@ fn check_judges_hand_moves_of_a_gated_alias() {
     sign_as(&env, &reg, &bob);
     move_champion_by_hand(&env, &reg, "1.2.0");
     let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
-    let found = report["findings"].as_array().expect("findings");
     assert!(
-        found.iter().any(|f| f["rule"] == "signer"
-            && f["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("with alias `champion`, gated by `Production`"))),
+        has_finding(
+            &report,
+            "signer",
+            "with alias `champion`, gated by `Production`"
+        ),
         "{report:#}"
     );
 
@@ -139,18 +139,12 @@ fn check_judges_hand_moves_of_a_gated_alias() {
 
     // A hand-written rollback trailer proves nothing: 1.1.0 never held `champion`.
     env.git(&reg, &["reset", "-q", "--hard", &base]);
-    let path = reg.join("models/churn/stages.yaml");
-    let stages = std::fs::read_to_string(&path).expect("stages");
-    std::fs::write(&path, stages.replace("champion: 1.0.0", "champion: 1.1.0")).expect("write");
-    env.git(&reg, &["add", "-A"]);
-    env.git(
+    commit_claimed_rollback(
+        &env,
         &reg,
-        &[
-            "commit",
-            "-q",
-            "-m",
-            "Roll back churn champion\n\nOmgreg-Action: rollback\nOmgreg-Model: churn\nOmgreg-Alias: champion\n",
-        ],
+        "churn",
+        ("champion: 1.0.0", "champion: 1.1.0"),
+        "Omgreg-Alias: champion",
     );
     let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
     assert_eq!(judged(&report), ["metric-gate"], "{report:#}");

@@ -6,7 +6,7 @@
 
 use crate::common::TestEnv;
 use crate::common::lifecycle::act;
-use crate::common::refusal::{assert_mentions, commit_by_hand};
+use crate::common::refusal::{assert_mentions, commit_by_hand, commit_claimed_rollback};
 use crate::common::signing::{pub_path, ssh_signing};
 use crate::test_hooks::{bare_clone, clone, push, push_refused, served};
 use crate::test_rules_guard::{POLICY, guarded};
@@ -29,20 +29,12 @@ fn the_server_refuses_a_rollback_trailer_for_a_version_that_never_held_the_stage
 
     // churn 1.1.0 fails Production's gate and never held it; the trailer says
     // "rollback".
-    let path = work.join("models/churn/stages.yaml");
-    let stages = std::fs::read_to_string(&path).expect("stages");
-    let moved = stages.replace("Production: 2.0.0", "Production: 1.1.0");
-    assert_ne!(moved, stages, "{stages}");
-    std::fs::write(&path, moved).expect("write");
-    env.git(&work, &["add", "-A"]);
-    env.git(
+    commit_claimed_rollback(
+        &env,
         &work,
-        &[
-            "commit",
-            "-q",
-            "-m",
-            "Roll back churn Production\n\nOmgreg-Action: rollback\nOmgreg-Model: churn\nOmgreg-Stage: Production\n",
-        ],
+        "churn",
+        ("Production: 2.0.0", "Production: 1.1.0"),
+        "Omgreg-Stage: Production",
     );
     let printed = push_refused(&env, &work, &server, "HEAD");
     assert_mentions(

@@ -11,7 +11,7 @@ use crate::common::TestEnv;
 use crate::common::lifecycle::{act, configure};
 use crate::common::refusal::commit_by_hand;
 use crate::common::signing::*;
-use crate::test_check::{check_json, rules};
+use crate::test_check::{check_json, has_finding, rules};
 
 /// A registry signed with ssh keys, ada and bob allowed, Production signed only by
 /// ada; returns it and the keys (ada, bob).
@@ -143,12 +143,8 @@ fn an_endpoint_cannot_be_pointed_at_an_alias_by_a_non_administrator() {
     assert_ne!(repointed, config);
     commit_by_hand(&env, &reg, "omgreg.toml", &repointed);
     let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
-    let found = report["findings"].as_array().expect("findings");
     assert!(
-        found.iter().any(|f| f["rule"] == "signer"
-            && f["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("changes the registry's rules"))),
+        has_finding(&report, "signer", "changes the registry's rules"),
         "{report:#}"
     );
 }
@@ -191,12 +187,8 @@ fn emptying_a_stage_needs_the_stage_signers() {
     assert_ne!(emptied, stages);
     commit_by_hand(&env, &reg, "models/churn/stages.yaml", &emptied);
     let report = check_json(&env, &reg, &["--range", &format!("{base}..HEAD")], 3);
-    let found = report["findings"].as_array().expect("findings");
     assert!(
-        found.iter().any(|f| f["rule"] == "signer"
-            && f["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("out of `Production`"))),
+        has_finding(&report, "signer", "out of `Production`"),
         "{report:#}"
     );
     // ada may.

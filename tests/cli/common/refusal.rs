@@ -111,6 +111,28 @@ pub fn commit_by_hand(env: &TestEnv, reg: &Path, path: &str, content: &str) {
     env.git(reg, &["commit", "-q", "-m", "hand edit"]);
 }
 
+/// Edits `model`'s `stages.yaml` by hand (`from` becomes `to`; `from` must be there)
+/// and commits it with the message of an `omgreg rollback` of `slot` (the trailer
+/// `Omgreg-Stage: Production` or `Omgreg-Alias: champion`): a rollback claimed by a
+/// trailer alone, which must prove nothing.
+pub fn commit_claimed_rollback(
+    env: &TestEnv,
+    reg: &Path,
+    model: &str,
+    (from, to): (&str, &str),
+    slot: &str,
+) {
+    let path = reg.join(format!("models/{model}/stages.yaml"));
+    let stages = std::fs::read_to_string(&path).expect("stages");
+    let moved = stages.replace(from, to);
+    assert_ne!(moved, stages, "`{from}` in:\n{stages}");
+    std::fs::write(&path, moved).expect("write");
+    env.git(reg, &["add", "-A"]);
+    let message =
+        format!("Roll back {model}\n\nOmgreg-Action: rollback\nOmgreg-Model: {model}\n{slot}\n");
+    env.git(reg, &["commit", "-q", "-m", &message]);
+}
+
 pub fn register_ok(env: &TestEnv, reg: &Path, args: &[&str]) {
     env.omgreg(reg)
         .arg("register")
