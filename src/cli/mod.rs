@@ -17,6 +17,7 @@ mod error;
 mod events;
 mod history;
 mod hooks;
+mod import;
 mod init;
 mod input;
 mod lineage;
@@ -103,6 +104,7 @@ enum Command {
     Check(check::CheckArgs),
     Hooks(hooks::HooksArgs),
     Checkout(checkout::CheckoutArgs),
+    Import(import::ImportArgs),
     Push(sync::PushArgs),
     Pull(sync::PullArgs),
     Events(events::EventsArgs),
@@ -157,6 +159,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Check(args) => check::run(&ctx, args),
         Command::Hooks(args) => hooks::run(&ctx, args),
         Command::Checkout(args) => checkout::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
         Command::Push(args) => sync::push(&ctx, args),
         Command::Pull(args) => sync::pull(&ctx, args),
         Command::Events(args) => events::run(&ctx, args),

@@ -17,6 +17,7 @@ mod error;
 pub mod events;
 pub mod history;
 pub mod hooks;
+pub mod import;
 mod init;
 pub mod input;
 pub mod lifecycle;

@@ -110,6 +110,17 @@ pub enum Event {
     Rendered {
         models: Vec<ModelName>,
     },
+    /// One event of another registry brought in by `omgreg import`: `from` is the
+    /// tool (`mlflow`, `gto`), `id` the source's id of the event (recorded in the
+    /// `Omgreg-Source` trailer so a second import skips it), `summary` what it did.
+    Imported {
+        from: String,
+        id: String,
+        summary: String,
+        model: ModelName,
+        version: Option<VersionId>,
+        slots: Vec<Slot>,
+    },
 }
 
 impl Event {
@@ -126,6 +137,7 @@ impl Event {
             Self::RolledBack { .. } => "rollback",
             Self::Replayed { .. } => "replay",
             Self::Rendered { .. } => "render",
+            Self::Imported { .. } => "import",
         }
     }
 
@@ -138,6 +150,9 @@ impl Event {
                 format!("render the model card and endpoints of {}", models[0])
             }
             Self::Rendered { .. } => "render model cards and endpoints".to_owned(),
+            Self::Imported {
+                from, id, summary, ..
+            } => format!("import {from} {id}: {summary}"),
             Self::Replayed { models } => {
                 let names: Vec<String> = models.iter().map(ToString::to_string).collect();
                 format!("replay {}", names.join(", "))
@@ -238,6 +253,23 @@ impl Event {
                     push("Omgreg-Previous", from.to_string());
                 }
             }
+            Self::Imported {
+                from,
+                id,
+                model,
+                version,
+                slots,
+                ..
+            } => {
+                push("Omgreg-Model", model.to_string());
+                if let Some(version) = version {
+                    push("Omgreg-Version", version.to_string());
+                }
+                for slot in slots {
+                    push(slot.trailer_key(), slot.name().to_owned());
+                }
+                push("Omgreg-Source", format!("{from} {id}"));
+            }
         }
         trailers
     }
@@ -253,7 +285,8 @@ impl Event {
             | Self::AliasRemoved { model, .. }
             | Self::Archived { model, .. }
             | Self::Unarchived { model, .. }
-            | Self::RolledBack { model, .. } => vec![model],
+            | Self::RolledBack { model, .. }
+            | Self::Imported { model, .. } => vec![model],
         }
     }
 }

@@ -139,6 +139,15 @@ pub enum RegistryError {
         hint: String,
     },
 
+    #[error("cannot import {event}: {reason}")]
+    #[diagnostic(code(omgreg::import::conflict), help("{help}"))]
+    ImportConflict {
+        /// The source's event (`gto rf#prod#3`, `mlflow churn/2`).
+        event: String,
+        reason: String,
+        help: String,
+    },
+
     #[error("version `{model}@{version}` is not in the registry")]
     #[diagnostic(
         code(omgreg::version::not_found),

@@ -44,6 +44,7 @@ pub use layout::{
     model_of_path, stages_file, validate_relative_path, version_artifacts_dir, version_file,
     versions_dir,
 };
+pub(crate) use lifecycle::write_stages;
 pub use lifecycle::{
     Actor, ArchiveRequest, PromoteRequest, archive, promote, remove_alias, set_alias, unarchive,
     unknown_stage,

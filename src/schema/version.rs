@@ -42,6 +42,50 @@ pub struct VersionDoc {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<ArchivedDoc>,
+    /// `false` when an artifact of the version could not be read when it was
+    /// recorded (an imported `s3://` source): its location is in `imported`, with no
+    /// digest; stages that require verified artifacts refuse it. Absent: verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// Where an imported version comes from (`omgreg import`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportedDoc>,
+}
+
+/// The provenance of an imported version: the source, its own ids, and the artifact
+/// locations that could not be read (never given an invented digest).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportedDoc {
+    /// `mlflow` or `gto`.
+    pub from: String,
+    /// The source's id of the version (`NAME/NUMBER` in MLflow, the registration tag
+    /// in GTO): what a second import recognises.
+    pub id: String,
+    /// The version as the source spells it (`3`, `v1.2.0`).
+    pub version: String,
+    /// MLflow's `source` of the version (`runs:/…`, `models:/m-…`, a storage URI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// The run in the tracking server's UI, when the source is a server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_link: Option<String>,
+    /// The Git commit a GTO version was registered at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Artifact locations that were not read, so carry no digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<UnverifiedDoc>,
+}
+
+/// An artifact location an import could not read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnverifiedDoc {
+    pub uri: String,
+    /// Why it was not read (`no access to s3://`, `not in the repository`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }
 
 /// The data a version was trained on.

@@ -95,6 +95,19 @@ impl Identity {
         })
     }
 
+    /// The author's name, e-mail and time (Unix seconds).
+    pub fn author_name(&self) -> String {
+        self.author.name().unwrap_or_default().to_owned()
+    }
+
+    pub fn author_email(&self) -> String {
+        self.author.email().unwrap_or_default().to_owned()
+    }
+
+    pub fn author_seconds(&self) -> i64 {
+        self.author.when().seconds()
+    }
+
     /// `Name <email>` of the author.
     pub fn author_line(&self) -> String {
         format!(

@@ -119,14 +119,25 @@ impl LfsStore {
         source: &Path,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(Digest, u64), StoreError> {
+        let mut input = File::open(source).io_context("opening", source)?;
+        self.ingest_reader(&mut input, source, progress)
+    }
+
+    /// Like [`LfsStore::ingest`], from any reader (`source` names it in errors): an
+    /// imported artifact read from another store.
+    pub fn ingest_reader(
+        &self,
+        input: &mut (dyn std::io::Read + Send),
+        source: &Path,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(Digest, u64), StoreError> {
         let tmp_dir = self.root.join("tmp");
         std::fs::create_dir_all(&tmp_dir).io_context("creating", &tmp_dir)?;
-        let mut input = File::open(source).io_context("opening", source)?;
         // Copies left by killed writers go first: their lock is free.
         tempfiles::sweep(&tmp_dir, INGEST_PREFIX);
         let mut temp = tempfiles::create(&tmp_dir, INGEST_PREFIX)?;
         let temp_path = temp.path().to_owned();
-        let (digest, size) = match copy_and_hash(&mut input, temp.as_file_mut(), progress) {
+        let (digest, size) = match copy_and_hash(input, temp.as_file_mut(), progress) {
             Ok(done) => done,
             Err(Failed::Reading(err)) => return Err(err).io_context("reading", source),
             Err(Failed::Writing(err)) => return Err(err).io_context("writing", &temp_path),
@@ -159,7 +170,7 @@ enum Failed {
 /// (and reporting progress), a writer thread. Each chunk goes to both consumers and
 /// comes back to the reader from each; the second return recycles the buffer.
 fn copy_and_hash(
-    input: &mut File,
+    input: &mut (dyn Read + Send),
     output: &mut File,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Digest, u64), Failed> {
@@ -197,7 +208,7 @@ fn copy_and_hash(
 /// The reader of [`copy_and_hash`]: sends each chunk to both consumers, reusing
 /// buffers once both have returned them.
 fn read_chunks(
-    input: &mut File,
+    input: &mut (dyn Read + Send),
     hash_tx: &mpsc::SyncSender<Arc<Vec<u8>>>,
     write_tx: &mpsc::SyncSender<Arc<Vec<u8>>>,
     back_rx: &mpsc::Receiver<Arc<Vec<u8>>>,
@@ -243,7 +254,7 @@ fn read_chunks(
 }
 
 /// Reads until `buffer` is full or the input ends; returns the bytes read.
-fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+fn read_full(input: &mut (impl Read + ?Sized), buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {
         match input.read(&mut buffer[filled..]) {

@@ -18,11 +18,13 @@ mod graph;
 mod history;
 mod id;
 mod identity;
+mod import_log;
 mod lfs;
 mod list_cache;
 mod maintenance;
 mod open;
 mod snapshot;
+mod source_repo;
 mod tempfiles;
 mod walk;
 mod writer;
@@ -37,8 +39,12 @@ pub use graph::{ChangedFile, SignedCommit};
 pub use history::SlotHistory;
 pub use id::CommitId;
 pub use identity::{Identity, parse_date};
+pub use import_log::SOURCE_TRAILER;
 pub use lfs::{LfsPointer, LfsStore};
 pub use maintenance::Leftover;
 pub use open::{Store, registry_folder};
 pub use snapshot::TreeSnapshot;
-pub use writer::{CommitSigner, Committed, SigningFailed, TxOptions, Writer};
+pub use source_repo::SourceRepo;
+pub use writer::{
+    ChainCommitted, ChainStep, CommitSigner, Committed, SigningFailed, Stamp, TxOptions, Writer,
+};

@@ -23,6 +23,7 @@ mod artifacts;
 mod error;
 mod file_store;
 mod file_tracking;
+pub mod map;
 mod rest;
 mod rest_wire;
 mod sqlite;
@@ -36,7 +37,7 @@ use serde::Serialize;
 
 pub use artifacts::{ArtifactFile, ArtifactReader};
 pub use error::MlflowError;
-pub use uri::{ArtifactLocation, TrackingUri, parse_tracking_uri};
+pub use uri::{ArtifactLocation, TrackingUri, parse_tracking_uri, redact};
 
 /// Everything read from one MLflow store.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -5,6 +5,7 @@
 //! compare-and-swap and re-run when another writer got there first. Nothing else in
 //! omgreg writes commits, moves references or touches the index.
 
+mod chain;
 mod index_file;
 mod index_format;
 mod index_rewrite;
@@ -25,6 +26,7 @@ use super::{CommitId, Identity, Store, StoreError, TreeSnapshot};
 use crate::registry::{Change, RegistryError};
 use journal::Journal;
 
+pub use chain::{ChainCommitted, ChainStep, Stamp};
 pub(crate) use journal::{TEMP_PREFIX as JOURNAL_TEMP_PREFIX, path as journal_path};
 pub(crate) use tree::PlannedFile;
 pub(crate) use worktree::TEMP_PREFIX as WORKTREE_TEMP_PREFIX;
