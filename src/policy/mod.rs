@@ -48,6 +48,9 @@ pub enum Rule {
     /// A commit of a range removes the registry (or breaks `omgreg.toml`) that BASE
     /// holds: its policy cannot be stepped around by taking it away.
     Registry,
+    /// A version whose artifacts were never read (`verified: false`) holds a stage
+    /// that requires verified artifacts.
+    Verified,
 }
 
 impl Rule {
@@ -65,6 +68,7 @@ impl Rule {
             Self::Generated => "generated",
             Self::PortablePath => "portable-path",
             Self::Registry => "registry",
+            Self::Verified => "verified-artifacts",
         }
     }
 }

@@ -10,7 +10,14 @@ use crate::schema::{self, ModelDoc, StagesDoc, VersionDoc};
 use super::{Finding, Rule};
 
 /// Checks `omgreg.toml` and every file under `models/`.
-pub fn check_schema(snapshot: &dyn Snapshot, config: Option<&RegistryConfig>) -> Vec<Finding> {
+/// Versions recorded with `verified: false` are added to `unverified`
+/// (`model@version`); one held in a stage that requires verified artifacts is a
+/// finding.
+pub fn check_schema(
+    snapshot: &dyn Snapshot,
+    config: Option<&RegistryConfig>,
+    unverified: &mut Vec<String>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     match snapshot.read_text(CONFIG_FILE) {
         Ok(Some(text)) => match schema::config_checked(CONFIG_FILE, &text) {
@@ -41,7 +48,7 @@ pub fn check_schema(snapshot: &dyn Snapshot, config: Option<&RegistryConfig>) ->
     for name in models {
         let dir = format!("{MODELS_DIR}/{name}");
         match name.parse::<ModelName>() {
-            Ok(model) => check_model(snapshot, config, &model, &mut findings),
+            Ok(model) => check_model(snapshot, config, &model, &mut findings, unverified),
             Err(err) => findings.push(Finding::new(Rule::Schema, err.to_string()).at(dir, None)),
         }
     }
@@ -53,6 +60,7 @@ fn check_model(
     config: &RegistryConfig,
     model: &ModelName,
     findings: &mut Vec<Finding>,
+    unverified: &mut Vec<String>,
 ) {
     let model_file = model_file(model);
     if let Some(text) = read(snapshot, &model_file, findings) {
@@ -74,6 +82,7 @@ fn check_model(
         }
     }
     let stages_file = stages_file(model);
+    let mut assignments = None;
     if let Some(text) = read(snapshot, &stages_file, findings) {
         let parsed = if text.trim().is_empty() {
             Ok((StagesDoc::default(), Vec::new()))
@@ -83,8 +92,11 @@ fn check_model(
         match parsed {
             Ok((doc, unknown)) => {
                 unknown_keys(findings, &stages_file, unknown);
-                if let Err(err) = Assignments::from_doc(&doc, &config.ladder, &stages_file, &text) {
-                    findings.push(Finding::from_error(Rule::Schema, &err, &stages_file));
+                match Assignments::from_doc(&doc, &config.ladder, &stages_file, &text) {
+                    Ok(parsed) => assignments = Some(parsed),
+                    Err(err) => {
+                        findings.push(Finding::from_error(Rule::Schema, &err, &stages_file))
+                    }
                 }
             }
             Err(err) => findings
@@ -120,6 +132,30 @@ fn check_model(
         match schema::from_yaml_checked::<VersionDoc>(&path, &text) {
             Ok((doc, unknown)) => {
                 unknown_keys(findings, &path, unknown);
+                if doc.verified == Some(false) {
+                    let stage = assignments.as_ref().and_then(|a| a.stage_of(&version));
+                    match stage.filter(|stage| config.requires_verified(stage)) {
+                        Some(stage) => findings.push(
+                            Finding::new(
+                                Rule::Verified,
+                                format!(
+                                    "`{model}@{version}` holds `{stage}`, which requires verified \
+                                     artifacts, but its artifacts were recorded by location and \
+                                     never read (`verified: false`)"
+                                ),
+                            )
+                            .at(
+                                &stages_file,
+                                super::references::line_of(
+                                    snapshot,
+                                    &stages_file,
+                                    &version.to_string(),
+                                ),
+                            ),
+                        ),
+                        None => unverified.push(format!("{model}@{version}")),
+                    }
+                }
                 if let Err(err) = ModelVersion::from_doc(doc, model, &version, &path, &text) {
                     findings.push(Finding::from_error(Rule::Schema, &err, &path));
                 }

@@ -24,6 +24,18 @@ pub struct RegistryConfig {
     /// `[policy.<Stage>] require`: metric gates, keyed by the stage's configured spelling.
     pub metric_gates:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, super::MetricGate>>,
+    /// `[policy.<Stage>] require_verified_artifacts`: the stages (configured spelling)
+    /// that refuse a version recorded with `verified: false`.
+    pub verified_stages: std::collections::BTreeSet<String>,
+}
+
+impl RegistryConfig {
+    /// Whether `stage` refuses versions whose artifacts were never read.
+    pub fn requires_verified(&self, stage: &str) -> bool {
+        self.verified_stages
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(stage))
+    }
 }
 
 /// A deployment manifest that follows a stage or alias of a model.
@@ -72,6 +84,7 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
             admins: doc.signing.admins,
             stage_signers: policies.signers,
             metric_gates: policies.gates,
+            verified_stages: policies.verified,
         })
     }
 }
@@ -81,6 +94,7 @@ struct StagePolicies {
     signers: std::collections::BTreeMap<String, Vec<String>>,
     gates:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, super::MetricGate>>,
+    verified: std::collections::BTreeSet<String>,
 }
 
 /// Builds the ladder from `[stages]`, refusing options for stages it does not name.
@@ -190,6 +204,7 @@ fn stage_policies(
 ) -> Result<StagePolicies, RegistryError> {
     let mut stage_signers = std::collections::BTreeMap::new();
     let mut metric_gates = std::collections::BTreeMap::new();
+    let mut verified = std::collections::BTreeSet::new();
     for (name, policy) in policy {
         let stage = ladder
             .find(&name)
@@ -198,6 +213,9 @@ fn stage_policies(
             })?;
         if !policy.signers.is_empty() {
             stage_signers.insert(stage.name.clone(), policy.signers);
+        }
+        if policy.require_verified_artifacts {
+            verified.insert(stage.name.clone());
         }
         if !policy.require.is_empty() {
             let gates = policy
@@ -211,6 +229,7 @@ fn stage_policies(
     Ok(StagePolicies {
         signers: stage_signers,
         gates: metric_gates,
+        verified,
     })
 }
 

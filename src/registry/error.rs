@@ -139,6 +139,21 @@ pub enum RegistryError {
         hint: String,
     },
 
+    #[error(
+        "`{model}@{version}` cannot enter `{stage}`: its artifacts were recorded by location and never read"
+    )]
+    #[diagnostic(
+        code(omgreg::promote::unverified_artifacts),
+        help(
+            "`{stage}` requires verified artifacts (`require_verified_artifacts` in `omgreg.toml`); register the files themselves as a new version, or promote another version"
+        )
+    )]
+    UnverifiedArtifacts {
+        model: String,
+        version: String,
+        stage: String,
+    },
+
     #[error("cannot import {event}: {reason}")]
     #[diagnostic(code(omgreg::import::conflict), help("{help}"))]
     ImportConflict {

@@ -80,6 +80,13 @@ fn promote_one(
         from.as_deref(),
     )?;
     check_signers(config, &stage.name, request.signer_principals.as_deref())?;
+    if config.requires_verified(&stage.name) && row.version.doc.verified == Some(false) {
+        return Err(RegistryError::UnverifiedArtifacts {
+            model: model.to_string(),
+            version: version.to_string(),
+            stage: stage.name.clone(),
+        });
+    }
     check_gates(config, stage, model, version, &row.version.doc.metrics)?;
     check_transition(stage, model, version, from.as_deref())?;
     if let Some(from) = &from {

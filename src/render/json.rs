@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::registry::{VersionRow, artifact_path};
-use crate::schema::{ArchivedDoc, CodeDoc, DataDoc, EnvironmentDoc, ParamValue};
+use crate::schema::{ArchivedDoc, CodeDoc, DataDoc, EnvironmentDoc, ImportedDoc, ParamValue};
 
 /// Version of the JSON output format.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -36,6 +36,12 @@ pub struct VersionJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<String>,
     pub archived: Option<ArchivedDoc>,
+    /// `false` when an artifact could not be read when the version was recorded (its
+    /// location is in `imported.unverified`).
+    pub verified: bool,
+    /// Where an imported version comes from (`omgreg import`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportedDoc>,
 }
 
 /// One artifact of a version.
@@ -96,6 +102,8 @@ impl VersionJson {
             artifacts,
             primary: doc.primary.clone(),
             archived: doc.archived.clone(),
+            verified: doc.verified != Some(false),
+            imported: doc.imported.clone(),
         }
     }
 }

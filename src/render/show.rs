@@ -58,6 +58,42 @@ fn write_fields(text: &mut String, row: &VersionRow) {
             &format!("{} by {}: {}", archived.at, archived.by, archived.reason),
         );
     }
+    if let Some(imported) = &doc.imported {
+        field(
+            "imported",
+            &format!(
+                "from {} `{}` (version {})",
+                imported.from, imported.id, imported.version
+            ),
+        );
+        if let Some(source) = &imported.source {
+            field("source", source);
+        }
+        if let Some(run) = &imported.run_id {
+            field(
+                "run",
+                &imported.run_link.clone().unwrap_or_else(|| run.clone()),
+            );
+        }
+        if let Some(commit) = &imported.commit {
+            field("commit", commit);
+        }
+    }
+    if doc.verified == Some(false) {
+        let locations: Vec<String> = doc
+            .imported
+            .iter()
+            .flat_map(|i| &i.unverified)
+            .map(|u| format!("{} ({})", u.uri, u.reason))
+            .collect();
+        field(
+            "verified",
+            &format!(
+                "no: artifacts recorded by location, never read: {}",
+                locations.join(", ")
+            ),
+        );
+    }
 }
 
 /// Writes the aligned tables: metrics, params, tags, environment and artifacts.

@@ -100,6 +100,10 @@ pub struct PolicyDoc {
     /// Metric gates on the version entering the stage: `{ accuracy = ">= 0.9" }`.
     #[serde(default)]
     pub require: BTreeMap<String, String>,
+    /// Refuse versions whose artifacts were recorded without being read (`verified:
+    /// false`, e.g. imported `s3://` locations).
+    #[serde(default)]
+    pub require_verified_artifacts: bool,
 }
 
 /// One `[[endpoint]]`: a manifest rendered for whatever version a stage or alias

@@ -26,8 +26,8 @@ pub use params::parse_params_file;
 pub use stages::{StageSlot, StagesDoc};
 pub use values::{ParamValue, parse_metrics_file};
 pub use version::{
-    ArchivedDoc, ArtifactDoc, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, ImportedDoc, LineageDoc,
-    UnverifiedDoc, VersionDoc,
+    ArchivedDoc, ArtifactDoc, CodeDoc, DataDoc, EnvFileDoc, EnvironmentDoc, ImportedDoc,
+    LineageDoc, UnverifiedDoc, VersionDoc,
 };
 
 /// The schema generation written by this build of omgreg.

@@ -117,6 +117,16 @@ impl Store {
             .collect())
     }
 
+    /// Whether the commit says it is an import (`Omgreg-Action: import`): a claim,
+    /// which `check` honours only with an administrator's signature.
+    pub fn claims_import(&self, commit: CommitId) -> Result<bool, StoreError> {
+        let found = self.commit_object(commit)?;
+        let trailers = trailers(&String::from_utf8_lossy(found.message_bytes()));
+        Ok(trailers
+            .iter()
+            .any(|(k, v)| k == "Omgreg-Action" && v == "import"))
+    }
+
     /// The registry events of one commit, against its first parent.
     pub fn commit_events(&self, commit: CommitId) -> Result<Vec<HistoryEntry>, StoreError> {
         let odb = self.repo.odb().git_context("opening the object database")?;

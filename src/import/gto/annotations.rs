@@ -177,7 +177,8 @@ mod tests {
 
     #[test]
     fn meta_is_flattened_to_text() {
-        let value = serde_json::json!({"framework": "torch", "n": {"layers": 3}, "l": [1], "z": null});
+        let value =
+            serde_json::json!({"framework": "torch", "n": {"layers": 3}, "l": [1], "z": null});
         let mut out = BTreeMap::new();
         flatten("", &value, &mut out);
         assert_eq!(out["framework"], "torch");

@@ -9,8 +9,6 @@
 //! priority). [`history`] replays exactly that, so events of the same second come out
 //! in GTO's order too.
 
-use std::collections::BTreeMap;
-
 use super::tag_name::{self, TagAction};
 use crate::import::plan::Author;
 
@@ -128,10 +126,9 @@ fn parse_tags(tags: &[RawTag], skipped: &mut Skipped) -> Vec<GtoEvent> {
             continue;
         }
         let Some(commit) = tag.commit.clone() else {
-            skipped.notes.push(format!(
-                "`{}` points at no commit: skipped",
-                tag.name
-            ));
+            skipped
+                .notes
+                .push(format!("`{}` points at no commit: skipped", tag.name));
             continue;
         };
         let version = match &parsed.action {

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use super::GtoError;
 use super::annotations::{self, Annotation};
 use super::events::GtoEvent;
 use super::tag_name::TagAction;
-use super::{GtoError, GtoOptions};
 use crate::import::plan::{
     Author, Fetch, ImportAction, ImportPlan, ImportedArtifact, ImportedVersion, PlannedEvent,
     SourceKind,
@@ -241,7 +241,10 @@ impl Replay {
             event.artifact,
             active.len()
         ));
-        let reason = reason(&format!("artifact deprecated in GTO (`{}`)", event.tag), event);
+        let reason = reason(
+            &format!("artifact deprecated in GTO (`{}`)", event.tag),
+            event,
+        );
         for gto_version in active {
             let Some(slot) = self.slot(model, &gto_version) else {
                 continue;
@@ -331,7 +334,10 @@ fn artifacts(
         None => return Ok(Vec::new()),
         Some(Ok(path)) => path,
         Some(Err(raw)) => {
-            let name = raw.rsplit('/').find(|p| !p.is_empty()).unwrap_or("artifact");
+            let name = raw
+                .rsplit('/')
+                .find(|p| !p.is_empty())
+                .unwrap_or("artifact");
             let (uri, reason) = if raw.contains("://") {
                 (raw.clone(), "not a path in the repository".to_owned())
             } else {

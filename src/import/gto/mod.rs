@@ -49,7 +49,7 @@ pub enum GtoError {
     )]
     CloneFailed { location: String, said: String },
 
-    #[error("GTO stage(s) with no stage of this registry: {}", list(unmapped))]
+    #[error("GTO stage(s) with no stage of this registry: {}", unmapped.join(", "))]
     #[diagnostic(
         code(omgreg::import::gto_unmapped_stage),
         help(
@@ -58,7 +58,7 @@ pub enum GtoError {
         )
     )]
     UnmappedStage {
-        /// `stage` (tags `a`, `b`).
+        /// `` `stage` (tags `a`, `b`) ``.
         unmapped: Vec<String>,
         configured: Vec<String>,
         example: String,
@@ -75,7 +75,10 @@ pub enum GtoError {
         configured: Vec<String>,
     },
 
-    #[error("GTO stage assignments to commits with no registered version: {}", list(tags))]
+    #[error(
+        "GTO stage assignments to commits with no registered version: {}",
+        list(tags)
+    )]
     #[diagnostic(
         code(omgreg::import::gto_unregistered_version),
         help(
@@ -84,7 +87,10 @@ pub enum GtoError {
     )]
     UnregisteredVersion { tags: Vec<String> },
 
-    #[error("GTO stage assignments to a commit where several versions are registered: {}", list(tags))]
+    #[error(
+        "GTO stage assignments to a commit where several versions are registered: {}",
+        list(tags)
+    )]
     #[diagnostic(
         code(omgreg::import::gto_ambiguous_version),
         help(
@@ -190,7 +196,12 @@ fn map_stages(
     stages: &[String],
     options: &GtoOptions,
 ) -> Result<BTreeMap<String, String>, GtoError> {
-    let configured = |name: &str| stages.iter().find(|s| s.eq_ignore_ascii_case(name)).cloned();
+    let configured = |name: &str| {
+        stages
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(name))
+            .cloned()
+    };
     let mut mapped = BTreeMap::new();
     let mut unmapped: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for event in events {
@@ -198,13 +209,15 @@ fn map_stages(
             continue;
         };
         let target = match options.stage_map.get(stage) {
-            Some(target) => Some(configured(target).ok_or_else(|| {
-                GtoError::UnknownTargetStage {
-                    gto: stage.clone(),
-                    target: target.clone(),
-                    configured: stages.to_vec(),
-                }
-            })?),
+            Some(target) => {
+                Some(
+                    configured(target).ok_or_else(|| GtoError::UnknownTargetStage {
+                        gto: stage.clone(),
+                        target: target.clone(),
+                        configured: stages.to_vec(),
+                    })?,
+                )
+            }
             None => configured(stage),
         };
         match target {
@@ -228,7 +241,7 @@ fn map_stages(
         ),
         unmapped: unmapped
             .into_iter()
-            .map(|(stage, tags)| format!("{stage}` (tags {})", list(&tags).trim_end_matches('`')))
+            .map(|(stage, tags)| format!("`{stage}` (tags {})", list(&tags)))
             .collect(),
         configured: stages.to_vec(),
     })
@@ -247,7 +260,7 @@ struct GtoOpener<'a> {
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
 
 impl ArtifactOpener for GtoOpener<'_> {
-    fn open(&self, key: &str) -> Result<Box<dyn std::io::Read + '_>, String> {
+    fn open(&self, key: &str) -> Result<Box<dyn std::io::Read + Send + '_>, String> {
         let Some((commit, path)) = key.split_once(':') else {
             return Err(format!("`{key}` names no commit"));
         };

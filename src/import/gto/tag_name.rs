@@ -13,10 +13,18 @@
 /// What a GTO tag records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagAction {
-    Register { version: String },
-    Deregister { version: String },
-    Assign { stage: String },
-    Unassign { stage: String },
+    Register {
+        version: String,
+    },
+    Deregister {
+        version: String,
+    },
+    Assign {
+        stage: String,
+    },
+    Unassign {
+        stage: String,
+    },
     Deprecate,
     /// `NAME@created`: GTO's tag grammar has it, GTO itself never writes it.
     Create,
@@ -167,7 +175,13 @@ mod tests {
         let v = |s: &str| s.to_owned();
         assert_eq!(
             action("churn@v1.0.0"),
-            Some((v("churn"), TagAction::Register { version: v("v1.0.0") }, None))
+            Some((
+                v("churn"),
+                TagAction::Register {
+                    version: v("v1.0.0")
+                },
+                None
+            ))
         );
         assert_eq!(
             action("churn@v1.0.0-rc.1+b.7!#4"),
@@ -181,11 +195,19 @@ mod tests {
         );
         assert_eq!(
             action("nlp/x=sent-a#prod#12"),
-            Some((v("nlp/x:sent-a"), TagAction::Assign { stage: v("prod") }, Some(12)))
+            Some((
+                v("nlp/x:sent-a"),
+                TagAction::Assign { stage: v("prod") },
+                Some(12)
+            ))
         );
         assert_eq!(
             action("a/b=c/d#prod!#3"),
-            Some((v("a/b:c/d"), TagAction::Unassign { stage: v("prod") }, Some(3)))
+            Some((
+                v("a/b:c/d"),
+                TagAction::Unassign { stage: v("prod") },
+                Some(3)
+            ))
         );
         assert_eq!(
             action("m@deprecated#9"),

@@ -211,8 +211,9 @@ fn author(registry: &MlflowRegistry, version: &ModelVersion) -> Author {
     let user = version
         .user_id
         .clone()
-        .filter(|u| !u.trim().is_empty())
-        .or(run_user.filter(|u| !u.trim().is_empty()));
+        .filter(|u| known_user(u))
+        .or(run_user)
+        .filter(|u| known_user(u));
     let (name, email) = match user {
         Some(user) if user.contains('@') => (user.clone(), user),
         Some(user) => (user.clone(), format!("{user}@mlflow.invalid")),
@@ -224,6 +225,13 @@ fn author(registry: &MlflowRegistry, version: &ModelVersion) -> Author {
         time: version.creation_timestamp.unwrap_or(0).div_euclid(1000),
         offset_minutes: 0,
     }
+}
+
+/// Whether MLflow's user text names someone: MLflow writes `unknown` when it could
+/// not tell (`mlflow.user` of a run made without a login).
+fn known_user(user: &str) -> bool {
+    let user = user.trim();
+    !user.is_empty() && !user.eq_ignore_ascii_case("unknown")
 }
 
 /// The record and artifacts of one version.

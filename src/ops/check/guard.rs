@@ -17,6 +17,38 @@ use super::super::signing::ALLOWED_SIGNERS;
 /// The files and folders whose change is a change of the rules.
 const RULES: [&str; 3] = [CONFIG_FILE, ALLOWED_SIGNERS, "templates"];
 
+/// The administrators `policy` names: `[signing] admins`, else the signers of its
+/// stages.
+pub(super) fn administrators(policy: &crate::registry::RegistryConfig) -> Vec<String> {
+    if policy.admins.is_empty() {
+        let mut signers: Vec<String> = policy.stage_signers.values().flatten().cloned().collect();
+        signers.sort();
+        signers.dedup();
+        signers
+    } else {
+        policy.admins.clone()
+    }
+}
+
+/// Whether `commit` is an import signed by one of BASE's administrators: its stage
+/// moves were decided in the source, where omgreg's `from` rules and metric gates did
+/// not run, so only an administrator may vouch for them (the trailer alone waives
+/// nothing). `false` when BASE has no policy or no administrator.
+pub(super) fn vouched_import(
+    store: &Store,
+    audit: &RangeAudit,
+    commit: crate::store::CommitId,
+) -> Result<bool, CommandError> {
+    let Some(policy) = &audit.policy else {
+        return Ok(false);
+    };
+    let admins = administrators(policy);
+    if admins.is_empty() || !store.claims_import(commit)? {
+        return Ok(false);
+    }
+    Ok(verify_commit(store, commit, &audit.trust).signed_by_one_of(&admins))
+}
+
 /// Findings for rule changes not signed by an administrator; a notice when the
 /// rules have no administrator.
 pub(super) fn check_rule_changes(
@@ -29,14 +61,7 @@ pub(super) fn check_rule_changes(
     let Some(policy) = &audit.policy else {
         return Ok(());
     };
-    let admins: Vec<String> = if policy.admins.is_empty() {
-        let mut signers: Vec<String> = policy.stage_signers.values().flatten().cloned().collect();
-        signers.sort();
-        signers.dedup();
-        signers
-    } else {
-        policy.admins.clone()
-    };
+    let admins = administrators(policy);
     if admins.is_empty() {
         notices.push(
             "the registry's rules are unprotected: BASE's `omgreg.toml` names no `[signing] admins` \

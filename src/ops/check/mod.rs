@@ -117,15 +117,22 @@ pub fn check(store: &Store, request: &CheckRequest<'_>) -> Result<CheckReport, C
         }
         _ => None,
     };
+    let mut unverified = Vec::new();
     match &touched {
         Some(models) => check_state(
             store,
             &scope::Scoped::new(&head, models.clone()),
             request.artifacts,
-            &mut findings,
+            (&mut findings, &mut unverified),
         ),
-        None => check_state(store, &head, request.artifacts, &mut findings),
+        None => check_state(
+            store,
+            &head,
+            request.artifacts,
+            (&mut findings, &mut unverified),
+        ),
     }
+
     match (&base, &audit) {
         (Some(base), Some(audit)) => {
             check_range(store, audit, (base, &head), touched.as_ref(), &mut findings)?;
@@ -134,6 +141,15 @@ pub fn check(store: &Store, request: &CheckRequest<'_>) -> Result<CheckReport, C
         _ => {}
     }
     let mut notices = policy::waiting_endpoints(&head);
+    if !unverified.is_empty() {
+        let shown: Vec<&str> = unverified.iter().take(10).map(String::as_str).collect();
+        notices.push(format!(
+            "{} version(s) have artifacts recorded by location and never read (`verified: false`): {}{}",
+            unverified.len(),
+            shown.join(", "),
+            if unverified.len() > shown.len() { ", …" } else { "" }
+        ));
+    }
     if let Some(audit) = &audit {
         check_commits(store, audit, &mut findings)?;
         guard::check_rule_changes(store, audit, &mut findings, &mut notices)?;
@@ -158,8 +174,8 @@ pub fn check_step(
 ) -> Result<Vec<Finding>, CommandError> {
     let (before, after) = (store.snapshot_at(base)?, store.snapshot_at(head)?);
     let (mut known, mut findings) = (Vec::new(), Vec::new());
-    check_state(store, &before, None, &mut known);
-    check_state(store, &after, None, &mut findings);
+    check_state(store, &before, None, (&mut known, &mut Vec::new()));
+    check_state(store, &after, None, (&mut findings, &mut Vec::new()));
     findings.retain(|finding| {
         !known.iter().any(|old| {
             (old.rule, &old.file, &old.message) == (finding.rule, &finding.file, &finding.message)
@@ -177,10 +193,10 @@ fn check_state(
     store: &Store,
     head: &dyn Snapshot,
     artifacts: Option<&dyn crate::ops::ProgressBytes>,
-    findings: &mut Vec<Finding>,
+    (findings, unverified): (&mut Vec<Finding>, &mut Vec<String>),
 ) {
     let config = policy::usable_config(head);
-    findings.extend(policy::check_schema(head, config.as_ref().ok()));
+    findings.extend(policy::check_schema(head, config.as_ref().ok(), unverified));
     if let Ok(config) = config {
         findings.extend(policy::check_references(head, &config));
         findings.extend(generated::check_generated(head, &config));
@@ -283,9 +299,15 @@ fn check_range(
                 findings.push(finding.in_commit(&id));
             }
         }
+        // An administrator's signed import brings stage moves decided in the source:
+        // their `from` rules and gates are waived, nothing else is.
+        let waived = guard::vouched_import(store, audit, *commit)?;
         findings.extend(
             policy::check_transitions(&before, &after, base, &policy, &after_config, &rolled_back)
                 .into_iter()
+                .filter(|finding| {
+                    !(waived && matches!(finding.rule, Rule::Transition | Rule::MetricGate))
+                })
                 .map(|finding| finding.in_commit(&id)),
         );
     }
@@ -343,6 +365,11 @@ fn check_commits(
                 Finding::new(Rule::Signature, format!("{problem} ({})", verdict.subject))
                     .in_commit(&id),
             );
+        }
+        // An administrator may bring another registry's stages in (see
+        // `guard::vouched_import`).
+        if !verdict.signer_problems.is_empty() && guard::vouched_import(store, audit, *commit)? {
+            continue;
         }
         for problem in verdict.signer_problems {
             findings.push(Finding::new(Rule::Signer, problem).in_commit(&id));
