@@ -123,3 +123,79 @@ fn mlflow_servers_that_cannot_be_read() {
         not_mlflow,
     );
 }
+
+/// An MLflow file store made by hand: `churn` with version 1 in Production.
+fn file_store(dir: &std::path::Path) -> String {
+    let model = dir.join("mlruns/models/churn");
+    std::fs::create_dir_all(model.join("version-1")).expect("folders");
+    std::fs::write(
+        model.join("meta.yaml"),
+        "name: churn\ncreation_timestamp: 1700000000000\n",
+    )
+    .expect("meta");
+    std::fs::write(
+        model.join("version-1/meta.yaml"),
+        "version: 1\ncreation_timestamp: 1700000000000\ncurrent_stage: Production\n\
+         source: s3://bucket/churn/1\nstatus: READY\n",
+    )
+    .expect("meta");
+    format!("file://{}/mlruns", dir.display())
+}
+
+#[test]
+fn imports_that_are_refused() {
+    let env = transcript_env();
+    let reg = env.init_registry("reg");
+    let uri = file_store(env.path());
+    let import = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = ["import", "mlflow", "--tracking-uri", &uri]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let d = |code: &str, args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        diag(&env, &reg, code, &args, 1)
+    };
+    d(
+        "omgreg::import::unmappable",
+        &import(&["--stage-map", "Production=Prod"]),
+    );
+    d(
+        "omgreg::import::no_such_model",
+        &import(&["--model", "Churn"]),
+    );
+    // A version registered in omgreg first: the import may not overwrite it.
+    env.omgreg(&reg)
+        .args(["register", "churn", "--version", "1.0.0"])
+        .assert()
+        .success();
+    d("omgreg::import::conflict", &import(&[]));
+}
+
+#[test]
+fn an_unverified_version_cannot_enter_a_stage_that_requires_verified_artifacts() {
+    let env = transcript_env();
+    let reg = env.init_registry("reg");
+    let uri = file_store(env.path());
+    env.omgreg(&reg)
+        .args(["import", "mlflow", "--tracking-uri", &uri])
+        .assert()
+        .success();
+    let config = std::fs::read_to_string(reg.join("omgreg.toml")).expect("config");
+    std::fs::write(
+        reg.join("omgreg.toml"),
+        format!("{config}\n[policy.Staging]\nrequire_verified_artifacts = true\n"),
+    )
+    .expect("config");
+    env.git(&reg, &["commit", "-qam", "verified artifacts for Staging"]);
+    diag(
+        &env,
+        &reg,
+        "omgreg::promote::unverified_artifacts",
+        &["promote", "churn@1.0.0", "--stage", "Staging"],
+        1,
+    );
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::import::plan::{ArtifactOpener, Fetch, ImportAction, PlannedEvent};
 use crate::registry::{ArtifactInput, Digest, RegisterRequest};
 use crate::schema::UnverifiedDoc;
-use crate::store::{Stamp, Store};
+use crate::store::{Stamp, Store, StoreError};
 
 use super::super::CommandError;
 use super::{ImportReport, ImportRequest, register_request, stamp_of};
@@ -84,12 +84,10 @@ pub(super) fn prepare(
 fn hash(reader: &mut dyn std::io::Read, label: &Path) -> Result<(Digest, u64), CommandError> {
     use sha2::Digest as _;
     let mut hasher = sha2::Sha256::new();
-    let size = std::io::copy(reader, &mut hasher).map_err(|err| {
-        CommandError::User(miette::miette!(
-            code = "omgreg::import::artifact_unreadable",
-            "reading the artifact `{}` failed: {err}",
-            label.display()
-        ))
+    let size = std::io::copy(reader, &mut hasher).map_err(|source| StoreError::Io {
+        what: "reading the artifact",
+        path: label.to_owned(),
+        source,
     })?;
     Ok((Digest::from_bytes(&hasher.finalize().into()), size))
 }
