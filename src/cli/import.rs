@@ -128,10 +128,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<(), CommandError> {
             (
                 ImportSource::Gto {
                     location,
-                    options: GtoOptions {
-                        stage_map,
-                        ..GtoOptions::default()
-                    },
+                    options: GtoOptions { stage_map },
                 },
                 g.common,
             )

@@ -47,41 +47,14 @@ pub fn apply(
                 .map(|change| change.map(|change| wrap(change, from, &event.id, &model)));
         }
         ImportAction::Assign { version, stage, .. } => {
-            let version = existing(snapshot, &model, version, &refuse)?;
-            let mut assignments = load_assignments(snapshot, &config, &model)?;
-            let moved = match stage {
-                Some(stage) => enter(&config, &mut assignments, &version, stage, &refuse)?,
-                None => leave(&config, &mut assignments, &version),
-            };
-            let Some((slot, summary)) = moved else {
-                return Ok(None);
-            };
-            out.version = Some(version);
-            out.slots.push(slot);
-            out.summary = summary;
-            registry::write_stages(&mut out.change, &config, &model, &assignments);
-        }
-        ImportAction::Alias { alias, version, .. } => {
-            validate_alias(alias, &config.ladder)?;
-            let mut assignments = load_assignments(snapshot, &config, &model)?;
-            let target = match version {
-                Some(v) => Some(existing(snapshot, &model, v, &refuse)?),
-                None => None,
-            };
-            if assignments.aliases.get(alias) == target.as_ref() {
+            if !assign(snapshot, &config, &mut out, version, stage.as_deref(), &refuse)? {
                 return Ok(None);
             }
-            out.summary = match &target {
-                Some(v) => format!("alias {model}@{alias} -> {v}"),
-                None => format!("remove alias {model}@{alias}"),
-            };
-            match target.clone() {
-                Some(v) => assignments.aliases.insert(alias.clone(), v),
-                None => assignments.aliases.remove(alias),
-            };
-            out.version = target;
-            out.slots.push(Slot::Alias(alias.clone()));
-            registry::write_stages(&mut out.change, &config, &model, &assignments);
+        }
+        ImportAction::Alias { alias, version, .. } => {
+            if !alias_event(snapshot, &config, &mut out, alias, version.as_deref(), &refuse)? {
+                return Ok(None);
+            }
         }
         ImportAction::Archive {
             version, reason, ..
@@ -121,23 +94,97 @@ pub fn apply(
         ImportAction::ModelMeta {
             description, tags, ..
         } => {
-            let mut doc = registry::load_model(snapshot, &model)?;
-            let before = doc.clone();
-            if let Some(description) = description {
-                doc.description = description.clone();
-            }
-            doc.tags = tags.clone();
-            if doc == before {
+            if !model_meta(snapshot, &mut out, description.as_deref(), tags)? {
                 return Ok(None);
             }
-            out.summary = format!("description and tags of {model}");
-            out.change.put(
-                model_file(&model),
-                FileChange::Write(schema::to_yaml(&doc).into_bytes()),
-            );
         }
     }
     Ok(Some(out.finish(from, &event.id)))
+}
+
+/// Moves `version` into `stage` (or out of its stage for `None`): `false` when it is
+/// there already.
+fn assign(
+    snapshot: &dyn Snapshot,
+    config: &RegistryConfig,
+    out: &mut Output,
+    version: &str,
+    stage: Option<&str>,
+    refuse: &impl Fn(String, &str) -> RegistryError,
+) -> Result<bool, RegistryError> {
+    let model = out.model.clone();
+    let version = existing(snapshot, &model, version, refuse)?;
+    let mut assignments = load_assignments(snapshot, config, &model)?;
+    let moved = match stage {
+        Some(stage) => enter(config, &mut assignments, &version, stage, refuse)?,
+        None => leave(config, &mut assignments, &version),
+    };
+    let Some((slot, summary)) = moved else {
+        return Ok(false);
+    };
+    out.version = Some(version);
+    out.slots.push(slot);
+    out.summary = summary;
+    registry::write_stages(&mut out.change, config, &model, &assignments);
+    Ok(true)
+}
+
+/// Points `alias` at `version` (removes it for `None`): `false` when it is so.
+fn alias_event(
+    snapshot: &dyn Snapshot,
+    config: &RegistryConfig,
+    out: &mut Output,
+    alias: &str,
+    version: Option<&str>,
+    refuse: &impl Fn(String, &str) -> RegistryError,
+) -> Result<bool, RegistryError> {
+    let model = out.model.clone();
+    validate_alias(alias, &config.ladder)?;
+    let mut assignments = load_assignments(snapshot, config, &model)?;
+    let target = match version {
+        Some(v) => Some(existing(snapshot, &model, v, refuse)?),
+        None => None,
+    };
+    if assignments.aliases.get(alias) == target.as_ref() {
+        return Ok(false);
+    }
+    out.summary = match &target {
+        Some(v) => format!("alias {model}@{alias} -> {v}"),
+        None => format!("remove alias {model}@{alias}"),
+    };
+    match target.clone() {
+        Some(v) => assignments.aliases.insert(alias.to_owned(), v),
+        None => assignments.aliases.remove(alias),
+    };
+    out.version = target;
+    out.slots.push(Slot::Alias(alias.to_owned()));
+    registry::write_stages(&mut out.change, config, &model, &assignments);
+    Ok(true)
+}
+
+/// Sets the model's description and tags: `false` when they are so already.
+fn model_meta(
+    snapshot: &dyn Snapshot,
+    out: &mut Output,
+    description: Option<&str>,
+    tags: &BTreeMap<String, String>,
+) -> Result<bool, RegistryError> {
+    let model = out.model.clone();
+    let mut doc = registry::load_model(snapshot, &model)?;
+    let before = doc.clone();
+    if let Some(description) = description {
+        description.clone_into(&mut doc.description);
+    }
+    doc.tags = tags.clone();
+    if doc == before {
+        return Ok(false);
+    }
+    out.summary = format!("description and tags of {model}");
+    out.change.put(
+        model_file(&model),
+        FileChange::Write(schema::to_yaml(&doc).into_bytes()),
+    );
+    Ok(true)
 }
 
 /// A change being built, with what its event will say.

@@ -271,8 +271,8 @@ mod tests {
             Some("churn-model")
         );
         assert_eq!(
-            map_model_name("models/nlp:Sentiment").as_deref(),
-            Some("models-nlp-sentiment")
+            map_model_name("team/nlp:Sentiment").as_deref(),
+            Some("team-nlp-sentiment")
         );
         assert_eq!(map_model_name("  a -- b  ").as_deref(), Some("a-b"));
         assert_eq!(map_model_name("fraud_v2.1").as_deref(), Some("fraud_v2.1"));

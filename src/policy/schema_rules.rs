@@ -103,6 +103,20 @@ fn check_model(
                 .push(Finding::new(Rule::Schema, err.message.clone()).at(&stages_file, err.line)),
         }
     }
+    check_versions(snapshot, config, model, assignments.as_ref(), findings, unverified);
+}
+
+/// The version files of `model`: names, schema, and `verified: false` against the
+/// stage each holds.
+fn check_versions(
+    snapshot: &dyn Snapshot,
+    config: &RegistryConfig,
+    model: &ModelName,
+    assignments: Option<&Assignments>,
+    findings: &mut Vec<Finding>,
+    unverified: &mut Vec<String>,
+) {
+    let stages_file = stages_file(model);
     let dir = versions_dir(model);
     let versions = snapshot.list(&dir).unwrap_or_default();
     for file in versions {
@@ -133,7 +147,7 @@ fn check_model(
             Ok((doc, unknown)) => {
                 unknown_keys(findings, &path, unknown);
                 if doc.verified == Some(false) {
-                    let stage = assignments.as_ref().and_then(|a| a.stage_of(&version));
+                    let stage = assignments.and_then(|a| a.stage_of(&version));
                     match stage.filter(|stage| config.requires_verified(stage)) {
                         Some(stage) => findings.push(
                             Finding::new(

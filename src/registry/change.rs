@@ -260,16 +260,7 @@ impl Event {
                 version,
                 slots,
                 ..
-            } => {
-                push("Omgreg-Model", model.to_string());
-                if let Some(version) = version {
-                    push("Omgreg-Version", version.to_string());
-                }
-                for slot in slots {
-                    push(slot.trailer_key(), slot.name().to_owned());
-                }
-                push("Omgreg-Source", format!("{from} {id}"));
-            }
+            } => imported_trailers(&mut push, (from, id), model, version.as_ref(), slots),
         }
         trailers
     }
@@ -289,6 +280,24 @@ impl Event {
             | Self::Imported { model, .. } => vec![model],
         }
     }
+}
+
+/// The trailers of an imported event after `Omgreg-Action`.
+fn imported_trailers(
+    push: &mut impl FnMut(&'static str, String),
+    (from, id): (&str, &str),
+    model: &ModelName,
+    version: Option<&VersionId>,
+    slots: &[Slot],
+) {
+    push("Omgreg-Model", model.to_string());
+    if let Some(version) = version {
+        push("Omgreg-Version", version.to_string());
+    }
+    for slot in slots {
+        push(slot.trailer_key(), slot.name().to_owned());
+    }
+    push("Omgreg-Source", format!("{from} {id}"));
 }
 
 /// A change set: applied by the store as one commit.

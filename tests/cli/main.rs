@@ -38,6 +38,8 @@ mod test_hooks_folders;
 mod test_hooks_judge;
 mod test_hooks_pr;
 mod test_http_remote;
+mod test_import_gto;
+mod test_import_policy;
 mod test_init;
 mod test_lifecycle;
 mod test_mlflow_reader;

@@ -199,3 +199,80 @@ fn an_unverified_version_cannot_enter_a_stage_that_requires_verified_artifacts()
         1,
     );
 }
+
+/// A Git repository whose annotated tags are GTO's, made with git alone: `tags` are
+/// (name, commit number) on a line of commits.
+fn gto_repo(
+    env: &TestEnv,
+    name: &str,
+    commits: usize,
+    tags: &[(&str, usize)],
+) -> std::path::PathBuf {
+    let repo = env.path().join(name);
+    env.git(env.path(), &["init", "-q", repo.to_str().expect("path")]);
+    let mut ids = Vec::new();
+    for n in 0..commits {
+        std::fs::write(repo.join("file.txt"), format!("{n}\n")).expect("file");
+        env.git(&repo, &["add", "file.txt"]);
+        env.git(&repo, &["commit", "-q", "-m", &format!("commit {n}")]);
+        ids.push(env.git(&repo, &["rev-parse", "HEAD"]).trim().to_owned());
+    }
+    for (tag, at) in tags {
+        env.git(&repo, &["tag", "-a", tag, "-m", tag, &ids[*at]]);
+    }
+    repo
+}
+
+#[test]
+fn gto_registries_that_cannot_be_imported() {
+    let env = transcript_env();
+    let reg = env.init_registry("reg");
+    let import = |location: &str| vec!["import".to_owned(), "gto".to_owned(), location.to_owned()];
+    let d = |code: &str, args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        diag(&env, &reg, code, &args, 1)
+    };
+    std::fs::create_dir(env.path().join("plain")).expect("folder");
+    d(
+        "omgreg::import::gto_not_a_repository",
+        import(&env.path().join("plain").display().to_string()),
+    );
+    d(
+        "omgreg::import::gto_clone_failed",
+        import("file:///nonexistent/nowhere.git"),
+    );
+    let dev = gto_repo(&env, "dev", 1, &[("churn@v1.0.0", 0), ("churn#dev#1", 0)]);
+    d(
+        "omgreg::import::gto_unmapped_stage",
+        import(&dev.display().to_string()),
+    );
+    let loose = gto_repo(
+        &env,
+        "loose",
+        2,
+        &[("churn@v1.0.0", 0), ("churn#staging#1", 1)],
+    );
+    d(
+        "omgreg::import::gto_unregistered_version",
+        import(&loose.display().to_string()),
+    );
+    let twice = gto_repo(
+        &env,
+        "twice",
+        1,
+        &[
+            ("churn@v1.0.0", 0),
+            ("churn@v1.1.0", 0),
+            ("churn#staging#1", 0),
+        ],
+    );
+    d(
+        "omgreg::import::gto_ambiguous_version",
+        import(&twice.display().to_string()),
+    );
+    let clash = gto_repo(&env, "clash", 1, &[("a=b@v1.0.0", 0), ("a/b@v1.0.0", 0)]);
+    d(
+        "omgreg::import::gto_unmappable_name",
+        import(&clash.display().to_string()),
+    );
+}

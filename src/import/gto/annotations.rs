@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn paths_are_normalised_and_kept_inside() {
         assert_eq!(normalise("a/./b/../c/").as_deref(), Some("a/c"));
-        assert_eq!(normalise("models/m.pkl").as_deref(), Some("models/m.pkl"));
+        assert_eq!(normalise("out/m.pkl").as_deref(), Some("out/m.pkl"));
         assert_eq!(normalise("../x"), None);
         assert_eq!(normalise("/etc/passwd"), None);
         assert_eq!(normalise("s3://bucket/x"), None);

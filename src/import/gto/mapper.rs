@@ -154,7 +154,15 @@ impl Replay {
     fn assign(&mut self, event: &GtoEvent, author: Option<Author>, model: &str, stage: &str) {
         let gto_version = event.version.clone().unwrap_or_default();
         let Some(slot) = self.slot(model, &gto_version) else {
-            return; // Refused before the replay: assignments name registered versions.
+            // GTO finds the version registered at the commit whenever it was
+            // registered; omgreg replays in time order.
+            self.notes.push(format!(
+                "`{}` assigns `{stage}` to `{gto_version}` of `{}` before that version's \
+                 registration: omgreg cannot promote what is not registered yet, the tag is \
+                 skipped",
+                event.tag, event.artifact
+            ));
+            return;
         };
         if slot.archived {
             self.notes.push(format!(

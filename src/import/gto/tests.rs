@@ -95,13 +95,13 @@ fn summary(plan: &ImportPlan) -> Vec<String> {
         .collect()
 }
 
-const DVC_YAML: &str = "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n    desc: Churn classifier\n    labels: [tabular, xgb]\n    meta:\n      framework: xgboost\n  remote:\n    path: data/big.bin\n";
+const DVC_YAML: &str = "artifacts:\n  churn:\n    path: out/churn.pkl\n    type: model\n    desc: Churn classifier\n    labels: [tabular, xgb]\n    meta:\n      framework: xgboost\n  remote:\n    path: data/big.bin\n";
 
 #[test]
 fn tags_become_events_in_time_order_with_the_taggers() {
     let (dir, commit) = repo_with(&[
         ("dvc.yaml", DVC_YAML),
-        ("models/churn.pkl", "weights"),
+        ("out/churn.pkl", "weights"),
         ("nlp/dvc.yaml", "artifacts:\n  sent:\n    path: model\n"),
         ("nlp/model/a.txt", "a"),
         ("nlp/model/sub/b.txt", "b"),
@@ -133,7 +133,7 @@ fn tags_become_events_in_time_order_with_the_taggers() {
     assert_eq!(churn.imported.version, "v1.0.0");
     assert_eq!(churn.imported.commit.as_deref(), Some(commit.as_str()));
     assert_eq!(churn.imported.id, "churn@v1.0.0");
-    let key = format!("{commit}:models/churn.pkl");
+    let key = format!("{commit}:out/churn.pkl");
     assert_eq!(churn.artifacts[0].path, "churn.pkl");
     assert_eq!(churn.artifacts[0].fetch, Fetch::Read { key: key.clone() });
     let repo = open_repo(d);
@@ -325,4 +325,39 @@ fn the_older_artifacts_yaml_is_read_too() {
     };
     assert_eq!(*uri, format!("gto:{commit}:m.bin"));
     assert!(reason.contains("DVC"), "{reason}");
+}
+
+/// GTO ties an assignment to the version registered at its commit even when the
+/// registration came later; omgreg replays in time order and cannot promote what is
+/// not registered yet, so the tag is a note, not a silent drop.
+#[test]
+fn an_assignment_before_its_registration_is_a_note() {
+    let (dir, _) = repo_with(&[]);
+    tag(dir.path(), "m#staging#1", "Alice", 1000);
+    tag(dir.path(), "m@v1.0.0", "Bob", 2000);
+    let plan = plan(&open_repo(dir.path()), &stages(), &GtoOptions::default()).expect("plan");
+    assert_eq!(summary(&plan), ["m@v1.0.0 | register m 1.0.0 | Bob@2000"]);
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.contains("`m#staging#1`") && n.contains("before")),
+        "{:?}",
+        plan.notes
+    );
+}
+
+#[test]
+fn names_that_collide_once_mapped_are_refused_naming_both() {
+    let (dir, _) = repo_with(&[]);
+    tag(dir.path(), "a=b@v1.0.0", "Alice", 1000);
+    git(
+        dir.path(),
+        &["commit", "-q", "--allow-empty", "-m", "n"],
+        ("Alice", 1500),
+    );
+    tag(dir.path(), "a/b@v1.0.0", "Alice", 2000);
+    let err = plan(&open_repo(dir.path()), &stages(), &GtoOptions::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, GtoError::UnmappableName { .. }), "{err:?}");
+    assert!(text.contains("`a/b`") && text.contains("`a:b`"), "{text}");
 }

@@ -70,11 +70,12 @@ pub fn import(store: &Store, request: &ImportRequest<'_>) -> Result<ImportReport
     let recorded = store.imported_sources()?;
     let from = plan.source;
     let (events, skipped) = new_events(&plan, &recorded);
+    let changed = changed_since(store, &plan, &events)?;
     let mut report = ImportReport {
         source: from.as_str().to_owned(),
         location: plan.location.clone(),
         skipped,
-        notes: plan.notes.clone(),
+        notes: plan.notes.iter().cloned().chain(changed).collect(),
         has_transition_history: plan.has_transition_history,
         dry_run: request.dry_run,
         ..ImportReport::default()
@@ -139,6 +140,62 @@ fn new_events<'p>(
         })
         .collect();
     (events, skipped)
+}
+
+/// For each version imported before whose record the source has changed since
+/// (description, tags, metrics, params): a note that it is not rewritten, as
+/// versions are immutable.
+fn changed_since(
+    store: &Store,
+    plan: &ImportPlan,
+    new: &[&PlannedEvent],
+) -> Result<Vec<String>, CommandError> {
+    let snapshot = match store.snapshot(None) {
+        Ok(snapshot) => snapshot,
+        Err(_) => return Ok(Vec::new()),
+    };
+    let mut notes = Vec::new();
+    for event in &plan.events {
+        let ImportAction::Register(version) = &event.action else {
+            continue;
+        };
+        if new.iter().any(|n| std::ptr::eq(*n, event)) {
+            continue;
+        }
+        let (Ok(model), Ok(id)) = (version.model.parse(), version.version.parse()) else {
+            continue;
+        };
+        let Some(record) = crate::registry::load_version(&snapshot, &model, &id)? else {
+            continue;
+        };
+        let doc = &record.doc;
+        let mut fields = Vec::new();
+        if doc.description != version.description {
+            fields.push("description");
+        }
+        if doc.tags != version.tags {
+            fields.push("tags");
+        }
+        let metrics_differ = doc.metrics.len() != version.metrics.len()
+            || doc.metrics.iter().any(|(k, v)| version.metrics.get(k) != Some(v));
+        if metrics_differ {
+            fields.push("metrics");
+        }
+        if doc.params != version.params {
+            fields.push("params");
+        }
+        if !fields.is_empty() {
+            notes.push(format!(
+                "`{model}@{id}` ({} `{}`) changed in the source since it was imported ({}): \
+                 versions are immutable, so it is not rewritten; register a new version to \
+                 record the change",
+                plan.source.as_str(),
+                event.id,
+                fields.join(", ")
+            ));
+        }
+    }
+    Ok(notes)
 }
 
 /// Who authored `event`: its source's author, or the importer now.

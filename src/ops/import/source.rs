@@ -88,7 +88,7 @@ pub fn read_source(
             })
         }
         ImportSource::Gto { location, options } => Ok(Opened::Gto {
-            repo: SourceRepo::open(location, scratch)?,
+            repo: gto::open(location, scratch).map_err(|err| CommandError::User(err.into()))?,
             options: options.clone(),
         }),
     }
