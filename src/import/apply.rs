@@ -47,12 +47,26 @@ pub fn apply(
                 .map(|change| change.map(|change| wrap(change, from, &event.id, &model)));
         }
         ImportAction::Assign { version, stage, .. } => {
-            if !assign(snapshot, &config, &mut out, version, stage.as_deref(), &refuse)? {
+            if !assign(
+                snapshot,
+                &config,
+                &mut out,
+                version,
+                stage.as_deref(),
+                &refuse,
+            )? {
                 return Ok(None);
             }
         }
         ImportAction::Alias { alias, version, .. } => {
-            if !alias_event(snapshot, &config, &mut out, alias, version.as_deref(), &refuse)? {
+            if !alias_event(
+                snapshot,
+                &config,
+                &mut out,
+                alias,
+                version.as_deref(),
+                &refuse,
+            )? {
                 return Ok(None);
             }
         }

@@ -103,7 +103,14 @@ fn check_model(
                 .push(Finding::new(Rule::Schema, err.message.clone()).at(&stages_file, err.line)),
         }
     }
-    check_versions(snapshot, config, model, assignments.as_ref(), findings, unverified);
+    check_versions(
+        snapshot,
+        config,
+        model,
+        assignments.as_ref(),
+        findings,
+        unverified,
+    );
 }
 
 /// The version files of `model`: names, schema, and `verified: false` against the

@@ -177,7 +177,10 @@ fn changed_since(
             fields.push("tags");
         }
         let metrics_differ = doc.metrics.len() != version.metrics.len()
-            || doc.metrics.iter().any(|(k, v)| version.metrics.get(k) != Some(v));
+            || doc
+                .metrics
+                .iter()
+                .any(|(k, v)| version.metrics.get(k) != Some(v));
         if metrics_differ {
             fields.push("metrics");
         }
