@@ -488,3 +488,7 @@ fn state(
     out.summary = format!("stages and aliases of {model}: {}", moved.join(", "));
     Ok(true)
 }
+
+#[cfg(test)]
+#[path = "apply_tests.rs"]
+mod tests;
