@@ -1,7 +1,8 @@
 //! omgreg: a model registry that lives in a Git repository.
 //!
 //! Layers, arrows pointing down only:
-//! `cli` → `ops` → `render`, `policy`, `sign`, `store` → `registry`, `schema`.
+//! `cli` → `ops` → `import`, `render`, `policy`, `sign`, `store` → `registry`, `schema`.
+//! (`import` reads other registries; its GTO reader uses `store::SourceRepo`.)
 //! `registry` is the pure domain (no I/O); `schema` is the only module that knows
 //! the serde wire formats of the files on disk.
 
