@@ -192,22 +192,21 @@ impl ArtifactOpener for NoArtifacts {
 }
 
 /// Maps a source's model name to omgreg's rules (lowercase ASCII letters, digits,
-/// `-`, `_`, `.`, starting with a letter or digit): letters are lowercased, and every
-/// run of other characters (spaces, `/`, `:`, `=`) becomes one `-`; leading and
-/// trailing `-` are dropped. `None` when nothing is left.
+/// `-`, `_`, `.`, starting with a letter or digit): letters are lowercased, every run
+/// of other characters (spaces, `/`, `:`, `-`) becomes one `-`, a run of dots one
+/// dot; leading and trailing `-`, `.` and `_` are dropped. `None` when nothing is
+/// left.
 pub fn map_model_name(name: &str) -> Option<String> {
     let mut out = String::with_capacity(name.len());
     let mut pending_dash = false;
     for c in name.chars() {
-        let keep = c.is_ascii_alphanumeric() || matches!(c, '_' | '.');
-        if keep || c == '-' {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') {
             if pending_dash && !out.is_empty() {
                 out.push('-');
             }
             pending_dash = false;
-            if c == '-' {
-                pending_dash = true;
-            } else {
+            // `..` is refused in names: a run of dots is one.
+            if !(c == '.' && out.ends_with('.')) {
                 out.push(c.to_ascii_lowercase());
             }
         } else {

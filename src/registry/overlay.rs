@@ -73,6 +73,14 @@ impl Snapshot for Overlay<'_> {
             }
         }
     }
+
+    /// The base's id for a file the change does not touch; none for one it does.
+    fn content_id(&self, path: &str) -> Option<String> {
+        match self.changed(path) {
+            Some(_) => None,
+            None => self.base.content_id(path),
+        }
+    }
 }
 
 #[cfg(test)]

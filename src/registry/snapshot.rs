@@ -185,11 +185,54 @@ pub fn load_version(
     version: &VersionId,
 ) -> Result<Option<ModelVersion>, RegistryError> {
     let path = version_file(model, version);
+    let id = snapshot.content_id(&path);
+    if let Some(id) = &id
+        && let Some(parsed) = parsed::get(id, &path)
+    {
+        return Ok(Some(parsed));
+    }
     let Some(text) = snapshot.read_text(&path)? else {
         return Ok(None);
     };
     let doc: VersionDoc = schema::from_yaml(&path, &text)?;
-    ModelVersion::from_doc(doc, model, version, &path, &text).map(Some)
+    let parsed = ModelVersion::from_doc(doc, model, version, &path, &text)?;
+    if let Some(id) = id {
+        parsed::put(id, path, &parsed);
+    }
+    Ok(Some(parsed))
+}
+
+/// Version records already parsed, by content id and path: a content id names the
+/// bytes, so a record read again (each commit of an import renders the model card
+/// from every version) is parsed once. Bounded; emptied when full.
+mod parsed {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use super::ModelVersion;
+
+    const LIMIT: usize = 50_000;
+
+    type Cache = Mutex<HashMap<(String, String), ModelVersion>>;
+
+    fn cache() -> &'static Cache {
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        CACHE.get_or_init(Cache::default)
+    }
+
+    pub(super) fn get(id: &str, path: &str) -> Option<ModelVersion> {
+        let cache = cache().lock().ok()?;
+        cache.get(&(id.to_owned(), path.to_owned())).cloned()
+    }
+
+    pub(super) fn put(id: String, path: String, version: &ModelVersion) {
+        if let Ok(mut cache) = cache().lock() {
+            if cache.len() >= LIMIT {
+                cache.clear();
+            }
+            cache.insert((id, path), version.clone());
+        }
+    }
 }
 
 /// Loads the stage and alias pointers of `model` (empty when it has none yet).

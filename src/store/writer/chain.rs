@@ -143,7 +143,7 @@ impl Writer<'_> {
         let mempack = odb
             .add_new_mempack_backend(1000)
             .git_context("preparing the import's objects")?;
-        let written = self.write_steps(&shadow, base, count, step)?;
+        let written = self.write_steps(&shadow, base, count, step, dry_run)?;
         if !dry_run && written.head.is_some() {
             let mut pack = git2::Buf::new();
             mempack
@@ -176,6 +176,7 @@ impl Writer<'_> {
         base: Option<git2::Oid>,
         count: usize,
         step: &mut ChainStep<'_>,
+        dry_run: bool,
     ) -> Result<WrittenChain, StoreError> {
         let mut tip = base
             .map(|id| shadow.repo.find_commit(id))
@@ -187,7 +188,7 @@ impl Writer<'_> {
             let Some((change, stamp)) = step(index, &snapshot)? else {
                 continue;
             };
-            let (tree, planned) = shadow.build_tree(&snapshot, &change)?;
+            let (tree, planned) = shadow.build_tree_with(&snapshot, &change, !dry_run)?;
             drop(snapshot);
             if tip.as_ref().is_some_and(|tip| tip.tree_id() == tree) {
                 // The step changes nothing here (already there by other means).

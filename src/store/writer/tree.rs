@@ -26,12 +26,23 @@ impl Store {
         snapshot: &TreeSnapshot<'_>,
         change: &Change,
     ) -> Result<(Oid, Vec<PlannedFile>), StoreError> {
+        self.build_tree_with(snapshot, change, true)
+    }
+
+    /// [`Store::build_tree`]; `require_objects: false` (a dry run, whose artifacts
+    /// were hashed, not stored) writes LFS pointers without their objects at hand.
+    pub(crate) fn build_tree_with(
+        &self,
+        snapshot: &TreeSnapshot<'_>,
+        change: &Change,
+        require_objects: bool,
+    ) -> Result<(Oid, Vec<PlannedFile>), StoreError> {
         let repo: &Repository = &self.repo;
         let mut update = TreeUpdateBuilder::new();
         let mut planned = Vec::with_capacity(change.files.len());
         for (path, file) in &change.files {
             let repo_path = format!("{}{path}", self.prefix);
-            let content = self.file_content(file)?;
+            let content = self.file_content(file, require_objects)?;
             let blob = content
                 .as_deref()
                 .map(|bytes| repo.blob(bytes))
@@ -60,11 +71,15 @@ impl Store {
     }
 
     /// The bytes a file change puts in the tree (`None` when it removes the file).
-    fn file_content(&self, file: &FileChange) -> Result<Option<Vec<u8>>, StoreError> {
+    fn file_content(
+        &self,
+        file: &FileChange,
+        require_objects: bool,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(match file {
             FileChange::Write(bytes) => Some(bytes.clone()),
             FileChange::LfsPointer { sha256, size } => {
-                if !self.lfs().has_object(sha256, *size) {
+                if require_objects && !self.lfs().has_object(sha256, *size) {
                     return Err(StoreError::LfsObjectMissing {
                         oid: sha256.to_string(),
                     });
