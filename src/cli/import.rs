@@ -192,7 +192,12 @@ fn print(ctx: &Ctx, report: &ImportReport) -> Result<(), CommandError> {
             unverified: &report.unverified,
             notes: &report.notes,
         };
-        return Ok(ctx.output.json(&json)?);
+        let head = report.commits.last().and_then(|(commit, _)| *commit);
+        return Ok(ctx.output.json(&render::Document::new(
+            "import",
+            head.map(|c| c.to_string()),
+            &json,
+        ))?);
     }
     let mut text = String::new();
     for (commit, subject) in &report.commits {

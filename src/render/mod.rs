@@ -36,6 +36,7 @@ pub use doctor::doctor;
 pub use endpoint::{DEFAULT_TEMPLATE, endpoint_manifest};
 pub use history::{history, rfc3339};
 pub use init::init;
+pub(crate) use json::Document;
 pub use json::{ArtifactJson, JSON_SCHEMA_VERSION, VersionJson};
 pub use lineage::{LineageReport, lineage};
 pub use list::{list_models, list_versions};

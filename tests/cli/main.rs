@@ -39,6 +39,8 @@ mod test_hooks_judge;
 mod test_hooks_pr;
 mod test_http_remote;
 mod test_import_gto;
+mod test_import_mlflow;
+mod test_import_mlflow_server;
 mod test_import_policy;
 mod test_init;
 mod test_lifecycle;
