@@ -39,54 +39,38 @@ pub fn apply(
         .model()
         .parse()
         .map_err(|err: RegistryError| refuse(err.to_string(), "see docs/migrating.md"))?;
+    if let ImportAction::Register(_) = &event.action {
+        let request = request.expect("registrations come with their request");
+        return register(snapshot, request, &event.id, refuse)
+            .map(|change| change.map(|change| wrap(change, from, &event.id, &model)));
+    }
     let mut out = Output::new(&model);
-    match &event.action {
-        ImportAction::Register(_) => {
-            let request = request.expect("registrations come with their request");
-            return register(snapshot, request, &event.id, refuse)
-                .map(|change| change.map(|change| wrap(change, from, &event.id, &model)));
-        }
+    let changed = match &event.action {
+        ImportAction::Register(_) => unreachable!("handled above"),
         ImportAction::Assign { version, stage, .. } => {
-            if !assign(
-                snapshot,
-                &config,
-                &mut out,
-                version,
-                stage.as_deref(),
-                &refuse,
-            )? {
-                return Ok(None);
-            }
+            let stage = stage.as_deref();
+            assign(snapshot, &config, &mut out, version, stage, &refuse)?
         }
         ImportAction::Alias { alias, version, .. } => {
-            if !alias_event(
-                snapshot,
-                &config,
-                &mut out,
-                alias,
-                version.as_deref(),
-                &refuse,
-            )? {
-                return Ok(None);
-            }
+            let version = version.as_deref();
+            alias_event(snapshot, &config, &mut out, alias, version, &refuse)?
         }
         ImportAction::Archive {
             version, reason, ..
         } => {
             let version = existing(snapshot, &model, version, &refuse)?;
             let mut assignments = load_assignments(snapshot, &config, &model)?;
-            if !archive(
+            out.summary = format!("archive {model}@{version}");
+            out.version = Some(version.clone());
+            let stamp = (at, by, reason.as_str());
+            archive(
                 snapshot,
                 &config,
                 &mut assignments,
                 &mut out,
                 &version,
-                (at, by, reason),
-            )? {
-                return Ok(None);
-            }
-            out.summary = format!("archive {model}@{version}");
-            out.version = Some(version);
+                stamp,
+            )?
         }
         ImportAction::State {
             stages,
@@ -94,24 +78,15 @@ pub fn apply(
             archive: archived,
             ..
         } => {
-            if !state(
-                snapshot,
-                &config,
-                &mut out,
-                (stages, aliases, archived),
-                (at, by),
-                &refuse,
-            )? {
-                return Ok(None);
-            }
+            let wanted = (stages, aliases, archived.as_slice());
+            state(snapshot, &config, &mut out, wanted, (at, by), &refuse)?
         }
         ImportAction::ModelMeta {
             description, tags, ..
-        } => {
-            if !model_meta(snapshot, &mut out, description.as_deref(), tags)? {
-                return Ok(None);
-            }
-        }
+        } => model_meta(snapshot, &mut out, description.as_deref(), tags)?,
+    };
+    if !changed {
+        return Ok(None);
     }
     Ok(Some(out.finish(from, &event.id)))
 }

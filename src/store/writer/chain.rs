@@ -7,13 +7,12 @@
 //! any action. A failure or a kill before that move leaves the branch where it was
 //! (the written objects are unreachable, for `git gc` to collect).
 
-use std::collections::BTreeMap;
-use std::io::Write;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use git2::{Signature, Time};
 
-use super::super::error::{GitContext, IoContext};
+use super::super::error::GitContext;
 use super::super::{CommitId, Identity, Store, StoreError, TreeSnapshot, failpoint};
 use super::{Landing, MAX_ATTEMPTS, PlannedFile, Target, TxOptions, Writer, worktree};
 use crate::registry::{Change, Event, FileChange, RegistryError};
@@ -145,22 +144,12 @@ impl Writer<'_> {
             .git_context("preparing the import's objects")?;
         let written = self.write_steps(&shadow, base, count, step, dry_run)?;
         if !dry_run && written.head.is_some() {
-            let mut pack = git2::Buf::new();
-            mempack
-                .dump(&shadow.repo, &mut pack)
-                .git_context("packing the import's objects")?;
             let target = self
                 .store
                 .repo
                 .odb()
                 .git_context("opening the object database")?;
-            let mut writer = target
-                .packwriter()
-                .git_context("writing the import's pack")?;
-            writer
-                .write_all(&pack)
-                .io_context("writing the import's pack into", self.store.repo.path())?;
-            writer.commit().git_context("writing the import's pack")?;
+            super::pack::write_pack(&odb, &target, &written.objects, self.store.repo.path())?;
             failpoint("chain-pack-written");
         }
         mempack
@@ -197,6 +186,12 @@ impl Writer<'_> {
             for (path, _) in &change.files {
                 written.union.put(path.clone(), FileChange::Remove);
             }
+            written
+                .objects
+                .extend(planned.iter().filter_map(|file| file.blob));
+            written
+                .objects
+                .extend(new_trees(&shadow.repo, tree, &planned)?);
             for file in planned {
                 written.planned.insert(file.repo_path.clone(), file);
             }
@@ -216,6 +211,7 @@ impl Writer<'_> {
                     .git_context("reading the written commit")?,
             );
             written.head = Some(commit);
+            written.objects.insert(commit);
             written.commits.push((Some(commit.into()), change));
         }
         Ok(written)
@@ -233,9 +229,33 @@ impl Writer<'_> {
     }
 }
 
+/// The trees of `root` on the way to each planned file: every tree a step can have
+/// written (a tree off those paths is the parent's, already stored).
+fn new_trees(
+    repo: &git2::Repository,
+    root: git2::Oid,
+    planned: &[PlannedFile],
+) -> Result<BTreeSet<git2::Oid>, StoreError> {
+    let mut trees = BTreeSet::from([root]);
+    for file in planned {
+        let mut tree = repo.find_tree(root).git_context("reading the new tree")?;
+        let parts: Vec<&str> = file.repo_path.split('/').collect();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            let Some(id) = tree.get_name(part).map(|entry| entry.id()) else {
+                break;
+            };
+            trees.insert(id);
+            tree = repo.find_tree(id).git_context("reading the new tree")?;
+        }
+    }
+    Ok(trees)
+}
+
 /// The objects of a chain, not yet on any branch.
 struct WrittenChain {
     head: Option<git2::Oid>,
+    /// Every object the chain wrote (blobs, the trees on changed paths, commits).
+    objects: BTreeSet<git2::Oid>,
     commits: Vec<(Option<CommitId>, Change)>,
     /// Every path a step wrote, for the clean-tree check (content unused).
     union: Change,
@@ -247,6 +267,7 @@ impl Default for WrittenChain {
     fn default() -> Self {
         Self {
             head: None,
+            objects: BTreeSet::new(),
             commits: Vec::new(),
             union: Change {
                 files: Vec::new(),

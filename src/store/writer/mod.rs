@@ -10,6 +10,7 @@ mod index_file;
 mod index_format;
 mod index_rewrite;
 mod journal;
+mod pack;
 mod recover;
 mod refs;
 mod tree;
