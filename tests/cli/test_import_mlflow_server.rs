@@ -83,3 +83,82 @@ fn import_mlflow_over_rest_matches_mlflow_client() {
         "1"
     );
 }
+
+/// A server that records the `Authorization` header of each request and refuses it.
+fn recording_server() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request).into_owned();
+            let header = text
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("authorization: ")
+                        .or(l.strip_prefix("Authorization: "))
+                })
+                .unwrap_or("(none)")
+                .to_owned();
+            record.lock().expect("lock").push(header);
+            let _ = stream.write_all(
+                b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n\
+                  {\"error_code\": \"UNAUTHENTICATED\", \"message\": \"no\"}",
+            );
+        }
+    });
+    (port, seen)
+}
+
+/// Credentials come from MLflow's own variables: a token as a bearer, else a user and
+/// password as basic auth; a refusal writes nothing.
+#[test]
+fn import_mlflow_sends_the_credentials_mlflow_reads_from_the_environment() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    let head = env.git(&reg, &["rev-parse", "HEAD"]);
+    for (vars, wanted) in [
+        (vec![("MLFLOW_TRACKING_TOKEN", "t0k")], "Bearer t0k"),
+        (
+            vec![
+                ("MLFLOW_TRACKING_USERNAME", "ada"),
+                ("MLFLOW_TRACKING_PASSWORD", "s3cret"),
+            ],
+            "Basic YWRhOnMzY3JldA==",
+        ),
+    ] {
+        let (port, seen) = recording_server();
+        let mut command = env.omgreg(&reg);
+        command.args([
+            "import",
+            "mlflow",
+            "--tracking-uri",
+            &format!("http://127.0.0.1:{port}"),
+        ]);
+        for (key, value) in &vars {
+            command.env(key, value);
+        }
+        let output = command.output().expect("omgreg runs");
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("omgreg::import::mlflow_http"), "{stderr}");
+        assert!(
+            !stderr.contains("s3cret") && !stderr.contains("t0k"),
+            "{stderr}"
+        );
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(seen.first().map(String::as_str), Some(wanted), "{seen:?}");
+        assert_eq!(env.git(&reg, &["rev-parse", "HEAD"]), head);
+    }
+}

@@ -46,7 +46,9 @@ impl RestStore {
             .timeout_connect(Duration::from_secs(10))
             .timeout_read(Duration::from_secs(300))
             .build();
-        let (base, authorization) = split_user_info(&uri);
+        let (base, in_uri) = split_user_info(&uri);
+        let authorization = in_uri
+            .or_else(|| env_credentials(|name| std::env::var(name).ok().filter(|v| !v.is_empty())));
         Self {
             base,
             agent,
@@ -307,6 +309,20 @@ fn split_user_info(uri: &str) -> (String, Option<String>) {
     )
 }
 
+/// The `Authorization` MLflow's own client sends from the environment:
+/// `MLFLOW_TRACKING_TOKEN` as a bearer token, else `MLFLOW_TRACKING_USERNAME` and
+/// `MLFLOW_TRACKING_PASSWORD` as basic auth (a user and password in the URI win).
+fn env_credentials(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    use base64::Engine;
+    if let Some(token) = var("MLFLOW_TRACKING_TOKEN") {
+        return Some(format!("Bearer {token}"));
+    }
+    let user = var("MLFLOW_TRACKING_USERNAME")?;
+    let password = var("MLFLOW_TRACKING_PASSWORD").unwrap_or_default();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    Some(format!("Basic {encoded}"))
+}
+
 /// A response, or the error class of its failure.
 fn answered(
     base: &str,
@@ -450,16 +466,5 @@ fn logged_model_of(model: wire::LoggedModelBody) -> LoggedModel {
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn a_user_and_password_in_the_uri_become_basic_authorization() {
-        let (base, authorization) =
-            super::split_user_info("https://ada:s%40cret@mlflow.example.com/x");
-        assert_eq!(base, "https://mlflow.example.com/x");
-        assert_eq!(authorization.as_deref(), Some("Basic YWRhOnNAY3JldA=="));
-        assert_eq!(
-            super::split_user_info("http://host:5000"),
-            ("http://host:5000".to_owned(), None)
-        );
-    }
-}
+#[path = "rest_tests.rs"]
+mod tests;
