@@ -65,7 +65,11 @@ signed=$(seconds "$omgreg" -C "$signed_reg" import mlflow --tracking-uri "$uri")
 echo "| MLflow SQLite, $models x $versions | $commits | $unsigned | $signed | $again | reader $reader, MlflowClient $client |"
 
 python3 benches/gto_big.py "$work/gto" "$models" "$versions" >/dev/null
-show=$(cd "$work/gto" && seconds timeout 1800 "$venv/bin/gto" show --json)
+# GTO reads its own registry slowly at this size: OMGREG_BENCH_GTO_SHOW=0 skips it.
+show=skipped
+if [ "${OMGREG_BENCH_GTO_SHOW:-1}" != 0 ]; then
+  show=$(cd "$work/gto" && seconds timeout 3600 "$venv/bin/gto" show --json)
+fi
 reg=$(registry gto)
 unsigned=$(seconds "$omgreg" -C "$reg" import gto "$work/gto" --stage-map prod=Production)
 again=$(seconds "$omgreg" -C "$reg" import gto "$work/gto" --stage-map prod=Production)
