@@ -41,7 +41,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FOLDER")]
     folder: Option<String>,
 
-    /// Output: `human`, `json`, or `github` (workflow annotations).
+    /// Output: `human`, `json`, `github` (workflow annotations), or `gitlab` (a Code
+    /// Quality report).
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
 }
@@ -51,6 +52,7 @@ enum FormatArg {
     Human,
     Json,
     Github,
+    Gitlab,
 }
 
 pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
@@ -64,6 +66,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<(), CommandError> {
     let format = match (args.format, ctx.output.json) {
         (_, true) | (FormatArg::Json, _) => CheckFormat::Json,
         (FormatArg::Github, _) => CheckFormat::Github,
+        (FormatArg::Gitlab, _) => CheckFormat::Gitlab,
         (FormatArg::Human, _) => CheckFormat::Human,
     };
     let target = match (args.range, args.staged) {

@@ -10,6 +10,7 @@ mod archive;
 mod check;
 mod checkout;
 mod context;
+mod demote;
 mod diff;
 mod doctor;
 mod env_vars;
@@ -96,6 +97,7 @@ enum Command {
     Alias(alias::AliasArgs),
     Archive(archive::ArchiveArgs),
     Unarchive(archive::UnarchiveArgs),
+    Demote(demote::DemoteArgs),
     Rollback(rollback::RollbackArgs),
     History(history::HistoryArgs),
     Lineage(lineage::LineageArgs),
@@ -151,6 +153,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Alias(args) => alias::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Unarchive(args) => archive::run_unarchive(&ctx, args),
+        Command::Demote(args) => demote::run(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),
         Command::History(args) => history::run(&ctx, args),
         Command::Lineage(args) => lineage::run(&ctx, args),

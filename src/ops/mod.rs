@@ -12,6 +12,7 @@ pub mod audit;
 pub mod check;
 pub mod checkout;
 pub mod debug;
+pub mod demote;
 pub mod doctor;
 mod error;
 pub mod events;

@@ -96,6 +96,12 @@ pub enum Event {
         model: ModelName,
         version: VersionId,
     },
+    /// A version left `stage` for the implicit `None` (it stays active).
+    Demoted {
+        model: ModelName,
+        version: VersionId,
+        stage: String,
+    },
     RolledBack {
         model: ModelName,
         slot: Slot,
@@ -134,6 +140,7 @@ impl Event {
             Self::AliasRemoved { .. } => "alias-rm",
             Self::Archived { .. } => "archive",
             Self::Unarchived { .. } => "unarchive",
+            Self::Demoted { .. } => "demote",
             Self::RolledBack { .. } => "rollback",
             Self::Replayed { .. } => "replay",
             Self::Rendered { .. } => "render",
@@ -180,6 +187,11 @@ impl Event {
             Self::AliasRemoved { model, alias, .. } => format!("remove alias {model}@{alias}"),
             Self::Archived { model, version, .. } => format!("archive {model}@{version}"),
             Self::Unarchived { model, version } => format!("unarchive {model}@{version}"),
+            Self::Demoted {
+                model,
+                version,
+                stage,
+            } => format!("demote {model}@{version} from {stage}"),
             Self::RolledBack {
                 model, slot, to, ..
             } => format!("roll back {model} {} to {to}", slot.name()),
@@ -201,12 +213,14 @@ impl Event {
                 version,
                 cleared,
                 ..
+            } => version_trailers(&mut push, model, Some(version), cleared),
+            Self::Demoted {
+                model,
+                version,
+                stage,
             } => {
-                push("Omgreg-Model", model.to_string());
-                push("Omgreg-Version", version.to_string());
-                for slot in cleared {
-                    push(slot.trailer_key(), slot.name().to_owned());
-                }
+                let left = [Slot::Stage(stage.clone())];
+                version_trailers(&mut push, model, Some(version), &left);
             }
             Self::Promoted { moves } => {
                 for m in moves {
@@ -276,6 +290,7 @@ impl Event {
             | Self::AliasRemoved { model, .. }
             | Self::Archived { model, .. }
             | Self::Unarchived { model, .. }
+            | Self::Demoted { model, .. }
             | Self::RolledBack { model, .. }
             | Self::Imported { model, .. } => vec![model],
         }
@@ -290,6 +305,18 @@ fn imported_trailers(
     version: Option<&VersionId>,
     slots: &[Slot],
 ) {
+    version_trailers(push, model, version, slots);
+    push("Omgreg-Source", format!("{from} {id}"));
+}
+
+/// `Omgreg-Model`, `Omgreg-Version` (when given), then one `Omgreg-Stage` or
+/// `Omgreg-Alias` per slot.
+fn version_trailers(
+    push: &mut impl FnMut(&'static str, String),
+    model: &ModelName,
+    version: Option<&VersionId>,
+    slots: &[Slot],
+) {
     push("Omgreg-Model", model.to_string());
     if let Some(version) = version {
         push("Omgreg-Version", version.to_string());
@@ -297,7 +324,6 @@ fn imported_trailers(
     for slot in slots {
         push(slot.trailer_key(), slot.name().to_owned());
     }
-    push("Omgreg-Source", format!("{from} {id}"));
 }
 
 /// A change set: applied by the store as one commit.

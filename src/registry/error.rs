@@ -214,6 +214,13 @@ pub enum RegistryError {
     #[diagnostic(code(omgreg::version::not_archived))]
     NotArchived { model: String, version: String },
 
+    #[error("`{model}@{version}` holds no stage: it is already in `None`")]
+    #[diagnostic(
+        code(omgreg::demote::no_stage),
+        help("`omgreg list {model}` shows where each version stands")
+    )]
+    HoldsNoStage { model: String, version: String },
+
     #[error("`{model}@{version}` already holds `{stage}`")]
     #[diagnostic(
         code(omgreg::stage::already_there),

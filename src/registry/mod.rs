@@ -9,6 +9,7 @@ mod alias_gate;
 mod change;
 mod compare;
 mod config;
+mod demote;
 mod error;
 mod events;
 #[cfg(test)]
@@ -35,6 +36,7 @@ mod version;
 pub use change::{Change, Event, FileChange, Slot, StageMove};
 pub use compare::{FieldDiff, compare};
 pub use config::{Endpoint, Follows, RegistryConfig};
+pub use demote::{DemoteRequest, demote};
 pub use error::RegistryError;
 pub use events::{EventKind, ModelEvent, stage_events, version_events};
 pub use gate::{GateOp, MetricGate, describe_gate_failures, failed_gates};

@@ -56,6 +56,12 @@ pub enum ReplayAction {
         slot: Slot,
         to: VersionId,
     },
+    /// `stage`: the stage the version left for `None`.
+    Demote {
+        model: ModelName,
+        version: VersionId,
+        stage: String,
+    },
 }
 
 impl ReplayAction {
@@ -68,6 +74,7 @@ impl ReplayAction {
             | Self::Unarchive { model, .. }
             | Self::SetAlias { model, .. }
             | Self::RemoveAlias { model, .. }
+            | Self::Demote { model, .. }
             | Self::Rollback { model, .. } => vec![model],
         }
     }
@@ -80,6 +87,7 @@ impl ReplayAction {
                 vec![Slot::Alias(alias.clone())]
             }
             Self::Rollback { slot, .. } => vec![slot.clone()],
+            Self::Demote { stage, .. } => vec![Slot::Stage(stage.clone())],
             Self::Register { .. } | Self::Archive { .. } | Self::Unarchive { .. } => Vec::new(),
         }
     }
@@ -96,6 +104,7 @@ impl ReplayAction {
                 .map_or_else(String::new, |m| stages_file(&m.model)),
             Self::SetAlias { model, .. }
             | Self::RemoveAlias { model, .. }
+            | Self::Demote { model, .. }
             | Self::Rollback { model, .. } => stages_file(model),
         }
     }
@@ -107,7 +116,8 @@ impl ReplayAction {
             Self::Register { version, .. }
             | Self::Archive { version, .. }
             | Self::Unarchive { version, .. }
-            | Self::SetAlias { version, .. } => vec![version],
+            | Self::SetAlias { version, .. }
+            | Self::Demote { version, .. } => vec![version],
             Self::Rollback { to, .. } => vec![to],
             Self::RemoveAlias { .. } => Vec::new(),
         }
@@ -156,6 +166,16 @@ pub fn action_of(
                 model,
                 slot: event.slot.clone()?,
                 to: version(event)?,
+            })
+        }),
+        "demote" => only(EventKind::Unassigned).and_then(|(model, event)| {
+            let Some(Slot::Stage(stage)) = &event.slot else {
+                return None;
+            };
+            Some(ReplayAction::Demote {
+                model,
+                version: version(event)?,
+                stage: stage.clone(),
             })
         }),
         "archive" => archive_of(events),

@@ -5,9 +5,10 @@
 use super::merge::show;
 use super::replay::{ReplayAction, ReplayMove, ReplayRefusal};
 use super::{
-    Actor, ArchiveRequest, Change, Event, FileChange, ModelName, ModelRef, PromoteRequest,
-    RefTarget, RegistryError, Slot, SlotConflict, Snapshot, VersionId, artifact_path,
-    load_assignments, load_config, load_version, model_file, stages_file, version_file,
+    Actor, ArchiveRequest, Change, DemoteRequest, Event, FileChange, ModelName, ModelRef,
+    PromoteRequest, RefTarget, RegistryError, Slot, SlotConflict, Snapshot, VersionId,
+    artifact_path, load_assignments, load_config, load_version, model_file, stages_file,
+    version_file,
 };
 
 /// What a replay reads: the local commit (`after`), its parent (`before`), the files it
@@ -128,6 +129,14 @@ fn run(
         ReplayAction::Rollback { model, slot, to } => {
             super::rollback(on, model, slot, to, inputs.signer_principals, None)
         }
+        ReplayAction::Demote { model, version, .. } => super::demote(
+            on,
+            &DemoteRequest {
+                target: at(model, version),
+                message: None,
+                signer_principals: inputs.signer_principals.map(<[String]>::to_vec),
+            },
+        ),
     }
 }
 
@@ -326,6 +335,11 @@ fn moved_slots(
         }
         ReplayAction::Rollback { model, slot, to } => {
             vec![(model.clone(), slot.clone(), Some(to.clone()))]
+        }
+        // The stage left holds on the remote what it held before (shared or not), so
+        // the version is demoted from the stage it left here, never from another.
+        ReplayAction::Demote { model, stage, .. } => {
+            vec![(model.clone(), Slot::Stage(stage.clone()), None)]
         }
         ReplayAction::Archive {
             model,

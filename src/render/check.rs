@@ -1,6 +1,10 @@
-//! The report of `omgreg check`: human, JSON, or GitHub workflow annotations.
+//! The report of `omgreg check`: human, JSON, GitHub workflow annotations, or a GitLab
+//! Code Quality report (written by `check_gitlab.rs`).
 
 use serde::Serialize;
+
+#[path = "check_gitlab.rs"]
+mod gitlab;
 
 use super::Output;
 use super::json::Document;
@@ -13,6 +17,8 @@ pub enum CheckFormat {
     Json,
     /// `::error file=...,line=...::message` lines, turned into annotations by GitHub.
     Github,
+    /// A GitLab Code Quality report: a JSON array of issues with repository paths.
+    Gitlab,
 }
 
 #[derive(Serialize)]
@@ -56,35 +62,8 @@ pub fn check(
             };
             output.json(&Document::new("check", commit, &body))
         }
-        CheckFormat::Github => {
-            let mut text = String::new();
-            for f in findings {
-                let mut props = Vec::new();
-                if let Some(file) = &f.file {
-                    props.push(format!(
-                        "file={}",
-                        escape_property(&format!("{prefix}{file}"))
-                    ));
-                }
-                if let Some(line) = f.line {
-                    props.push(format!("line={line}"));
-                }
-                props.push(format!(
-                    "title={}",
-                    escape_property(&format!("omgreg {}", f.rule.code()))
-                ));
-                let mut message = f.message.clone();
-                if let Some(commit) = &f.commit {
-                    message.push_str(&format!(" (commit {})", &commit[..commit.len().min(12)]));
-                }
-                text.push_str(&format!(
-                    "::error {}::{}\n",
-                    props.join(","),
-                    escape_data(&message)
-                ));
-            }
-            output.data(&text)
-        }
+        CheckFormat::Github => output.data(&github_annotations(prefix, findings)),
+        CheckFormat::Gitlab => output.data(&gitlab::report(prefix, findings)),
         CheckFormat::Human => {
             let mut text = String::new();
             for f in findings {
@@ -118,6 +97,37 @@ pub fn check(
             Ok(())
         }
     }
+}
+
+/// One GitHub workflow command per finding; file paths from the repository root.
+fn github_annotations(prefix: &str, findings: &[Finding]) -> String {
+    let mut text = String::new();
+    for f in findings {
+        let mut props = Vec::new();
+        if let Some(file) = &f.file {
+            props.push(format!(
+                "file={}",
+                escape_property(&format!("{prefix}{file}"))
+            ));
+        }
+        if let Some(line) = f.line {
+            props.push(format!("line={line}"));
+        }
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("omgreg {}", f.rule.code()))
+        ));
+        let mut message = f.message.clone();
+        if let Some(commit) = &f.commit {
+            message.push_str(&format!(" (commit {})", &commit[..commit.len().min(12)]));
+        }
+        text.push_str(&format!(
+            "::error {}::{}\n",
+            props.join(","),
+            escape_data(&message)
+        ));
+    }
+    text
 }
 
 /// Workflow-command escaping of a message.

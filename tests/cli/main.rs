@@ -8,6 +8,7 @@ mod test_bad_input;
 mod test_bad_state;
 mod test_check;
 mod test_check_artifacts;
+mod test_check_gitlab;
 mod test_check_judge;
 mod test_check_limits;
 mod test_check_range;
@@ -21,6 +22,7 @@ mod test_crash;
 mod test_crash_guard;
 #[cfg(feature = "failpoints")]
 mod test_crash_pull;
+mod test_demote;
 mod test_doctor;
 mod test_endpoint_gate;
 mod test_event_index;

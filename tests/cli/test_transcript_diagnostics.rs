@@ -306,6 +306,7 @@ fn lifecycle() {
         &["unarchive", "churn@1.1.0"],
     );
     d("omgreg::version::holds_stage", &["archive", "churn@1.0.0"]);
+    d("omgreg::demote::no_stage", &["demote", "churn@1.1.0"]);
     d(
         "omgreg::stage::already_there",
         &["promote", "churn@1.0.0", "--stage", "Production"],
