@@ -51,6 +51,7 @@ mod test_mlflow_reader_errors;
 mod test_notify;
 mod test_notify_budget;
 mod test_notify_commands;
+mod test_notify_mlflow;
 mod test_notify_retries;
 mod test_portable_paths;
 mod test_read;

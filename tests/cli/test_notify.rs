@@ -418,11 +418,20 @@ fn the_mlflow_signature_signs_delivery_id_timestamp_and_body() {
     let requests = listener.requests();
     assert_eq!(requests.len(), 1, "{requests:#?}");
     let request = &requests[0];
+    // MLflow 3's envelope: no stages in MLflow's webhooks, so the stage is sent as
+    // the version tag `omgreg.stage`; the omgreg event rides along.
     let body = request.json();
-    assert_eq!(body["event"], "promoted");
-    assert_eq!(body["stage"], "Staging");
+    assert_eq!(
+        (&body["entity"], &body["action"]),
+        (&"model_version_tag".into(), &"set".into())
+    );
+    assert_eq!(body["data"]["name"], "churn");
+    assert_eq!(body["data"]["version"], "1.0.0");
+    assert_eq!(body["data"]["key"], "omgreg.stage");
+    assert_eq!(body["data"]["value"], "Staging");
+    assert_eq!(body["data"]["omgreg"]["event"], "promoted");
     let id = request.header("X-MLflow-Delivery-Id").expect("delivery id");
-    assert_eq!(Some(id), body["id"].as_str());
+    assert_eq!(Some(id), body["data"]["omgreg"]["id"].as_str());
     assert_eq!(request.header("X-Omgreg-Delivery"), Some(id));
     let timestamp = request.header("X-MLflow-Timestamp").expect("timestamp");
     let seconds: i64 = timestamp.parse().expect("unix seconds");

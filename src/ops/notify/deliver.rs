@@ -116,6 +116,17 @@ impl Target {
         }
     }
 
+    /// Whether the target wants MLflow's webhook format (`signature = "mlflow"`).
+    pub fn speaks_mlflow(&self) -> bool {
+        matches!(
+            self.kind,
+            TargetKind::Webhook {
+                style: SignatureStyle::Mlflow,
+                ..
+            }
+        )
+    }
+
     pub fn wants(&self, event: &str) -> bool {
         self.events.is_empty() || self.events.iter().any(|e| e == event)
     }

@@ -8,6 +8,7 @@
 //! delivered: delivery is at least once, and a failure never undoes a commit.
 
 mod deliver;
+mod mlflow_body;
 mod payload;
 
 pub use deliver::{Budget, MAX_TIMEOUT, Target};
@@ -121,7 +122,15 @@ pub fn deliver_pending(
                     continue;
                 }
                 let payload = EventPayload::new(&registry, entry, index);
-                let body = serde_json::to_string(&payload).expect("payloads serialize");
+                let body = if target.speaks_mlflow() {
+                    // An event MLflow has no counterpart of is not sent there.
+                    let Some(body) = mlflow_body::mlflow_body(&payload) else {
+                        continue;
+                    };
+                    body
+                } else {
+                    serde_json::to_string(&payload).expect("payloads serialize")
+                };
                 if budget.exhausted() {
                     progress.status(&format!(
                         "notify `{}`: out of time; `omgreg notify` delivers the rest",
