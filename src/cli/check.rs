@@ -18,6 +18,9 @@ use super::{CommandError, Ctx};
 /// signing or has signer policies, every commit is signed by an allowed signer.
 /// `--artifacts` also checks every LFS pointer and object, hashing the objects.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  omgreg check                                     # the registry at HEAD\n  omgreg check --range origin/main..HEAD --format github\n  omgreg check --staged                            # what a pre-commit hook runs"
+)]
 pub struct CheckArgs {
     /// Judge the commits `BASE..HEAD` too (what a pull request or push adds).
     #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["rev", "staged"])]

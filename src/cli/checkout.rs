@@ -15,6 +15,9 @@ use super::{CommandError, Ctx};
 /// missing (`git lfs fetch --include`), and checks every sha256 before writing.
 /// Linked artifacts (`--uri`) are listed, not downloaded.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  omgreg checkout churn@production --dest /srv/models/churn\n  omgreg checkout churn@1.1.0 --at 2026-11-01 --json"
+)]
 pub struct CheckoutArgs {
     /// The version: `MODEL@VERSION`, `MODEL@STAGE`, `MODEL@ALIAS` or `MODEL@latest`.
     #[arg(value_name = "MODEL@REF")]

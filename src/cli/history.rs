@@ -14,6 +14,9 @@ use super::{CommandError, Ctx};
 /// annotated with the `Omgreg-Action` trailer when omgreg made the commit, with each
 /// commit's signature status (good, bad, unknown signer, unsigned) and signer.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  omgreg history churn --stage Production -n 10\n  omgreg history --json"
+)]
 pub struct HistoryArgs {
     /// Only this model.
     #[arg(value_name = "MODEL")]

@@ -18,12 +18,10 @@ use super::{CommandError, Ctx};
 /// the branch moves once, at the end, so a failure writes nothing. Running it again
 /// brings only what is new. See docs/migrating.md for how names, versions and
 /// stages map.
-///
-/// Examples:
-///   omgreg import mlflow --tracking-uri http://mlflow.internal:5000
-///   omgreg import mlflow --tracking-uri sqlite:///mlflow.db --model churn --dry-run
-///   omgreg import gto ../model-repo --stage-map dev=Staging --stage-map prod=Production
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  omgreg import mlflow --tracking-uri http://mlflow.internal:5000\n  omgreg import mlflow --tracking-uri sqlite:///mlflow.db --model churn --dry-run\n  omgreg import gto ../model-repo --stage-map dev=Staging --stage-map prod=Production"
+)]
 pub struct ImportArgs {
     #[command(subcommand)]
     source: ImportCommand,

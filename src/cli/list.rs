@@ -16,6 +16,9 @@ use super::{CommandError, Ctx, input};
 /// aliases, creation time, metrics and tags. Archived versions are hidden unless
 /// `--all` or `--stage Archived`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  omgreg list\n  omgreg list churn --metrics accuracy,loss\n  omgreg list --stage Production --tag team=growth"
+)]
 pub struct ListArgs {
     /// The model whose versions to list.
     #[arg(value_name = "MODEL")]

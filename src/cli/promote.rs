@@ -13,6 +13,9 @@ use super::{ArgError, CommandError, Ctx};
 /// to `None` (or is archived, per `on_replace` in `omgreg.toml`). Several models move
 /// in one atomic commit: `omgreg promote a@1.2.0 b@3.0.0 --stage Production`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  omgreg promote churn@1.1.0                       # up one rung: None -> Staging\n  omgreg promote churn@staging --stage Production\n  omgreg promote churn@1.1.0 --stage Production --branch --push   # for a pull request"
+)]
 pub struct PromoteArgs {
     /// The versions: `MODEL@VERSION` (or a stage, alias or `latest` to resolve first).
     #[arg(value_name = "MODEL@REF")]

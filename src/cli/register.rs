@@ -17,6 +17,9 @@ use super::{ArgError, CommandError, Ctx, input};
 /// commit. Without `--version`, the greatest registered version is bumped (`--bump`,
 /// minor by default; a new model starts at 1.0.0).
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  omgreg register churn --artifact out/model.pt --metrics-file out/metrics.json\n  omgreg register churn --artifact out/model.pt --artifact out/config.json --primary model.pt --bump major\n  omgreg register churn --uri s3://bucket/churn/model.pt --sha256 HEX --parent churn@production"
+)]
 pub struct RegisterArgs {
     /// The model, e.g. `churn`; created by its first registration.
     #[arg(value_name = "MODEL")]

@@ -14,6 +14,9 @@ use super::{CommandError, Ctx};
 /// count); archived versions and versions whose artifacts are missing are skipped.
 /// Endpoints following the stage are re-rendered in the same commit. Works offline.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  omgreg rollback churn                            # Production, one step back\n  omgreg rollback churn --stage Staging --dry-run\n  omgreg rollback churn --alias champion --to-version 1.0.0"
+)]
 pub struct RollbackArgs {
     /// The model.
     #[arg(value_name = "MODEL")]
