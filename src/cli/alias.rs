@@ -31,6 +31,8 @@ enum AliasCommand {
         /// Print the change that would be committed, and write nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        sign: super::SignArgs,
     },
     /// Remove alias `NAME` of `MODEL`.
     Rm {
@@ -46,7 +48,18 @@ enum AliasCommand {
         /// Print the change that would be committed, and write nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        sign: super::SignArgs,
     },
+}
+
+impl AliasArgs {
+    /// The `--sign` / `--no-sign` given after `alias set|rm`.
+    pub(crate) fn sign(&self) -> super::SignArgs {
+        match &self.command {
+            AliasCommand::Set { sign, .. } | AliasCommand::Rm { sign, .. } => *sign,
+        }
+    }
 }
 
 pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
@@ -56,6 +69,7 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             alias,
             message,
             dry_run,
+            ..
         } => {
             let target = target.parse()?;
             let request = LifecycleRequest::SetAlias {
@@ -70,6 +84,7 @@ pub fn run(ctx: &Ctx, args: AliasArgs) -> Result<(), CommandError> {
             alias,
             message,
             dry_run,
+            ..
         } => {
             let model = model.parse()?;
             let request = LifecycleRequest::RemoveAlias {

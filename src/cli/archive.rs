@@ -12,6 +12,9 @@ use super::{CommandError, Ctx};
 /// refused unless `--force`, which also clears them.
 #[derive(Debug, clap::Args)]
 pub struct ArchiveArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// The version: `MODEL@VERSION`.
     #[arg(value_name = "MODEL@VERSION")]
     target: String,
@@ -36,6 +39,9 @@ pub struct ArchiveArgs {
 /// Unarchive a version: make it usable again (it holds no stage).
 #[derive(Debug, clap::Args)]
 pub struct UnarchiveArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// The version: `MODEL@VERSION`.
     #[arg(value_name = "MODEL@VERSION")]
     target: String,

@@ -13,6 +13,9 @@ use super::{CommandError, Ctx};
 /// manifest in the same commit. `omgreg archive` retires a version instead.
 #[derive(Debug, clap::Args)]
 pub struct DemoteArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// The version: `MODEL@VERSION` (or `MODEL@STAGE`, an alias, `latest`).
     #[arg(value_name = "MODEL@REF")]
     target: String,

@@ -52,6 +52,15 @@ pub enum ArgError {
         help("name it: `omgreg {command} MODEL` or `--model MODEL`")
     )]
     ModelMissing { command: &'static str },
+
+    #[error("`--sign` and `--no-sign` apply to commands that write a commit")]
+    #[diagnostic(
+        code(omgreg::args::sign_not_applicable),
+        help(
+            "drop it: this command writes no commit (the writing commands are init, register, promote, alias, archive, unarchive, demote, rollback, render, import and pull)"
+        )
+    )]
+    SignNotApplicable,
 }
 
 impl From<ArgError> for CommandError {

@@ -71,6 +71,9 @@ struct GtoArgs {
 
 #[derive(Debug, Args)]
 struct CommonArgs {
+    #[command(flatten)]
+    sign: super::SignArgs,
+
     /// Map a source stage onto a registry stage: `SOURCE=STAGE`; repeatable.
     #[arg(long = "stage-map", value_name = "SOURCE=STAGE", value_parser = parse_pair)]
     stage_map: Vec<(String, String)>,
@@ -97,6 +100,16 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
             Ok((from.trim().to_owned(), to.trim().to_owned()))
         }
         _ => Err(format!("`{text}` is not `SOURCE=STAGE`")),
+    }
+}
+
+impl ImportArgs {
+    /// The `--sign` / `--no-sign` given after `import mlflow|gto`.
+    pub(crate) fn sign(&self) -> super::SignArgs {
+        match &self.source {
+            ImportCommand::Mlflow(m) => m.common.sign,
+            ImportCommand::Gto(g) => g.common.sign,
+        }
     }
 }
 

@@ -18,6 +18,9 @@ use super::{CommandError, Ctx};
 /// (a registry inside a monorepo).
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// Where to create the registry.
     #[arg(value_name = "DIR", default_value = ".")]
     dir: PathBuf,

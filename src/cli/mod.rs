@@ -68,13 +68,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     json: bool,
 
-    /// Sign the commit even when `commit.gpgsign` is off.
-    #[arg(long, global = true, conflicts_with = "no_sign")]
-    sign: bool,
-
-    /// Do not sign the commit (refused when the registry requires signatures).
-    #[arg(long, global = true)]
-    no_sign: bool,
+    #[command(flatten)]
+    sign: SignArgs,
 
     /// Print no status lines on stderr (data on stdout is still printed).
     #[arg(long, short, global = true)]
@@ -82,6 +77,25 @@ pub struct Cli {
 
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--sign` / `--no-sign`: before the command, or after a command that writes
+/// commits; refused with any other command.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub(crate) struct SignArgs {
+    /// Sign the commit even when `commit.gpgsign` is off.
+    #[arg(long, conflicts_with = "no_sign")]
+    sign: bool,
+
+    /// Do not sign the commit (refused when the registry requires signatures).
+    #[arg(long)]
+    no_sign: bool,
+}
+
+impl SignArgs {
+    fn given(self) -> bool {
+        self.sign || self.no_sign
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,9 +154,38 @@ pub fn main() -> ExitCode {
     }
 }
 
+impl Command {
+    /// The `--sign` / `--no-sign` after the command; `None` for a command that writes
+    /// no commit.
+    fn sign(&self) -> Option<SignArgs> {
+        Some(match self {
+            Self::Init(args) => args.sign,
+            Self::Register(args) => args.sign,
+            Self::Promote(args) => args.sign,
+            Self::Alias(args) => args.sign(),
+            Self::Archive(args) => args.sign,
+            Self::Unarchive(args) => args.sign,
+            Self::Demote(args) => args.sign,
+            Self::Rollback(args) => args.sign,
+            Self::Import(args) => args.sign(),
+            Self::Pull(args) => args.sign,
+            Self::Render(args) => args.sign,
+            _ => return None,
+        })
+    }
+}
+
 fn run(cli: Cli) -> Result<(), CommandError> {
     let mut ctx = Ctx::new(cli.directory, cli.registry, cli.json, cli.quiet)?;
-    ctx.sign_mode = crate::sign::SignMode::from_flags(cli.sign, cli.no_sign);
+    let after = match cli.command.sign() {
+        Some(after) => after,
+        None if cli.sign.given() => return Err(ArgError::SignNotApplicable.into()),
+        None => SignArgs::default(),
+    };
+    ctx.sign_mode = crate::sign::SignMode::from_flags(
+        cli.sign.sign || after.sign,
+        cli.sign.no_sign || after.no_sign,
+    );
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),

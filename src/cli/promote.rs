@@ -17,6 +17,9 @@ use super::{ArgError, CommandError, Ctx};
     after_help = "Examples:\n  omgreg promote churn@1.1.0                       # up one rung: None -> Staging\n  omgreg promote churn@staging --stage Production\n  omgreg promote churn@1.1.0 --stage Production --branch --push   # for a pull request"
 )]
 pub struct PromoteArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// The versions: `MODEL@VERSION` (or a stage, alias or `latest` to resolve first).
     #[arg(value_name = "MODEL@REF")]
     targets: Vec<String>,

@@ -21,6 +21,9 @@ use super::{ArgError, CommandError, Ctx, input};
     after_help = "Examples:\n  omgreg register churn --artifact out/model.pt --metrics-file out/metrics.json\n  omgreg register churn --artifact out/model.pt --artifact out/config.json --primary model.pt --bump major\n  omgreg register churn --uri s3://bucket/churn/model.pt --sha256 HEX --parent churn@production"
 )]
 pub struct RegisterArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// The model, e.g. `churn`; created by its first registration.
     #[arg(value_name = "MODEL")]
     model: Option<String>,

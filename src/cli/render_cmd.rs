@@ -13,6 +13,9 @@ use super::{CommandError, Ctx};
 /// and this commits what omgreg would render. Without MODEL, every model.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// Only this model (its card and the endpoints that follow it).
     #[arg(value_name = "MODEL")]
     model: Option<String>,

@@ -18,6 +18,9 @@ use super::{CommandError, Ctx};
     after_help = "Examples:\n  omgreg rollback churn                            # Production, one step back\n  omgreg rollback churn --stage Staging --dry-run\n  omgreg rollback churn --alias champion --to-version 1.0.0"
 )]
 pub struct RollbackArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// The model.
     #[arg(value_name = "MODEL")]
     model: Option<String>,

@@ -27,6 +27,9 @@ pub struct PushArgs {
 /// nothing local has changed.
 #[derive(Debug, clap::Args)]
 pub struct PullArgs {
+    #[command(flatten)]
+    pub(crate) sign: super::SignArgs,
+
     /// The remote.
     #[arg(value_name = "REMOTE", default_value = "origin")]
     remote: String,

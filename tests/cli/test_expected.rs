@@ -226,3 +226,37 @@ fn checkout_without_dest_stays_out_of_the_registry() {
         "{doc:#}"
     );
 }
+
+/// `--sign` / `--no-sign` belong to the commands that write commits: after such a
+/// command they work, after a read command they are a usage error, and before a
+/// read command they are refused with a code.
+#[test]
+fn sign_flags_are_kept_out_of_commands_that_write_no_commit() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    env.omgreg(&reg)
+        .args(["register", "churn", "--no-sign"])
+        .assert()
+        .success();
+    env.omgreg(&reg)
+        .args(["promote", "churn@1.0.0", "--no-sign"])
+        .assert()
+        .success();
+    env.omgreg(&reg)
+        .args(["--no-sign", "alias", "set", "churn@1.0.0", "champion"])
+        .assert()
+        .success();
+    let head = env.git(&reg, &["rev-parse", "HEAD"]);
+    env.omgreg(&reg).args(["list", "--sign"]).assert().code(2);
+    let refused = env
+        .omgreg(&reg)
+        .args(["--sign", "history"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("omgreg::args::sign_not_applicable"),
+        "{stderr}"
+    );
+    assert_eq!(env.git(&reg, &["rev-parse", "HEAD"]), head);
+}

@@ -126,6 +126,7 @@ fn command_line_input() {
         &["register", "churn", "--model", "fraud"],
     );
     d("omgreg::args::model_missing", &["register"]);
+    d("omgreg::args::sign_not_applicable", &["--sign", "list"]);
     d(
         "omgreg::args::invalid_date",
         &["show", "churn@1.0.0", "--at", "yesterday"],
