@@ -14,7 +14,7 @@ use git2::{Signature, Time};
 
 use super::super::error::GitContext;
 use super::super::{CommitId, Identity, Store, StoreError, TreeSnapshot, failpoint};
-use super::{Landing, MAX_ATTEMPTS, PlannedFile, Target, TxOptions, Writer, worktree};
+use super::{Landing, MAX_ATTEMPTS, PlannedFile, Started, Target, TxOptions, Writer, worktree};
 use crate::registry::{Change, Event, FileChange, RegistryError};
 
 /// Who authored one commit of a chain, and when (the committer is the writer's
@@ -54,21 +54,12 @@ impl Writer<'_> {
         step: &mut ChainStep<'_>,
     ) -> Result<ChainCommitted, StoreError> {
         let store = self.store;
-        let base_branch = store.branch()?;
-        let _lock = store.writer_lock()?;
-        store.recover_locked()?;
-        let branch = match options.new_branch {
-            Some(target) => {
-                if store.repo.find_reference(target).is_ok() {
-                    return Err(StoreError::BranchExists {
-                        branch: target.to_owned(),
-                    });
-                }
-                target.to_owned()
-            }
-            None => base_branch.clone(),
-        };
-        let touch_worktree = options.new_branch.is_none() && store.repo.workdir().is_some();
+        let Started {
+            base_branch,
+            branch,
+            touch_worktree,
+            _lock,
+        } = self.start(options)?;
         for attempt in 1..=MAX_ATTEMPTS {
             let base = store.tip_commit(&base_branch)?;
             let parent_id = base.as_ref().map(|p| CommitId::from(p.id()));
@@ -111,12 +102,7 @@ impl Writer<'_> {
             }
             std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
         }
-        Err(store
-            .stale_ref_lock(&branch)
-            .unwrap_or(StoreError::Conflict {
-                branch,
-                attempts: MAX_ATTEMPTS,
-            }))
+        Err(store.gave_up(branch))
     }
 
     /// Writes the chain's commits on `base` into memory, then (unless a dry run) into

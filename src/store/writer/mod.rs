@@ -131,23 +131,12 @@ impl<'s> Writer<'s> {
         action: &mut dyn FnMut(&TreeSnapshot<'_>) -> Result<Change, RegistryError>,
     ) -> Result<Committed, StoreError> {
         let store = self.store;
-        let base_branch = store.branch()?;
-        let _lock = store.writer_lock()?;
-        // A writer that died half-way is completed first (the command line has
-        // usually done it already and said so).
-        store.recover_locked()?;
-        let branch = match options.new_branch {
-            Some(target) => {
-                if store.repo.find_reference(target).is_ok() {
-                    return Err(StoreError::BranchExists {
-                        branch: target.to_owned(),
-                    });
-                }
-                target.to_owned()
-            }
-            None => base_branch.clone(),
-        };
-        let touch_worktree = options.new_branch.is_none() && store.repo.workdir().is_some();
+        let Started {
+            base_branch,
+            branch,
+            touch_worktree,
+            _lock,
+        } = self.start(options)?;
         for attempt in 1..=MAX_ATTEMPTS {
             let parent = store.tip_commit(&base_branch)?;
             let snapshot = TreeSnapshot::new(&store.repo, parent.as_ref(), &store.prefix)?;
@@ -197,12 +186,57 @@ impl<'s> Writer<'s> {
             }
             std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
         }
-        Err(store
-            .stale_ref_lock(&branch)
+        Err(store.gave_up(branch))
+    }
+
+    /// What every transaction does first, under the writer lock it returns: completes
+    /// a writer that died half-way (the command line has usually done it already and
+    /// said so), and names the branch the commits go to (a new one must not exist).
+    fn start(&self, options: &TxOptions<'_>) -> Result<Started, StoreError> {
+        let store = self.store;
+        let base_branch = store.branch()?;
+        let lock = store.writer_lock()?;
+        store.recover_locked()?;
+        let branch = match options.new_branch {
+            Some(target) => {
+                if store.repo.find_reference(target).is_ok() {
+                    return Err(StoreError::BranchExists {
+                        branch: target.to_owned(),
+                    });
+                }
+                target.to_owned()
+            }
+            None => base_branch.clone(),
+        };
+        Ok(Started {
+            touch_worktree: options.new_branch.is_none() && store.repo.workdir().is_some(),
+            base_branch,
+            branch,
+            _lock: lock,
+        })
+    }
+}
+
+/// A transaction under way: the writer lock held, its branches named.
+struct Started {
+    /// The registry branch the commits are made on.
+    base_branch: String,
+    /// Where they go: the registry branch, or the new branch.
+    branch: String,
+    /// Whether the working tree and index follow (the registry branch, not bare).
+    touch_worktree: bool,
+    _lock: File,
+}
+
+impl Store {
+    /// Why the branch could not be moved after every attempt: a ref lock left there,
+    /// or other writers getting there first.
+    fn gave_up(&self, branch: String) -> StoreError {
+        self.stale_ref_lock(&branch)
             .unwrap_or(StoreError::Conflict {
                 branch,
                 attempts: MAX_ATTEMPTS,
-            }))
+            })
     }
 }
 
