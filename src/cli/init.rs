@@ -29,7 +29,8 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
 
-    /// Also register a few sample models, to try omgreg out.
+    /// Also lay down a sample history to try omgreg out: versions with metrics,
+    /// promotions, an alias, an endpoint following Production, a rollback.
     #[arg(long)]
     example: bool,
 }

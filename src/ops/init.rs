@@ -10,7 +10,10 @@ use crate::schema::{DataDoc, ParamValue, VersionDoc};
 use crate::sign::SignMode;
 use crate::store::{CommitId, Identity, Store, TxOptions, Writer, collect_artifacts};
 
+use super::lifecycle::{LifecycleRequest, lifecycle};
+use super::promote::{PromoteOptions, PromoteTargets, promote};
 use super::register::{NoProgress, RegisterOptions, RegisterPlan, register};
+use super::rollback::{RollbackRequest, rollback};
 use super::{CommandError, Progress, signing};
 
 /// The files `init` lays down, embedded at build time from `registry-template/`.
@@ -82,7 +85,12 @@ pub fn init(
         .iter()
         .map(|(path, text)| {
             let text = if *path == "omgreg.toml" {
-                text.replace("\"{{ name }}\"", &toml_string(&name))
+                let text = text.replace("\"{{ name }}\"", &toml_string(&name));
+                if example {
+                    format!("{text}{EXAMPLE_ENDPOINT}")
+                } else {
+                    text
+                }
             } else {
                 // The CI templates install the omgreg that laid them down.
                 text.replace("{{ omgreg_version }}", env!("CARGO_PKG_VERSION"))
@@ -111,6 +119,7 @@ pub fn init(
     let mut last = committed.commit;
     if example {
         last = populate(&store, writer.identity(), sign_mode, progress)?.or(last);
+        last = story(&store, sign_mode, progress)?.or(last);
     }
     Ok(InitReport {
         name,
@@ -140,6 +149,63 @@ fn install_lfs_hooks(store: &Store) -> bool {
 /// A TOML basic string literal.
 fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
+}
+
+/// The example's endpoint: a manifest following churn's Production.
+const EXAMPLE_ENDPOINT: &str = "
+# The example's endpoint (`init --example`): deploy/churn-prod.yaml follows Production.
+[[endpoint]]
+name = \"churn-prod\"
+model = \"churn\"
+stage = \"Production\"
+";
+
+/// The example's history after the registrations: churn 1.0.0 up the ladder to
+/// Production, 1.1.0 after it, `champion` on 1.1.0, then Production rolled back to
+/// 1.0.0; returns the last commit.
+fn story(
+    store: &Store,
+    sign_mode: SignMode,
+    progress: &dyn Progress,
+) -> Result<Option<CommitId>, CommandError> {
+    let options = PromoteOptions {
+        sign_mode,
+        dry_run: false,
+        branch: None,
+        push: None,
+        progress,
+    };
+    for (version, stage) in [
+        ("1.0.0", "Staging"),
+        ("1.0.0", "Production"),
+        ("1.1.0", "Staging"),
+        ("1.1.0", "Production"),
+    ] {
+        let targets = PromoteTargets {
+            targets: vec![format!("churn@{version}").parse()?],
+            stage: Some(stage.to_owned()),
+            message: Some("sample promotion from `omgreg init --example`".to_owned()),
+        };
+        promote(store, targets, &options, &mut |_| Ok(()))?;
+        progress.status(&format!("Promoted sample `churn@{version}` to {stage}"));
+    }
+    let alias = LifecycleRequest::SetAlias {
+        target: "churn@1.1.0".parse()?,
+        alias: "champion".to_owned(),
+        message: None,
+    };
+    lifecycle(store, sign_mode, false, alias)?;
+    let request = RollbackRequest {
+        model: "churn".parse()?,
+        stage: Some("Production".to_owned()),
+        alias: None,
+        to_version: None,
+        reason: Some("sample rollback: p99 latency regression".to_owned()),
+        message: None,
+    };
+    let committed = rollback(store, sign_mode, false, request)?;
+    progress.status("Rolled back sample `churn` Production to 1.0.0");
+    Ok(committed.commit)
 }
 
 /// (model, version, accuracy, description) of the sample versions.

@@ -15,14 +15,45 @@ use crate::common::refusal::*;
 use crate::common::signing::head;
 use crate::common::{TestEnv, stderr_of};
 
-/// `omgreg init --example reg`: `churn` 1.0.0, 1.1.0 and 2.0.0 (accuracy 0.871,
-/// 0.902, 0.915) and `fraud` 0.1.0, none in a stage.
+/// The sample versions of `init --example` without its promotions: `churn` 1.0.0,
+/// 1.1.0 and 2.0.0 (accuracy 0.871, 0.902, 0.915) and `fraud` 0.1.0, none in a stage,
+/// registered one by one as `init --example` registers them.
 pub(crate) fn example_registry(env: &TestEnv) -> PathBuf {
-    env.omgreg(env.path())
-        .args(["init", "--example", "reg"])
-        .assert()
-        .success();
-    env.path().join("reg")
+    let reg = env.init_registry("reg");
+    let samples = [
+        ("churn", "1.0.0", "0.871", "baseline gradient-boosted trees"),
+        ("churn", "1.1.0", "0.902", "adds tenure features"),
+        ("churn", "2.0.0", "0.915", "transformer encoder"),
+        ("fraud", "0.1.0", "0.954", "isolation forest prototype"),
+    ];
+    for (model, version, accuracy, description) in samples {
+        let dir = env.path().join(format!("sample-{model}-{version}"));
+        std::fs::create_dir_all(&dir).expect("sample folder");
+        let content: Vec<u8> = format!("{model} {version} weights\n")
+            .bytes()
+            .cycle()
+            .take(64 * 1024)
+            .collect();
+        std::fs::write(dir.join("model.bin"), content).expect("sample artifact");
+        let artifact = dir.join("model.bin").display().to_string();
+        let accuracy = format!("accuracy={accuracy}");
+        env.omgreg(&reg)
+            .args([
+                "register",
+                model,
+                "--version",
+                version,
+                "--artifact",
+                &artifact,
+            ])
+            .args(["--description", description, "--tag", "team=sample"])
+            .args(["--metric", &accuracy, "--metric", "latency_ms=12.5"])
+            .args(["--param", "lr=0.001", "--data-version", "2026-10"])
+            .args(["-m", "sample version from `omgreg init --example`"])
+            .assert()
+            .success();
+    }
+    reg
 }
 
 /// `omgreg check ARGS` in `dir`, which must exit with `code`; returns stdout.

@@ -122,3 +122,37 @@ fn init_example_registers_sample_models() {
     assert_eq!(env.git(&reg, &["status", "--porcelain"]), "");
     env.assert_fsck_clean(&reg);
 }
+
+/// `init --example` shows what omgreg is for (issue 14, item 8): versions with
+/// metrics, a promotion up the ladder, an alias, an endpoint manifest following
+/// Production, a rollback. `list`, `history` and the manifest are snapshotted.
+#[test]
+fn init_example_lays_down_a_registry_with_a_history() {
+    use crate::common::transcript::{session, transcript_env};
+    let env = transcript_env();
+    env.omgreg(env.path())
+        .args(["init", "--example", "demo"])
+        .assert()
+        .success();
+    let reg = env.path().join("demo");
+    let text = session(
+        &env,
+        &reg,
+        &[&["list"], &["list", "churn"], &["history", "churn"]],
+    );
+    let manifest = std::fs::read_to_string(reg.join("deploy/churn-prod.yaml")).expect("manifest");
+    assert!(manifest.contains("1.0.0"), "{manifest}");
+    crate::snapshot!(
+        &env,
+        "init_example",
+        format!("{text}\n$ cat deploy/churn-prod.yaml\n{manifest}")
+    );
+    let stages = std::fs::read_to_string(reg.join("models/churn/stages.yaml")).expect("stages");
+    assert!(
+        stages.contains("Production: 1.0.0") && stages.contains("champion: 1.1.0"),
+        "{stages}"
+    );
+    env.omgreg(&reg).arg("check").assert().success();
+    assert_eq!(env.git(&reg, &["status", "--porcelain"]), "");
+    env.assert_fsck_clean(&reg);
+}
