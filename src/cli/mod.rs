@@ -129,6 +129,7 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     Completions(shell::CompletionsArgs),
     Man(shell::ManArgs),
+    Schema(shell::SchemaArgs),
     #[command(hide = true, subcommand)]
     Debug(crate::ops::debug::DebugCommand),
 }
@@ -214,6 +215,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),
+        Command::Schema(args) => shell::schema(&ctx, args),
         Command::Debug(cmd) => crate::ops::debug::run(&ctx.cwd, cmd, |out| ctx.output.json(out)),
     }
 }

@@ -1,5 +1,6 @@
 //! `omgreg completions SHELL` and `omgreg man [COMMAND]`, generated from the command
-//! definitions themselves, so they say what `--help` says.
+//! definitions themselves, so they say what `--help` says; `omgreg schema`, generated
+//! from the file types, so it says what `check` says.
 
 use clap::CommandFactory;
 
@@ -26,6 +27,40 @@ pub struct CompletionsArgs {
 pub struct ManArgs {
     /// The command, e.g. `promote`; omgreg itself when omitted.
     command: Option<String>,
+}
+
+/// Print the JSON Schema of a file people edit, or write them all.
+///
+/// `init` keeps them in `.omgreg/schemas/`, where `.vscode/settings.json` (YAML) and
+/// `.taplo.toml` (TOML) point editors; after upgrading omgreg, refresh them with
+/// `omgreg schema --out .omgreg/schemas` and commit.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  omgreg schema version\n  omgreg schema --out .omgreg/schemas")]
+pub struct SchemaArgs {
+    /// `config` (omgreg.toml), `model` (model.yaml), `stages` (stages.yaml) or
+    /// `version` (versions/<version>.yaml).
+    #[arg(value_parser = ["config", "model", "stages", "version"], required_unless_present = "out")]
+    kind: Option<String>,
+    /// Write every schema into DIR instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "kind")]
+    out: Option<std::path::PathBuf>,
+}
+
+pub fn schema(ctx: &super::context::Ctx, args: SchemaArgs) -> Result<(), CommandError> {
+    use crate::ops::schema;
+    match (args.kind, args.out) {
+        (Some(kind), _) => {
+            let file = schema::schema_of(&kind).expect("clap allows only known kinds");
+            ctx.output.json(&file.schema)?;
+        }
+        (None, Some(dir)) => {
+            for path in schema::write_schemas(&ctx.cwd.join(dir))? {
+                ctx.output.status(&format!("wrote {}", path.display()));
+            }
+        }
+        (None, None) => unreachable!("clap requires a kind or --out"),
+    }
+    Ok(())
 }
 
 pub fn completions(args: CompletionsArgs) -> Result<(), CommandError> {

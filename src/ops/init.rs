@@ -17,7 +17,7 @@ use super::rollback::{RollbackRequest, rollback};
 use super::{CommandError, Progress, signing};
 
 /// The files `init` lays down, embedded at build time from `registry-template/`.
-const TEMPLATE: [(&str, &str); 8] = [
+const TEMPLATE: [(&str, &str); 10] = [
     (
         "omgreg.toml",
         include_str!("../../registry-template/omgreg.toml"),
@@ -50,6 +50,14 @@ const TEMPLATE: [(&str, &str); 8] = [
         "README.md",
         include_str!("../../registry-template/README.md"),
     ),
+    (
+        ".vscode/settings.json",
+        include_str!("../../registry-template/.vscode/settings.json"),
+    ),
+    (
+        ".taplo.toml",
+        include_str!("../../registry-template/.taplo.toml"),
+    ),
 ];
 
 /// What `init` made.
@@ -81,7 +89,7 @@ pub fn init(
             .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "registry".to_owned())
     });
-    let files: Vec<(String, Vec<u8>)> = TEMPLATE
+    let mut files: Vec<(String, Vec<u8>)> = TEMPLATE
         .iter()
         .map(|(path, text)| {
             let text = if *path == "omgreg.toml" {
@@ -98,6 +106,8 @@ pub fn init(
             ((*path).to_owned(), text.into_bytes())
         })
         .collect();
+    // The JSON Schemas of the files people edit, where the editor settings point.
+    files.extend(super::schema::registry_files());
     let identity = store.identity()?;
     let (signer, _) = signing::prepare(sign_mode, &store, &identity)?;
     let writer = Writer::new(&store, identity, signer);
@@ -261,6 +271,7 @@ fn populate(
             message: Some("sample version from `omgreg init --example`".to_owned()),
         };
         let options = RegisterOptions {
+            artifact_signature: None,
             sign_mode,
             dry_run: false,
             git_tag: false,

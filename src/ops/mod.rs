@@ -29,6 +29,7 @@ pub mod read;
 mod register;
 pub mod rerender;
 pub mod rollback;
+pub mod schema;
 pub mod signing;
 pub mod sync;
 pub mod transport;

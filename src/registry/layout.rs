@@ -11,6 +11,10 @@ pub const MODELS_DIR: &str = "models";
 /// [`MODELS_DIR`] with its trailing `/`, for prefix tests on registry paths.
 pub const MODELS_PREFIX: &str = "models/";
 
+/// Where `init` keeps the JSON Schemas of the files people edit (`omgreg schema`),
+/// for editors (`.vscode/settings.json`, `.taplo.toml` point here).
+pub const SCHEMAS_DIR: &str = ".omgreg/schemas";
+
 /// `models/<model>`.
 pub fn model_dir(model: &ModelName) -> String {
     format!("models/{model}")
@@ -55,6 +59,22 @@ pub fn version_artifacts_dir(model: &ModelName, version: &VersionId) -> String {
 pub fn artifact_path(model: &ModelName, version: &VersionId, relative: &str) -> String {
     format!("models/{model}/artifacts/{version}/{relative}")
 }
+
+/// `models/<model>/signatures`.
+pub fn signatures_dir(model: &ModelName) -> String {
+    format!("models/{model}/signatures")
+}
+
+/// `models/<model>/signatures/<version>.sig`: the OMS bundle signing a version's
+/// artifacts, beside (not in) the version file and its `artifacts/` folder, so that
+/// signing a registered version later changes nothing registered.
+pub fn signature_file(model: &ModelName, version: &VersionId) -> String {
+    format!("models/{model}/signatures/{version}.sig")
+}
+
+/// The PEM public keys trusted to sign artifacts (OMS bundles), one key a file
+/// (`*.pem`), read from BASE like `.omgreg/allowed_signers`.
+pub const ARTIFACT_KEYS_DIR: &str = ".omgreg/artifact_keys";
 
 /// The model a registry path belongs to, and the rest of the path inside the
 /// model's folder (empty for the folder itself): `models/churn/stages.yaml` gives
@@ -133,6 +153,10 @@ mod tests {
         assert_eq!(
             of(version_file(&model, &version)),
             Some((model.clone(), "versions/1.2.0.yaml".to_owned()))
+        );
+        assert_eq!(
+            signature_file(&model, &version),
+            "models/churn/signatures/1.2.0.sig"
         );
         assert!(model_of_path("omgreg.toml").is_none());
         assert!(model_of_path("models/Bad/x").is_none());

@@ -41,10 +41,11 @@ pub use error::RegistryError;
 pub use events::{EventKind, ModelEvent, stage_events, version_events};
 pub use gate::{GateOp, MetricGate, describe_gate_failures, failed_gates};
 pub use init::init;
+pub use layout::{ARTIFACT_KEYS_DIR, signature_file, signatures_dir};
 pub use layout::{
-    MODELS_DIR, MODELS_PREFIX, artifact_path, artifacts_dir, card_file, model_dir, model_file,
-    model_of_path, stages_file, validate_relative_path, version_artifacts_dir, version_file,
-    versions_dir,
+    MODELS_DIR, MODELS_PREFIX, SCHEMAS_DIR, artifact_path, artifacts_dir, card_file, model_dir,
+    model_file, model_of_path, stages_file, validate_relative_path, version_artifacts_dir,
+    version_file, versions_dir,
 };
 pub(crate) use lifecycle::write_stages;
 pub use lifecycle::{

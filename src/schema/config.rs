@@ -2,15 +2,18 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::SchemaError;
+use super::json_schema::{MODEL_NAME, SEMVER};
 
 /// The whole `omgreg.toml` document.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ConfigDoc {
     /// Schema generation of the registry (1).
     #[serde(default = "default_schema")]
+    #[schemars(extend("enum" = [1]))]
     pub schema: u32,
     /// Human name of the registry.
     #[serde(default)]
@@ -18,6 +21,7 @@ pub struct ConfigDoc {
     /// The oldest omgreg that may read or write this registry (SemVer); older ones
     /// refuse instead of misjudging fields they do not know.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = SEMVER))]
     pub min_version: Option<String>,
     #[serde(default)]
     pub stages: StagesSection,
@@ -38,7 +42,7 @@ pub struct ConfigDoc {
 /// One `[[notify]]` target. In a registry's `omgreg.toml` only webhooks are
 /// allowed; `command` is honoured only in the user's own configuration
 /// (`~/.config/omgreg/config.toml`), so a cloned registry never runs anything.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct NotifyDoc {
     pub name: String,
     /// Where to POST each event as JSON.
@@ -56,6 +60,7 @@ pub struct NotifyDoc {
     /// `omgreg` (default: `X-Omgreg-Signature: sha256=<hex>`) or `mlflow`
     /// (`X-MLflow-Signature: v1,<base64>`, for existing MLflow webhook receivers).
     #[serde(default)]
+    #[schemars(extend("enum" = ["omgreg", "mlflow", null]))]
     pub signature: Option<String>,
     /// Seconds per attempt (default 10).
     #[serde(default)]
@@ -66,7 +71,7 @@ pub struct NotifyDoc {
 }
 
 /// The user's own configuration, `~/.config/omgreg/config.toml`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct UserConfigDoc {
     #[serde(default)]
     pub notify: Vec<NotifyDoc>,
@@ -79,7 +84,7 @@ impl UserConfigDoc {
 }
 
 /// `[signing]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct SigningDoc {
     /// Refuse to write an unsigned commit.
     #[serde(default)]
@@ -91,7 +96,7 @@ pub struct SigningDoc {
 }
 
 /// `[policy.<Stage>]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct PolicyDoc {
     /// Principals (ssh allowed-signers names, e-mail addresses of OpenPGP keys, or
     /// key ids) one of whom must sign a promotion into the stage.
@@ -99,18 +104,29 @@ pub struct PolicyDoc {
     pub signers: Vec<String>,
     /// Metric gates on the version entering the stage: `{ accuracy = ">= 0.9" }`.
     #[serde(default)]
+    #[schemars(schema_with = "super::json_schema::gate_map")]
     pub require: BTreeMap<String, String>,
     /// Refuse versions whose artifacts were recorded without being read (`verified:
     /// false`, e.g. imported `s3://` locations).
     #[serde(default)]
     pub require_verified_artifacts: bool,
+    /// Refuse versions without an OMS signature bundle
+    /// (`models/<m>/signatures/<v>.sig`) signed by a trusted key
+    /// (`.omgreg/artifact_keys/*.pem`, as BASE holds them) over their digests.
+    #[serde(default)]
+    pub require_artifact_signature: bool,
 }
 
 /// One `[[endpoint]]`: a manifest rendered for whatever version a stage or alias
 /// of a model points at.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct EndpointDoc {
+    /// The endpoint's name (model-name rules); its manifest is `deploy/<name>.yaml`
+    /// unless `output` says otherwise.
+    #[schemars(regex(pattern = MODEL_NAME))]
     pub name: String,
+    /// The model served (it need not be registered yet).
+    #[schemars(regex(pattern = MODEL_NAME))]
     pub model: String,
     /// The stage to follow (e.g. `Production`); exclusive with `alias`.
     #[serde(default)]
@@ -134,7 +150,7 @@ pub struct EndpointDoc {
 }
 
 /// `[stages]`: the promotion ladder and per-stage options.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct StagesSection {
     /// Stage names, lowest rung first.
     #[serde(default = "default_ladder")]
@@ -154,7 +170,7 @@ impl Default for StagesSection {
 }
 
 /// Options of one stage.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct StageOptionsDoc {
     /// A shared stage may hold several versions at once.
     #[serde(default)]
@@ -166,6 +182,7 @@ pub struct StageOptionsDoc {
     /// What happens to the version an exclusive stage replaces: `none` (it goes back
     /// to `None`, the default) or `archive`.
     #[serde(default)]
+    #[schemars(extend("enum" = ["none", "archive", null]))]
     pub on_replace: Option<String>,
 }
 

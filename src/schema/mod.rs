@@ -10,6 +10,7 @@ mod config;
 mod error;
 #[cfg(test)]
 mod fuzz_tests;
+mod json_schema;
 mod model;
 mod params;
 mod stages;
@@ -21,6 +22,7 @@ pub use config::{
     UserConfigDoc,
 };
 pub use error::SchemaError;
+pub use json_schema::{SchemaFile, json_schemas, schema_text};
 pub use model::ModelDoc;
 pub use params::parse_params_file;
 pub use stages::{StageSlot, StagesDoc};

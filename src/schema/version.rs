@@ -4,16 +4,26 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use super::json_schema::{DIGEST, MODEL_NAME, STATUS, TIME, VERSION};
 
 use super::ParamValue;
 
 /// The version document.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VersionDoc {
+    /// The model's name: the name of its folder under `models/`.
+    #[schemars(regex(pattern = MODEL_NAME))]
     pub model: String,
+    /// The version (SemVer, no build metadata): the file's name without `.yaml`.
+    #[schemars(regex(pattern = VERSION))]
     pub version: String,
+    /// When the version was registered (RFC 3339).
+    #[schemars(regex(pattern = TIME), extend("format" = "date-time"))]
     pub created: String,
+    /// Who registered it (`Name <e-mail>`).
     #[serde(default)]
     pub created_by: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -38,7 +48,9 @@ pub struct VersionDoc {
     /// endpoint templates point at it instead of the version's folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary: Option<String>,
+    /// `active`, or `archived` (with `archived`).
     #[serde(default = "default_status")]
+    #[schemars(regex(pattern = STATUS))]
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<ArchivedDoc>,
@@ -54,7 +66,7 @@ pub struct VersionDoc {
 
 /// The provenance of an imported version: the source, its own ids, and the artifact
 /// locations that could not be read (never given an invented digest).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ImportedDoc {
     /// `mlflow` or `gto`.
     pub from: String,
@@ -80,7 +92,7 @@ pub struct ImportedDoc {
 }
 
 /// An artifact location an import could not read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UnverifiedDoc {
     pub uri: String,
     /// Why it was not read (`no access to s3://`, `not in the repository`).
@@ -89,7 +101,7 @@ pub struct UnverifiedDoc {
 }
 
 /// The data a version was trained on.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DataDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -100,7 +112,7 @@ pub struct DataDoc {
 }
 
 /// The code a version was trained with.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CodeDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
@@ -111,7 +123,7 @@ pub struct CodeDoc {
 }
 
 /// The software environment of a version.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EnvironmentDoc {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
@@ -120,14 +132,15 @@ pub struct EnvironmentDoc {
 }
 
 /// An environment file (requirements.txt, conda.yaml, ...) identified by its hash.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EnvFileDoc {
     pub path: String,
+    #[schemars(regex(pattern = DIGEST))]
     pub sha256: String,
 }
 
 /// Where a version comes from.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LineageDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
@@ -135,9 +148,12 @@ pub struct LineageDoc {
 
 /// One artifact file: stored in Git LFS under `artifacts/<version>/<path>`, or linked
 /// by `uri`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ArtifactDoc {
+    /// The file's path under `artifacts/<version>/` (relative, `/`-separated).
     pub path: String,
+    /// The SHA-256 of the file's bytes (64 hex digits).
+    #[schemars(regex(pattern = DIGEST))]
     pub sha256: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
@@ -146,8 +162,9 @@ pub struct ArtifactDoc {
 }
 
 /// Why and when a version was archived.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ArchivedDoc {
+    #[schemars(regex(pattern = TIME), extend("format" = "date-time"))]
     pub at: String,
     pub by: String,
     #[serde(default)]

@@ -61,6 +61,7 @@ mod test_render;
 mod test_rollback;
 mod test_rough_edges;
 mod test_rules_guard;
+mod test_schemas;
 mod test_shell;
 mod test_signing;
 mod test_signing_policy;

@@ -9,7 +9,7 @@ fn init_creates_one_clean_commit_with_the_template() {
     assert_eq!(env.commit_count(&reg), 1);
     assert_eq!(
         env.git(&reg, &["ls-tree", "--name-only", "HEAD"]),
-        ".gitattributes\n.github\n.gitlab-ci.yml\nCODEOWNERS\nREADME.md\nomgreg.toml\ntemplates\n"
+        ".gitattributes\n.github\n.gitlab-ci.yml\n.omgreg\n.taplo.toml\n.vscode\nCODEOWNERS\nREADME.md\nomgreg.toml\ntemplates\n"
     );
     let config = std::fs::read_to_string(reg.join("omgreg.toml")).unwrap();
     assert!(config.contains("name = \"reg\""), "{config}");

@@ -155,6 +155,10 @@ fn names_and_references() {
     d("omgreg::name::invalid_model", &["register", "Churn"]);
     d("omgreg::args::unknown_command", &["man", "promte"]);
     d(
+        "omgreg::schema::cannot_write",
+        &["schema", "--out", "omgreg.toml/schemas"],
+    );
+    d(
         "omgreg::register::invalid_primary",
         &[
             "register",
