@@ -228,3 +228,49 @@ fn lineage_and_diff_show_parents_children_and_changes() {
         "{human}"
     );
 }
+
+/// `events A..B` walks B's first-parent line like `history` and `notify` (docs/cli.md):
+/// a promotion made on a branch and merged with `--no-ff` after an unrelated commit
+/// comes once, from the merge, not again from the branch's own commit.
+#[test]
+fn events_of_a_merged_branch_come_once_from_the_merge() {
+    let env = TestEnv::new();
+    let reg = env.init_registry("reg");
+    let (artifact, _) = env.make_file("m.bin", 8);
+    env.omgreg(&reg)
+        .args(["register", "churn", "--version", "1.0.0", "--artifact"])
+        .arg(&artifact)
+        .assert()
+        .success();
+    let base = env.git(&reg, &["rev-parse", "HEAD"]).trim().to_owned();
+    let main = env.git(&reg, &["branch", "--show-current"]).trim().to_owned();
+    env.git(&reg, &["checkout", "-q", "-b", "pr"]);
+    env.omgreg(&reg)
+        .args(["promote", "churn@1.0.0", "--to", "Staging"])
+        .assert()
+        .success();
+    let branch_commit = env.git(&reg, &["rev-parse", "HEAD"]).trim().to_owned();
+    env.git(&reg, &["checkout", "-q", &main]);
+    std::fs::write(reg.join("notes.txt"), "unrelated\n").expect("write");
+    env.git(&reg, &["add", "notes.txt"]);
+    env.git(&reg, &["commit", "-qm", "unrelated"]);
+    env.git(&reg, &["merge", "-q", "--no-ff", "pr", "-m", "merge pr"]);
+    let merge = env.git(&reg, &["rev-parse", "HEAD"]).trim().to_owned();
+    let output = env
+        .omgreg(&reg)
+        .args(["events", "--json", "--range", &format!("{base}..HEAD")])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let events: Vec<serde_json::Value> = String::from_utf8(output)
+        .expect("UTF-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event"], "promoted");
+    assert_eq!(events[0]["commit"], merge.as_str(), "{events:?}");
+    assert_ne!(events[0]["commit"], branch_commit.as_str());
+}
