@@ -243,7 +243,10 @@ fn events_of_a_merged_branch_come_once_from_the_merge() {
         .assert()
         .success();
     let base = env.git(&reg, &["rev-parse", "HEAD"]).trim().to_owned();
-    let main = env.git(&reg, &["branch", "--show-current"]).trim().to_owned();
+    let main = env
+        .git(&reg, &["branch", "--show-current"])
+        .trim()
+        .to_owned();
     env.git(&reg, &["checkout", "-q", "-b", "pr"]);
     env.omgreg(&reg)
         .args(["promote", "churn@1.0.0", "--to", "Staging"])
