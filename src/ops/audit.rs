@@ -74,7 +74,9 @@ impl RangeAudit {
         };
         let mut signer_problems = Vec::new();
         if let Some(policy) = self.policy.as_ref().filter(|p| !p.stage_signers.is_empty()) {
-            for entry in store.commit_events(commit)? {
+            // A merge is judged by the moves its sides do not explain, not by its
+            // difference from its first parent (see `policy::merges`).
+            for entry in super::slot_moves::slot_moves(store, commit, policy)? {
                 // A stage moves by promotion or rollback; an alias that an endpoint
                 // gated by a stage follows needs that stage's signers for any move.
                 // Emptying a stage (an endpoint following it is removed) needs the
@@ -114,6 +116,11 @@ impl RangeAudit {
                         None if leaving => format!("out of `{name}`,"),
                         None => format!("into `{name}`,"),
                         Some(alias) => format!("with alias `{alias}`, gated by `{name}`,"),
+                    };
+                    let what = if entry.by_merge {
+                        format!("{what} by the merge itself (no commit it brings did),")
+                    } else {
+                        what
                     };
                     signer_problems.push(format!(
                         "moves `{}@{}` {what} which only {} may sign",

@@ -31,6 +31,7 @@ pub mod rerender;
 pub mod rollback;
 pub mod schema;
 pub mod signing;
+mod slot_moves;
 pub mod sync;
 pub mod transport;
 pub mod verify;

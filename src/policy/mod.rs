@@ -6,6 +6,7 @@
 //! depend on `cli`, `render` or `store`.
 
 mod immutability;
+pub mod merges;
 mod portability;
 mod references;
 mod schema_rules;

@@ -46,6 +46,7 @@ mod test_import_mlflow_server;
 mod test_import_policy;
 mod test_init;
 mod test_lifecycle;
+mod test_merge_judge;
 mod test_mlflow_reader;
 mod test_mlflow_reader_errors;
 mod test_notify;

@@ -139,7 +139,8 @@ fn a_generated_registry_validates() {
         .args(["init", "--example"])
         .assert()
         .success();
-    let globs: [(&str, &dyn Fn(&Path) -> bool); 4] = [
+    type Covers<'a> = &'a dyn Fn(&Path) -> bool;
+    let globs: [(&str, Covers); 4] = [
         ("config", &|p| p.ends_with("omgreg.toml")),
         ("model", &|p| p.ends_with("model.yaml")),
         ("stages", &|p| p.ends_with("stages.yaml")),

@@ -6,6 +6,7 @@
 mod artifacts;
 mod generated;
 mod guard;
+mod merge;
 mod rollback;
 mod scope;
 
@@ -231,8 +232,9 @@ fn check_changes(base: &dyn Snapshot, head: &dyn Snapshot, findings: &mut Vec<Fi
 
 /// Rules on what a range did: immutability from BASE to HEAD as a whole, and each
 /// commit's stage moves one by one (two steps up the ladder are two allowed moves,
-/// not one jump), all judged by BASE's policy. Merge commits are skipped for moves:
-/// the commits they bring are judged themselves.
+/// not one jump), all judged by BASE's policy. A merge is judged only on the moves its
+/// sides do not explain (the commits it brings are judged themselves); a root commit
+/// against the empty registry.
 fn check_range(
     store: &Store,
     audit: &RangeAudit,
@@ -240,8 +242,17 @@ fn check_range(
     touched: Option<&BTreeSet<String>>,
     findings: &mut Vec<Finding>,
 ) -> Result<(), CommandError> {
+    // A head with no common history with BASE (a new branch or tag from an orphan
+    // root) is judged from the empty registry, by BASE's policy: it changed none of
+    // BASE's records, and each of its commits answers for what it put there.
+    let unrelated = match (audit.base, audit.commits.last().copied()) {
+        (Some(old), Some(new)) => store.merge_base(old, new)?.is_none(),
+        _ => false,
+    };
+    let empty = crate::registry::MemorySnapshot::default();
+    let before_all: &dyn Snapshot = if unrelated { &empty } else { base };
     findings.extend(policy::check_immutability(
-        &*scoped(base, touched),
+        &*scoped(before_all, touched),
         &*scoped(head, touched),
     ));
     let holds = |snapshot: &dyn Snapshot| {
@@ -250,7 +261,7 @@ fn check_range(
             .unwrap_or(false)
     };
     let base_policy = policy::usable_config(base).ok();
-    if base_policy.is_some() && holds(base) {
+    if base_policy.is_some() && holds(base) && !unrelated {
         // BASE holds a registry: no commit of the range may take it away (a push
         // that deletes `omgreg.toml` would otherwise be judged by nothing, and the
         // next one by whatever policy it brings back).
@@ -274,14 +285,23 @@ fn check_range(
     };
     let policy = base_policy.unwrap_or_else(|| head_config.clone());
     for commit in &audit.commits {
-        let [parent] = store.parents(*commit)?[..] else {
-            continue;
-        };
+        let parents = store.parents(*commit)?;
         let after = store.snapshot_at(*commit)?;
-        let before = store.snapshot_at(parent)?;
         let Ok(after_config) = policy::usable_config(&after) else {
             continue;
         };
+        // A root or a merge: see `merge::moves_of_root_or_merge`.
+        let [parent] = parents[..] else {
+            findings.extend(merge::moves_of_root_or_merge(
+                store,
+                (*commit, &parents),
+                (&after, &after_config),
+                base,
+                &policy,
+            )?);
+            continue;
+        };
+        let before = store.snapshot_at(parent)?;
         let claimed = store.rollback_slots(*commit)?;
         let rolled_back = rollback::proven(store, parent, (&before, &after), &policy, claimed)?;
         let id = commit.to_string();

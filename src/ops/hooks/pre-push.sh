@@ -15,8 +15,13 @@ while read -r _ local_sha _ remote_sha; do
     case "$remote_sha" in
         *[!0]*) range="$remote_sha..$local_sha" ;;
         *)  # A new branch: judge everything it adds to what the remote has.
-            base=$(git merge-base "refs/remotes/$1/HEAD" "$local_sha" 2>/dev/null || git merge-base HEAD "$local_sha" 2>/dev/null)
-            if [ -n "$base" ] && [ "$base" != "$local_sha" ]; then range="$base..$local_sha"; else range="$local_sha"; fi ;;
+            # One with no common history: all of it, by the policy of what the remote has.
+            target=HEAD
+            git rev-parse -q --verify "refs/remotes/$1/HEAD" >/dev/null && target="refs/remotes/$1/HEAD"
+            base=$(git merge-base "$target" "$local_sha" 2>/dev/null)
+            if [ -n "$base" ] && [ "$base" != "$local_sha" ]; then range="$base..$local_sha"
+            elif [ -z "$base" ] && git rev-parse -q --verify "$target" >/dev/null; then range="$target..$local_sha"
+            else range="$local_sha"; fi ;;
     esac
     "$omgreg" -C "$registry" check --range "$range" >&2 || failed=1
 done <<OMGREG_REFS

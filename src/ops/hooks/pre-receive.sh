@@ -50,9 +50,13 @@ judge() {
                     fi ;;
                 esac
                 range="$old..$new" ;;
-            *)  # A new branch: judge everything it adds to the default branch.
+            *)  # A new branch or tag: judge everything it adds to the default branch;
+                # one with no common history is judged from the empty registry, by the
+                # default branch's policy (never by its own parent's).
                 base=$(git merge-base HEAD "$new" 2>/dev/null)
-                if [ -n "$base" ] && [ "$base" != "$new" ]; then range="$base..$new"; else range="$new"; fi ;;
+                if [ -n "$base" ] && [ "$base" != "$new" ]; then range="$base..$new"
+                elif [ -z "$base" ] && git rev-parse -q --verify HEAD >/dev/null; then range="HEAD..$new"
+                else range="$new"; fi ;;
         esac
         echo "omgreg: checking $ref ($range)$where" >&2
         if ! "$omgreg" -C "$registry" check --folder "$folder" --range "$range" >&2; then
