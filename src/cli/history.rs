@@ -12,7 +12,7 @@ use super::{CommandError, Ctx};
 /// Derived from what changed in each commit's tree along first parents (so hand edits
 /// and merged pull requests appear like omgreg's own actions), newest first, and
 /// annotated with the `Omgreg-Action` trailer when omgreg made the commit, with each
-/// commit's signature status (good, bad, unknown signer, unsigned) and signer.
+/// commit's signature status (good, bad, untrusted, unknown, unsigned) and signer.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  omgreg history churn --stage Production -n 10\n  omgreg history --json"

@@ -65,8 +65,9 @@ impl RangeAudit {
                 Some(format!("signature could not be checked: {reason}"))
             }
             SigStatus::Unsigned => Some("the commit is not signed".to_owned()),
-            SigStatus::UnknownSigner => {
-                Some("signed by a key that is not an allowed signer".to_owned())
+            SigStatus::Unknown => Some("signed by a key that is not an allowed signer".to_owned()),
+            SigStatus::Untrusted(why) => {
+                Some(format!("signed by a key that is not trusted: {why}"))
             }
             SigStatus::Bad => {
                 Some("the signature does not match the commit (altered after signing?)".to_owned())

@@ -51,7 +51,7 @@ pub fn probe(writer: &Writer<'_>) -> Result<Option<Vec<String>>, CommandError> {
             help: failed.help,
         })?;
     let trust = Trust::new(&store.git_config()?, head_allowed_signers(store));
-    let verification = verify_detached(&signature, PROBE.as_bytes(), &trust);
+    let verification = verify_detached(&signature, PROBE.as_bytes(), None, &trust);
     Ok(Some(if verification.status == SigStatus::Good {
         verification.principals
     } else {

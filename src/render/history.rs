@@ -25,7 +25,7 @@ struct EventJson<'a> {
     stage: Option<&'a str>,
     alias: Option<&'a str>,
     previous: Option<&'a str>,
-    /// `good`, `bad`, `unknown_signer`, `unsigned` or `unverifiable`.
+    /// `good`, `bad`, `untrusted`, `unknown`, `unsigned` or `unverifiable`.
     signature: &'static str,
     /// The principal, user id or key id that signed.
     signer: Option<&'a str>,

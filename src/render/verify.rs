@@ -11,7 +11,7 @@ use super::table::format_table;
 pub struct CommitVerdict {
     pub commit: String,
     pub subject: String,
-    /// `good`, `bad`, `unknown_signer`, `unsigned` or `unverifiable`.
+    /// `good`, `bad`, `untrusted`, `unknown`, `unsigned` or `unverifiable`.
     pub status: &'static str,
     /// `ssh`, `openpgp` or `x509`.
     pub format: Option<&'static str>,

@@ -5,13 +5,16 @@
 //! Depends on `store` only for the [`CommitSigner`](crate::store::CommitSigner)
 //! trait it implements; never prints.
 
+mod allowed_signers;
 mod error;
 mod gpg;
+mod gpg_status;
 mod program;
 mod setup;
 mod ssh;
 mod verify;
 
 pub use error::SignError;
+pub use gpg_status::TrustLevel;
 pub use setup::{Format, SignMode, SignSetup};
 pub use verify::{SigStatus, Trust, Verification, verify_commit, verify_detached};

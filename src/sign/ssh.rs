@@ -1,8 +1,9 @@
 //! SSH signatures: `ssh-keygen -Y sign|verify|find-principals` with namespace `git`,
 //! exactly as git runs them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::allowed_signers;
 use super::program::run;
 use super::{Format, SigStatus, SignError, Verification};
 use crate::store::{CommitSigner, SigningFailed};
@@ -77,91 +78,69 @@ impl SshSigner {
     }
 }
 
-/// Verifies an SSH signature over `data` against `allowed_signers`.
-pub(crate) fn verify(
-    program: &str,
-    signature: &str,
-    data: &[u8],
-    allowed_signers: Option<&str>,
-) -> Verification {
-    verify_inner(program, signature, data, allowed_signers).unwrap_or_else(|err| {
+/// What an SSH verification runs with.
+pub(crate) struct Verifier<'a> {
+    pub program: &'a str,
+    /// The allowed signers' text; without it no key is known.
+    pub allowed_signers: Option<&'a str>,
+    /// `gpg.ssh.revocationFile`, passed as `-r` when it exists (as git does).
+    pub revocation_file: Option<&'a Path>,
+    /// The commit's date: keys' `valid-after`/`valid-before` are checked then.
+    pub time: Option<i64>,
+}
+
+/// Verifies an SSH signature over `data` as git does: `find-principals` for the
+/// key, `verify` per principal, `check-novalidate` for a key no principal admits.
+/// A signature that matches but whose key is outside its validity window or
+/// namespaces, or revoked, is untrusted; one whose key is listed nowhere, unknown.
+pub(crate) fn verify(verifier: &Verifier<'_>, signature: &str, data: &[u8]) -> Verification {
+    verify_inner(verifier, signature, data).unwrap_or_else(|err| {
         Verification::failed(Some(Format::Ssh), SigStatus::Unverifiable(err.to_string()))
     })
 }
 
 fn verify_inner(
-    program: &str,
+    verifier: &Verifier<'_>,
     signature: &str,
     data: &[u8],
-    allowed_signers: Option<&str>,
 ) -> Result<Verification, SignError> {
-    let dir = tempfile::tempdir()?;
-    let sig = dir.path().join("commit.sig");
-    std::fs::write(&sig, signature)?;
-    let sig_text = sig.display().to_string();
-    // A valid signature by a key nobody trusts is "unknown signer", not "bad".
-    let untrusted = || -> Result<Verification, SignError> {
-        let ran = run(
-            program,
-            &["-Y", "check-novalidate", "-n", "git", "-s", &sig_text],
-            data,
-        )?;
-        let status = if ran.success {
-            SigStatus::UnknownSigner
+    let check = Check::new(verifier, signature, data)?;
+    let Some(allowed) = verifier.allowed_signers else {
+        let status = if check.matches()? {
+            SigStatus::Unknown
         } else {
             SigStatus::Bad
         };
-        Ok(Verification::failed(Some(Format::Ssh), status))
+        return Ok(failed(status, &[]));
     };
-    let Some(allowed) = allowed_signers else {
-        return untrusted();
-    };
-    let allowed_path = dir.path().join("allowed_signers");
-    std::fs::write(&allowed_path, allowed)?;
-    let allowed_text = allowed_path.display().to_string();
-    let found = run(
-        program,
-        &[
-            "-Y",
-            "find-principals",
-            "-f",
-            &allowed_text,
-            "-s",
-            &sig_text,
-        ],
-        b"",
-    )?;
-    let principals: Vec<String> = String::from_utf8_lossy(&found.stdout)
-        .lines()
-        .flat_map(|line| line.split(','))
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty())
-        .collect();
-    let Some(first) = principals.first().filter(|_| found.success) else {
-        return untrusted();
-    };
-    let ran = run(
-        program,
-        &[
-            "-Y",
-            "verify",
-            "-f",
-            &allowed_text,
-            "-I",
-            first,
-            "-n",
-            "git",
-            "-s",
-            &sig_text,
-        ],
-        data,
-    )?;
-    if !ran.success {
-        // The key is known but the signature does not match: name who it claims to be.
-        let mut bad = Verification::failed(Some(Format::Ssh), SigStatus::Bad);
-        bad.signer = Some(principals.join(","));
-        return Ok(bad);
+    let allowed_path = check.write("allowed_signers", allowed)?;
+    let lines = check.find_principals(&allowed_path, true)?;
+    if lines.is_empty() {
+        return not_valid_now(&check, allowed);
     }
+    let revocation = verifier
+        .revocation_file
+        .filter(|path| path.exists())
+        .map(|path| path.display().to_string());
+    let mut verified = Vec::new();
+    for line in &lines {
+        if check.verifies(&allowed_path, line, revocation.as_deref())? {
+            verified.push(line.clone());
+        }
+    }
+    if verified.is_empty() {
+        // The key is known: a signature that matches is one its entry does not admit.
+        let status = if check.matches()? {
+            SigStatus::Untrusted(
+                "the key is limited to other `namespaces`, outside its validity window, or revoked"
+                    .to_owned(),
+            )
+        } else {
+            SigStatus::Bad
+        };
+        return Ok(failed(status, &split(&lines)));
+    }
+    let principals = split(&verified);
     Ok(Verification {
         status: SigStatus::Good,
         format: Some(Format::Ssh),
@@ -170,9 +149,153 @@ fn verify_inner(
     })
 }
 
+/// No entry admits the key at the commit's date: `bad` if the signature does not
+/// match, `untrusted` if an entry lists the key outside its validity window,
+/// `unknown` if none lists it.
+fn not_valid_now(check: &Check<'_>, allowed: &str) -> Result<Verification, SignError> {
+    if !check.matches()? {
+        return Ok(failed(SigStatus::Bad, &[]));
+    }
+    let unrestricted = check.write(
+        "allowed_signers.unrestricted",
+        &allowed_signers::without_validity(allowed),
+    )?;
+    let listed = check.find_principals(&unrestricted, false)?;
+    if listed.is_empty() {
+        return Ok(failed(SigStatus::Unknown, &[]));
+    }
+    let why = "the key is outside its `valid-after`/`valid-before` window at the commit's date";
+    Ok(failed(
+        SigStatus::Untrusted(why.to_owned()),
+        &split(&listed),
+    ))
+}
+
+fn failed(status: SigStatus, principals: &[String]) -> Verification {
+    let mut verification = Verification::failed(Some(Format::Ssh), status);
+    verification.signer = Some(principals.join(",")).filter(|s| !s.is_empty());
+    verification
+}
+
+/// One verification's signature file, data and time, and the `ssh-keygen` runs
+/// over them.
+struct Check<'a> {
+    program: &'a str,
+    dir: tempfile::TempDir,
+    sig: String,
+    data: &'a [u8],
+    /// `-Overify-time=...` for the commit's date.
+    time: Option<String>,
+}
+
+impl<'a> Check<'a> {
+    fn new(verifier: &Verifier<'a>, signature: &str, data: &'a [u8]) -> Result<Self, SignError> {
+        let dir = tempfile::tempdir()?;
+        let sig = dir.path().join("commit.sig");
+        std::fs::write(&sig, signature)?;
+        Ok(Self {
+            program: verifier.program,
+            sig: sig.display().to_string(),
+            dir,
+            data,
+            time: verifier.time.and_then(verify_time_option),
+        })
+    }
+
+    /// Writes `text` to `name` in the temp folder; returns its path.
+    fn write(&self, name: &str, text: &str) -> Result<String, SignError> {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text)?;
+        Ok(path.display().to_string())
+    }
+
+    fn run(&self, args: &[&str], stdin: &[u8]) -> Result<super::program::Ran, SignError> {
+        let mut args = args.to_vec();
+        args.extend(self.time.as_deref());
+        run(self.program, &args, stdin)
+    }
+
+    /// Whether the signature matches the data at all (namespace `git`), whoever made it.
+    fn matches(&self) -> Result<bool, SignError> {
+        let args = ["-Y", "check-novalidate", "-n", "git", "-s", &self.sig];
+        Ok(self.run(&args, self.data)?.success)
+    }
+
+    /// The lines `ssh-keygen -Y find-principals` prints for the signature's key
+    /// (checking validity at the commit's date when `at_time`).
+    fn find_principals(&self, allowed: &str, at_time: bool) -> Result<Vec<String>, SignError> {
+        let args = ["-Y", "find-principals", "-f", allowed, "-s", &self.sig];
+        let found = if at_time {
+            self.run(&args, b"")?
+        } else {
+            run(self.program, &args, b"")?
+        };
+        if !found.success {
+            return Ok(Vec::new());
+        }
+        Ok(String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .map(|line| line.trim().to_owned())
+            .filter(|line| !line.is_empty())
+            .collect())
+    }
+
+    /// `ssh-keygen -Y verify` for the principals `line`, as git runs it.
+    fn verifies(
+        &self,
+        allowed: &str,
+        line: &str,
+        revocation: Option<&str>,
+    ) -> Result<bool, SignError> {
+        let mut args = vec!["-Y", "verify", "-n", "git", "-f", allowed, "-I", line];
+        args.extend(["-s", &self.sig]);
+        if let Some(revocation) = revocation {
+            args.extend(["-r", revocation]);
+        }
+        let ran = self.run(&args, self.data)?;
+        Ok(ran.success && String::from_utf8_lossy(&ran.stdout).starts_with("Good"))
+    }
+}
+
+/// Principals from `find-principals` lines (`a@example.com,ops`).
+fn split(lines: &[String]) -> Vec<String> {
+    let mut principals: Vec<String> = Vec::new();
+    for principal in lines.iter().flat_map(|line| line.split(',')) {
+        let principal = principal.trim().to_owned();
+        if !principal.is_empty() && !principals.contains(&principal) {
+            principals.push(principal);
+        }
+    }
+    principals
+}
+
+/// `-Overify-time=YYYYMMDDHHMMSSZ` for `time` (UTC, so that the local time zone
+/// cannot shift it; git writes the same instant in local time).
+fn verify_time_option(time: i64) -> Option<String> {
+    let at = time::OffsetDateTime::from_unix_timestamp(time).ok()?;
+    let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
+    Some(format!("-Overify-time={}Z", at.format(&format).ok()?))
+}
+
 fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
+    super::verify::expand_home(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verify_time_is_written_in_utc() {
+        assert_eq!(
+            verify_time_option(1_700_000_000).as_deref(),
+            Some("-Overify-time=20231114221320Z")
+        );
+    }
+
+    #[test]
+    fn principals_are_split_and_deduplicated() {
+        let lines = ["a@example.com,ops".to_owned(), "ops".to_owned()];
+        assert_eq!(split(&lines), ["a@example.com", "ops"]);
     }
 }

@@ -71,7 +71,7 @@ fn a_commit_by_a_key_not_in_the_allowed_signers_is_an_unknown_signer() {
     assert_eq!(
         verdicts(&doc),
         [
-            ("unknown_signer".to_owned(), "-".to_owned()),
+            ("unknown".to_owned(), "-".to_owned()),
             ("good".to_owned(), "alice@example.com".to_owned()),
         ]
     );
@@ -87,7 +87,7 @@ fn a_commit_by_a_key_not_in_the_allowed_signers_is_an_unknown_signer() {
     assert_mentions(
         &text,
         &[
-            "unknown_signer",
+            "unknown",
             &format!(
                 "error: commit {}: signed by a key that is not an allowed signer",
                 short(&by_bob)
@@ -223,7 +223,7 @@ fn trust_comes_from_the_base_not_from_the_commits_under_review() {
     let doc = verify_json(&env, &reg, &[], 3);
     assert_eq!(
         verdicts(&doc),
-        [("unknown_signer".to_owned(), "-".to_owned())],
+        [("unknown".to_owned(), "-".to_owned())],
         "no allowed signers anywhere"
     );
 
@@ -257,8 +257,8 @@ fn trust_comes_from_the_base_not_from_the_commits_under_review() {
     assert_eq!(
         verdicts(&doc),
         [
-            ("unknown_signer".to_owned(), "-".to_owned()),
-            ("unknown_signer".to_owned(), "-".to_owned()),
+            ("unknown".to_owned(), "-".to_owned()),
+            ("unknown".to_owned(), "-".to_owned()),
         ]
     );
     let text = verify_text(&env, &reg, &[&range], 3);
@@ -271,10 +271,7 @@ fn trust_comes_from_the_base_not_from_the_commits_under_review() {
     );
     // The commit that adds bob, alone, is judged against its parent: unknown too.
     let doc = verify_json(&env, &reg, &[&adds_bob], 3);
-    assert_eq!(
-        verdicts(&doc),
-        [("unknown_signer".to_owned(), "-".to_owned())]
-    );
+    assert_eq!(verdicts(&doc), [("unknown".to_owned(), "-".to_owned())]);
     // Once bob's entry is in the base (here: HEAD's parent), his commits are good.
     let doc = verify_json(&env, &reg, &["HEAD"], 0);
     assert_eq!(
