@@ -9,6 +9,7 @@ mod allowed_signers;
 mod error;
 mod gpg;
 mod gpg_status;
+pub mod oms;
 mod program;
 mod setup;
 mod ssh;
