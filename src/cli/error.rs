@@ -28,20 +28,6 @@ pub enum ArgError {
     )]
     NonNumericMetric { key: String, value: String },
 
-    #[error("{uris} `--uri` but {digests} `--sha256`")]
-    #[diagnostic(
-        code(omgreg::args::uri_without_sha256),
-        help("give each `--uri` its own `--sha256`, in the same order")
-    )]
-    UriDigestCount { uris: usize, digests: usize },
-
-    #[error("`{uri}` has no file name to store the linked artifact under")]
-    #[diagnostic(
-        code(omgreg::args::uri_without_name),
-        help("link a URI that ends in a file name, e.g. `s3://bucket/model.pt`")
-    )]
-    UriWithoutName { uri: String },
-
     #[error("the model is given twice: `{positional}` and `--model {flag}`")]
     #[diagnostic(code(omgreg::args::model_twice), help("give the model once"))]
     ModelTwice { positional: String, flag: String },

@@ -32,6 +32,7 @@ mod resolve;
 mod rollback;
 mod shell;
 mod show;
+mod sign;
 mod sync;
 mod verify;
 
@@ -111,6 +112,7 @@ enum Command {
     Alias(alias::AliasArgs),
     Archive(archive::ArchiveArgs),
     Unarchive(archive::UnarchiveArgs),
+    Sign(sign::SignArtifactsArgs),
     Demote(demote::DemoteArgs),
     Rollback(rollback::RollbackArgs),
     History(history::HistoryArgs),
@@ -166,6 +168,7 @@ impl Command {
             Self::Alias(args) => args.sign(),
             Self::Archive(args) => args.sign,
             Self::Unarchive(args) => args.sign,
+            Self::Sign(args) => args.sign,
             Self::Demote(args) => args.sign,
             Self::Rollback(args) => args.sign,
             Self::Import(args) => args.sign(),
@@ -197,6 +200,7 @@ fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Alias(args) => alias::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Unarchive(args) => archive::run_unarchive(&ctx, args),
+        Command::Sign(args) => sign::run(&ctx, args),
         Command::Demote(args) => demote::run(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),
         Command::History(args) => history::run(&ctx, args),

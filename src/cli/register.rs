@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::ops::artifact_sig::{LoadedSource, SignSource};
 use crate::ops::{self, RegisterOptions, RegisterPlan};
-use crate::registry::{ArtifactInput, Bump, ModelRef, RegisterRequest, VersionSpec};
+use crate::registry::{Bump, ModelRef, RegisterRequest, VersionSpec};
 use crate::render::{self, RegisterReport};
 use crate::schema::{self, DataDoc, EnvironmentDoc, ParamValue, VersionDoc};
 use crate::store::{Identity, Writer, collect_artifacts};
@@ -123,6 +124,16 @@ pub struct RegisterArgs {
     #[arg(long)]
     git_tag: bool,
 
+    /// Sign the artifacts with `--key` in the same commit (an OMS bundle, `omgreg sign`).
+    #[arg(long, requires = "key")]
+    sign_artifacts: bool,
+    /// The PEM EC P-256 private key of `--sign-artifacts`.
+    #[arg(long, value_name = "KEY.pem", conflicts_with = "signature")]
+    key: Option<PathBuf>,
+    /// An OMS bundle of the `--artifact` folder to attach (`model_signing sign key`).
+    #[arg(long, value_name = "FILE")]
+    signature: Option<PathBuf>,
+
     /// Print the change that would be committed, and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -135,10 +146,13 @@ enum BumpArg {
     Patch,
 }
 
-pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
+pub fn run(ctx: &Ctx, mut args: RegisterArgs) -> Result<(), CommandError> {
     let (dry_run, git_tag) = (args.dry_run, args.git_tag);
     let store = ctx.open_store()?;
     let identity = store.identity()?;
+    let (key, signature) = (args.key.take(), args.signature.take());
+    let source = SignSource::from_flags(key.map(|k| ctx.path(&k)), signature.map(|s| ctx.path(&s)));
+    let source = source.as_ref().map(LoadedSource::load).transpose()?;
     let plan = resolve(ctx, args, &identity)?;
     let total = plan.sources.iter().map(|s| s.size).sum();
     let progress = render::ByteProgress::new(ctx.output.progress, total, "storing artifacts");
@@ -147,6 +161,7 @@ pub fn run(ctx: &Ctx, args: RegisterArgs) -> Result<(), CommandError> {
         dry_run,
         git_tag,
         progress: &progress,
+        artifact_signature: source.as_ref(),
     };
     let committed = ops::register(&store, identity, plan, &options)?;
     if !dry_run {
@@ -195,7 +210,7 @@ fn resolve(
     for path in &args.artifacts {
         sources.extend(collect_artifacts(&ctx.path(path))?);
     }
-    let linked = linked_artifacts(&args.uris, &args.digests)?;
+    let linked = ops::linked::linked_artifacts(&args.uris, &args.digests)?;
 
     Ok(RegisterPlan {
         request: RegisterRequest {
@@ -287,52 +302,4 @@ fn environment_arg(ctx: &Ctx, args: &RegisterArgs) -> Result<Option<EnvironmentD
         None => None,
     };
     Ok((!vars.is_empty() || file.is_some()).then_some(EnvironmentDoc { vars, file }))
-}
-
-fn linked_artifacts(
-    uris: &[String],
-    digests: &[String],
-) -> Result<Vec<ArtifactInput>, CommandError> {
-    if uris.len() != digests.len() {
-        return Err(ArgError::UriDigestCount {
-            uris: uris.len(),
-            digests: digests.len(),
-        }
-        .into());
-    }
-    uris.iter()
-        .zip(digests)
-        .map(|(uri, digest)| {
-            let without_query = uri.split(['?', '#']).next().unwrap_or(uri);
-            let name = without_query
-                .rsplit('/')
-                .next()
-                .filter(|n| !n.is_empty() && !without_query.ends_with(':'));
-            let name = name.ok_or_else(|| ArgError::UriWithoutName { uri: uri.clone() })?;
-            Ok(ArtifactInput {
-                path: name.to_owned(),
-                sha256: digest.parse()?,
-                size: None,
-                uri: Some(uri.clone()),
-            })
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn linked_artifacts_take_the_uri_file_name() {
-        let digest = "a".repeat(64);
-        let linked = linked_artifacts(
-            &["s3://b/m/model.pt?v=1".into()],
-            std::slice::from_ref(&digest),
-        )
-        .unwrap();
-        assert_eq!(linked[0].path, "model.pt");
-        assert!(linked_artifacts(&["s3://b/".into()], std::slice::from_ref(&digest)).is_err());
-        assert!(linked_artifacts(&["s3://b/x".into()], &[]).is_err());
-    }
 }

@@ -18,10 +18,18 @@ pub struct VerifyArgs {
     /// `BASE..HEAD`, or one revision.
     #[arg(value_name = "RANGE", default_value = "HEAD")]
     range: String,
+    /// Instead: check the artifact signature of the version RANGE names (`MODEL@REF`)
+    /// against the trusted keys, and its bytes in the local LFS store.
+    #[arg(long)]
+    artifacts: bool,
 }
 
 pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<(), CommandError> {
     let store = ctx.open_store()?;
+    if args.artifacts {
+        let verdict = ops::artifact_sig::verify_artifacts(&store, &args.range.parse()?)?;
+        return Ok(render::artifacts_verdict(&ctx.output, &verdict)?);
+    }
     let verdicts = ops::verify::verify(&store, &args.range)?;
     render::verify(&ctx.output, &verdicts)?;
     if verdicts.iter().any(|v| !v.problems.is_empty()) {

@@ -67,6 +67,8 @@ pub fn checkout(
     let lfs = store.lfs();
     let stored: Vec<_> = version.artifacts().filter(|a| a.is_stored()).collect();
     fetch_missing(store, &lfs, version, &stored, &request.remote, progress)?;
+    // The bundle (when the version has one) before any byte is written.
+    super::artifact_sig::judge_if_signed(snapshot, version, &lfs)?;
     let verified = verify(&lfs, &stored, bytes)?;
     let mut artifacts = write(&dest, verified)?;
     for artifact in version.doc.artifacts.iter().filter(|a| a.uri.is_some()) {
@@ -170,11 +172,15 @@ fn verify<'a>(
                 .size
                 .is_some_and(|expected| expected != size)
         {
-            return Err(StoreError::LfsObjectCorrupt {
-                oid: oid.to_string(),
-                actual: digest.to_string(),
-            }
-            .into());
+            // Exit 3, naming the artifact: the store holds other bytes than recorded.
+            return Err(CommandError::Corrupt(
+                CheckoutError::ObjectCorrupt {
+                    file: artifact.record.path.clone(),
+                    oid: oid.to_string(),
+                    actual: digest.to_string(),
+                }
+                .into(),
+            ));
         }
         verified.push((artifact.record, object, size));
     }
@@ -305,6 +311,21 @@ pub enum CheckoutError {
         help("the version file was edited by hand; `omgreg check` names it")
     )]
     UnsafePath { path: String },
+
+    #[error(
+        "artifact `{file}`: its local LFS object `{oid}` holds other bytes (sha256 `{actual}`)"
+    )]
+    #[diagnostic(
+        code(omgreg::checkout::object_corrupt),
+        help(
+            "delete it from `.git/lfs/objects` and fetch it again (`git lfs fetch`); nothing was written"
+        )
+    )]
+    ObjectCorrupt {
+        file: String,
+        oid: String,
+        actual: String,
+    },
 }
 
 impl From<CheckoutError> for CommandError {

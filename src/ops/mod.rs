@@ -8,6 +8,7 @@
 //! the caller.
 
 mod action;
+pub mod artifact_sig;
 pub mod audit;
 pub mod check;
 pub mod checkout;
@@ -23,6 +24,7 @@ mod init;
 pub mod input;
 pub mod lifecycle;
 pub mod lineage;
+pub mod linked;
 pub mod notify;
 pub mod promote;
 pub mod read;

@@ -67,7 +67,11 @@ pub fn promote(
         &writer,
         options.dry_run,
         target.as_deref(),
-        &mut |snapshot| registry::promote(snapshot, &request),
+        &mut |snapshot| {
+            let change = registry::promote(snapshot, &request)?;
+            super::artifact_sig::require_for_moves(snapshot, &change)?;
+            Ok(change)
+        },
     )?;
     committed(&done)?;
     let mut report = PromoteReport {

@@ -28,6 +28,9 @@ pub struct RegisterOptions<'a> {
     pub git_tag: bool,
     /// Bytes stored so far, of `total`: called while artifacts are copied.
     pub progress: &'a dyn ProgressBytes,
+    /// Sign the artifacts (`--sign-artifacts --key`) or attach a bundle
+    /// (`--signature`), in the registration's commit.
+    pub artifact_signature: Option<&'a super::artifact_sig::LoadedSource>,
 }
 
 /// Receives the progress of work over many bytes (storing, hashing artifacts).
@@ -80,8 +83,14 @@ fn execute<'s>(
 ) -> Result<(Committed, Writer<'s>), CommandError> {
     let RegisterPlan {
         mut request,
-        sources,
+        mut sources,
     } = plan;
+    // A bundle inside a folder it signs is not one of the folder's files (the
+    // reference ignores it too).
+    if let Some(bundle) = options.artifact_signature.and_then(|s| s.bundle_path()) {
+        let bundle = bundle.canonicalize().ok();
+        sources.retain(|s| s.path.canonicalize().ok() != bundle);
+    }
     let dry_run = options.dry_run;
     if !sources.is_empty() {
         preview(store, &request, &sources, dry_run)?;
@@ -94,12 +103,24 @@ fn execute<'s>(
         signing::probe(&writer)?;
     }
     store_artifacts(store, sources, &mut request, options)?;
+    let bundle = match options.artifact_signature {
+        Some(source) => Some(super::artifact_sig::bundle_for_registration(
+            store,
+            source,
+            &request.model,
+            &request.artifacts,
+        )?),
+        None => None,
+    };
     let tx = TxOptions {
         dry_run,
         new_branch: None,
     };
     let committed = writer.transact(&tx, &mut |snapshot| {
-        let change = registry::register(snapshot, &request)?;
+        let mut change = registry::register(snapshot, &request)?;
+        if let Some(bundle) = &bundle {
+            super::artifact_sig::add_to_registration(&mut change, bundle);
+        }
         if let (true, Event::Registered { model, version }) = (options.git_tag, &change.event) {
             refuse_existing_tag(store, model, version)?;
         }

@@ -52,6 +52,10 @@ pub enum Rule {
     /// A version whose artifacts were never read (`verified: false`) holds a stage
     /// that requires verified artifacts.
     Verified,
+    /// A version holds a stage that requires signed artifacts
+    /// (`require_artifact_signature`) without an OMS bundle a trusted key signed
+    /// over its recorded digests.
+    ArtifactSignature,
 }
 
 impl Rule {
@@ -70,6 +74,7 @@ impl Rule {
             Self::PortablePath => "portable-path",
             Self::Registry => "registry",
             Self::Verified => "verified-artifacts",
+            Self::ArtifactSignature => "artifact-signature",
         }
     }
 }

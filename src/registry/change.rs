@@ -96,6 +96,11 @@ pub enum Event {
         model: ModelName,
         version: VersionId,
     },
+    /// An OMS signature bundle was written for a version's artifacts (`omgreg sign`).
+    Signed {
+        model: ModelName,
+        version: VersionId,
+    },
     /// A version left `stage` for the implicit `None` (it stays active).
     Demoted {
         model: ModelName,
@@ -140,6 +145,7 @@ impl Event {
             Self::AliasRemoved { .. } => "alias-rm",
             Self::Archived { .. } => "archive",
             Self::Unarchived { .. } => "unarchive",
+            Self::Signed { .. } => "sign",
             Self::Demoted { .. } => "demote",
             Self::RolledBack { .. } => "rollback",
             Self::Replayed { .. } => "replay",
@@ -187,6 +193,7 @@ impl Event {
             Self::AliasRemoved { model, alias, .. } => format!("remove alias {model}@{alias}"),
             Self::Archived { model, version, .. } => format!("archive {model}@{version}"),
             Self::Unarchived { model, version } => format!("unarchive {model}@{version}"),
+            Self::Signed { model, version } => format!("sign the artifacts of {model}@{version}"),
             Self::Demoted {
                 model,
                 version,
@@ -204,7 +211,9 @@ impl Event {
         let mut push = |key: &'static str, value: String| trailers.push((key, value));
         match self {
             Self::Initialized { .. } | Self::Replayed { .. } | Self::Rendered { .. } => {}
-            Self::Registered { model, version } | Self::Unarchived { model, version } => {
+            Self::Registered { model, version }
+            | Self::Unarchived { model, version }
+            | Self::Signed { model, version } => {
                 push("Omgreg-Model", model.to_string());
                 push("Omgreg-Version", version.to_string());
             }
@@ -290,6 +299,7 @@ impl Event {
             | Self::AliasRemoved { model, .. }
             | Self::Archived { model, .. }
             | Self::Unarchived { model, .. }
+            | Self::Signed { model, .. }
             | Self::Demoted { model, .. }
             | Self::RolledBack { model, .. }
             | Self::Imported { model, .. } => vec![model],

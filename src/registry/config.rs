@@ -27,9 +27,19 @@ pub struct RegistryConfig {
     /// `[policy.<Stage>] require_verified_artifacts`: the stages (configured spelling)
     /// that refuse a version recorded with `verified: false`.
     pub verified_stages: std::collections::BTreeSet<String>,
+    /// `[policy.<Stage>] require_artifact_signature`: the stages (configured spelling)
+    /// that refuse a version without a trusted OMS signature bundle.
+    pub signed_stages: std::collections::BTreeSet<String>,
 }
 
 impl RegistryConfig {
+    /// Whether `stage` refuses versions without trusted signed artifacts.
+    pub fn requires_artifact_signature(&self, stage: &str) -> bool {
+        self.signed_stages
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(stage))
+    }
+
     /// Whether `stage` refuses versions whose artifacts were never read.
     pub fn requires_verified(&self, stage: &str) -> bool {
         self.verified_stages
@@ -85,6 +95,7 @@ impl TryFrom<ConfigDoc> for RegistryConfig {
             stage_signers: policies.signers,
             metric_gates: policies.gates,
             verified_stages: policies.verified,
+            signed_stages: policies.signed,
         })
     }
 }
@@ -95,6 +106,7 @@ struct StagePolicies {
     gates:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, super::MetricGate>>,
     verified: std::collections::BTreeSet<String>,
+    signed: std::collections::BTreeSet<String>,
 }
 
 /// Builds the ladder from `[stages]`, refusing options for stages it does not name.
@@ -205,6 +217,7 @@ fn stage_policies(
     let mut stage_signers = std::collections::BTreeMap::new();
     let mut metric_gates = std::collections::BTreeMap::new();
     let mut verified = std::collections::BTreeSet::new();
+    let mut signed = std::collections::BTreeSet::new();
     for (name, policy) in policy {
         let stage = ladder
             .find(&name)
@@ -216,6 +229,9 @@ fn stage_policies(
         }
         if policy.require_verified_artifacts {
             verified.insert(stage.name.clone());
+        }
+        if policy.require_artifact_signature {
+            signed.insert(stage.name.clone());
         }
         if !policy.require.is_empty() {
             let gates = policy
@@ -230,6 +246,7 @@ fn stage_policies(
         signers: stage_signers,
         gates: metric_gates,
         verified,
+        signed,
     })
 }
 

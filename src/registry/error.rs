@@ -154,6 +154,20 @@ pub enum RegistryError {
         stage: String,
     },
 
+    #[error("`{model}@{version}` cannot enter `{stage}`, which requires signed artifacts: {why}")]
+    #[diagnostic(
+        code(omgreg::promote::unsigned_artifacts),
+        help(
+            "`{stage}` requires an OMS bundle by a trusted key (`require_artifact_signature` in `omgreg.toml`): `omgreg sign {model}@{version} --key KEY.pem`, with its public key in `.omgreg/artifact_keys/`"
+        )
+    )]
+    UnsignedArtifacts {
+        model: String,
+        version: String,
+        stage: String,
+        why: String,
+    },
+
     #[error("cannot import {event}: {reason}")]
     #[diagnostic(code(omgreg::import::conflict), help("{help}"))]
     ImportConflict {

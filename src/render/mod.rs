@@ -45,7 +45,7 @@ pub use progress::ByteProgress;
 pub use register::{RegisterReport, register};
 pub use resolve::{ResolveMode, resolve};
 pub use show::show;
-pub use verify::{CommitVerdict, verify};
+pub use verify::{CommitVerdict, artifacts_verdict, verify};
 
 /// `version=2026-05  uri=s3://...  hash=...`: the data reference's set fields.
 pub(crate) fn data_summary(data: &crate::schema::DataDoc, separator: &str) -> String {

@@ -63,3 +63,27 @@ pub fn verify(output: &Output, verdicts: &[CommitVerdict]) -> std::io::Result<()
     }
     output.data(&text)
 }
+
+/// `verify --artifacts`: the version, the trusted key that signed it, the files whose
+/// bytes match.
+pub fn artifacts_verdict(
+    output: &Output,
+    verdict: &crate::ops::artifact_sig::ArtifactsVerdict,
+) -> std::io::Result<()> {
+    if output.json {
+        return output.json(&serde_json::json!({
+            "kind": "artifact_verification",
+            "schema_version": 1,
+            "commit": null,
+            "model": verdict.model.to_string(),
+            "version": verdict.version.to_string(),
+            "ok": true,
+            "key": verdict.key,
+            "files": verdict.files,
+        }));
+    }
+    output.data(&format!(
+        "{}@{}: artifacts signed by `{}`; {} file(s) match\n",
+        verdict.model, verdict.version, verdict.key, verdict.files
+    ))
+}

@@ -472,13 +472,19 @@ fn local_lfs_objects() {
     let mut corrupt = bytes.clone();
     corrupt[0] ^= 0xff;
     std::fs::write(&path, &corrupt).expect("corrupt");
-    diag(
-        &env,
-        &reg,
-        "omgreg::lfs::object_corrupt",
-        &["checkout", "churn@1.0.0", "--dest", "../out"],
-        1,
-    );
+    // `checkout` names the artifact (`omgreg::checkout::object_corrupt`, in
+    // test_transcript_diagnostics_oms); `push` refuses to upload the object.
+    if crate::common::tools::program_on_path("git-lfs", "apt-get install git-lfs") {
+        env.git(env.path(), &["init", "-q", "--bare", "remote.git"]);
+        env.git(&reg, &["remote", "add", "origin", "../remote.git"]);
+        diag(
+            &env,
+            &reg,
+            "omgreg::lfs::object_corrupt",
+            &["push", "origin"],
+            3,
+        );
+    }
     std::fs::remove_file(&path).expect("remove");
     diag(
         &env,

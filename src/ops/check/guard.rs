@@ -15,7 +15,12 @@ use super::super::audit::RangeAudit;
 use super::super::signing::ALLOWED_SIGNERS;
 
 /// The files and folders whose change is a change of the rules.
-const RULES: [&str; 3] = [CONFIG_FILE, ALLOWED_SIGNERS, "templates"];
+const RULES: [&str; 4] = [
+    CONFIG_FILE,
+    ALLOWED_SIGNERS,
+    crate::registry::ARTIFACT_KEYS_DIR,
+    "templates",
+];
 
 /// The administrators `policy` names: `[signing] admins`, else the signers of its
 /// stages.

@@ -3,6 +3,7 @@
 //! revision, the staged index, or a range's head), runs the policy rules on it and
 //! on what changed, and returns the findings, sorted; it never prints.
 
+mod artifact_sig;
 mod artifacts;
 mod generated;
 mod guard;
@@ -134,6 +135,7 @@ pub fn check(store: &Store, request: &CheckRequest<'_>) -> Result<CheckReport, C
         ),
     }
 
+    findings.extend(artifact_sig::check_signed_stages(&head, base.as_ref()));
     match (&base, &audit) {
         (Some(base), Some(audit)) => {
             check_range(store, audit, (base, &head), touched.as_ref(), &mut findings)?;
