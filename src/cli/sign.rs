@@ -30,13 +30,20 @@ pub struct SignArtifactsArgs {
     /// bundle of another serialization (`shards`) against the bytes.
     #[arg(long)]
     rehash: bool,
+    /// Extra text for the commit message.
+    #[arg(short = 'm', long = "message", value_name = "MSG")]
+    message: Option<String>,
+    /// Print the change that would be committed, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn run(ctx: &Ctx, args: SignArtifactsArgs) -> Result<(), CommandError> {
     let key = args.key.map(|key| ctx.path(&key));
     let signature = args.signature.map(|file| ctx.path(&file));
     let source = SignSource::from_flags(key, signature).expect("clap requires one");
-    let request = SignRequest::new(args.target.parse()?, source, args.rehash);
+    let mut request = SignRequest::new(args.target.parse()?, source, args.rehash);
+    (request.message, request.dry_run) = (args.message, args.dry_run);
     let store = ctx.open_store()?;
     let committed = sign(&store, &request, ctx.sign_mode)?;
     report(ctx, &store, &committed, false)

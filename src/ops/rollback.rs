@@ -60,6 +60,7 @@ pub fn rollback(
         if request.to_version.is_some() {
             ensure_held(store, snapshot, model, &slot, &target)?;
         }
+        super::artifact_sig::require_for_moves(snapshot, &change)?;
         Ok(change)
     })
 }

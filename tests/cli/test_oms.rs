@@ -300,12 +300,28 @@ fn a_corrupt_lfs_object_fails_checkout_and_verify_naming_the_file() {
 fn rehash_signs_after_reading_the_bytes() {
     let Some(f) = fixture() else { return };
     f.register("1.0.0", &[]);
+    let before = f.env.commit_count(&f.reg);
+    act_free(
+        &f,
+        &["sign", "churn@1.0.0", "--key", s(&f.key), "--dry-run"],
+    );
+    assert_eq!(
+        f.env.commit_count(&f.reg),
+        before,
+        "--dry-run writes nothing"
+    );
+    let sign = ["sign", "churn@1.0.0", "--key", s(&f.key), "--rehash"];
     act(
         &f.env,
         &f.reg,
-        &["sign", "churn@1.0.0", "--key", s(&f.key), "--rehash"],
+        &[&sign[..], &["-m", "release 1.0"]].concat(),
     );
     f.assert_verify_commit();
+    let message = f.env.git(&f.reg, &["log", "-1", "--format=%B"]);
+    assert!(
+        message.starts_with("sign the artifacts of churn@1.0.0\n\nrelease 1.0\n"),
+        "{message}"
+    );
     act_free(&f, &["verify", "churn@1.0.0", "--artifacts"]);
 }
 
@@ -344,6 +360,45 @@ fn a_stage_requiring_signed_artifacts_refuses_an_unsigned_version() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("artifact-signature"), "{stdout}");
+}
+
+/// A rollback is no way around the policy: `check` judges the state, so `rollback`
+/// refuses to bring back a version whose signature was removed.
+#[test]
+fn a_rollback_into_a_signed_stage_needs_a_signed_version() {
+    let Some(f) = fixture() else { return };
+    configure(
+        &f.env,
+        &f.reg,
+        "[policy.Production]\nrequire_artifact_signature = true\n",
+    );
+    for version in ["1.0.0", "2.0.0"] {
+        f.register(version, &["--sign-artifacts", "--key", s(&f.key)]);
+        act(
+            &f.env,
+            &f.reg,
+            &[
+                "promote",
+                &format!("churn@{version}"),
+                "--stage",
+                "Production",
+            ],
+        );
+    }
+    f.env
+        .git(&f.reg, &["rm", "-q", "models/churn/signatures/1.0.0.sig"]);
+    f.env
+        .git(&f.reg, &["commit", "-q", "-m", "drop a signature"]);
+    let out = f.omgreg(&["rollback", "churn"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("omgreg::promote::unsigned_artifacts"),
+        "{}",
+        stderr_of(&out)
+    );
+    act(&f.env, &f.reg, &["sign", "churn@1.0.0", "--key", s(&f.key)]);
+    act(&f.env, &f.reg, &["rollback", "churn"]);
+    f.assert_verify_commit();
 }
 
 #[test]

@@ -118,6 +118,10 @@ pub struct SignRequest {
     /// Read the artifacts' bytes again (and accept bundles of other serializations
     /// when the bytes agree with them).
     pub rehash: bool,
+    /// Extra text for the commit message (`-m`).
+    pub message: Option<String>,
+    /// Compute the change but write nothing.
+    pub dry_run: bool,
 }
 
 impl SignRequest {
@@ -126,6 +130,8 @@ impl SignRequest {
             reference,
             source,
             rehash,
+            message: None,
+            dry_run: false,
         }
     }
 }
@@ -158,7 +164,7 @@ pub fn sign(
         target: RefTarget::Version(id.clone()),
     };
     let (writer, _) = open_writer(store, mode)?;
-    commit_action(&writer, false, None, &mut |snapshot| {
+    commit_action(&writer, request.dry_run, None, &mut |snapshot| {
         // Registered versions are immutable: the bundle made from HEAD still holds.
         registry::resolve(snapshot, &load_config(snapshot)?, &exact)?;
         Ok(Change {
@@ -170,7 +176,7 @@ pub fn sign(
                 model: model.clone(),
                 version: id.clone(),
             },
-            message: None,
+            message: request.message.clone(),
         })
     })
 }
@@ -261,24 +267,35 @@ pub fn judge_if_signed(
     Ok(())
 }
 
-/// For a promotion: each version entering a stage that requires signed artifacts
-/// has a bundle a trusted key (of `snapshot`, the state promoted on) signed.
+/// For a promotion or a rollback: each version entering a stage that requires signed
+/// artifacts has a bundle a trusted key (of `snapshot`, the state acted on) signed.
+/// (`check` judges the state the same way: a rollback is no way around it.)
 pub fn require_for_moves(snapshot: &dyn Snapshot, change: &Change) -> Result<(), RegistryError> {
-    let Event::Promoted { moves } = &change.event else {
-        return Ok(());
+    let entering: Vec<(&ModelName, &VersionId, &str)> = match &change.event {
+        Event::Promoted { moves } => moves
+            .iter()
+            .map(|m| (&m.model, &m.version, m.stage.as_str()))
+            .collect(),
+        Event::RolledBack {
+            model,
+            slot: registry::Slot::Stage(stage),
+            to,
+            ..
+        } => vec![(model, to, stage.as_str())],
+        _ => return Ok(()),
     };
     let config = load_config(snapshot)?;
-    for m in moves {
-        if !config.requires_artifact_signature(&m.stage) {
+    for (model, id, stage) in entering {
+        if !config.requires_artifact_signature(stage) {
             continue;
         }
         let refuse = |why: String| RegistryError::UnsignedArtifacts {
-            model: m.model.to_string(),
-            version: m.version.to_string(),
-            stage: m.stage.clone(),
+            model: model.to_string(),
+            version: id.to_string(),
+            stage: stage.to_owned(),
             why,
         };
-        let version = registry::load_version(snapshot, &m.model, &m.version)?
+        let version = registry::load_version(snapshot, model, id)?
             .ok_or_else(|| refuse("it is not registered".to_owned()))?;
         let trusted = trusted_keys(snapshot).map_err(|err| refuse(err.to_string()))?;
         judge_version(snapshot, &version, &trusted, None).map_err(|err| refuse(err.to_string()))?;
