@@ -14,6 +14,7 @@ mod transitions;
 
 pub use immutability::check_immutability;
 pub use portability::check_portability;
+pub(crate) use references::line_of;
 pub use references::{check_references, waiting_endpoints};
 pub use schema_rules::check_schema;
 pub use transitions::check_transitions;

@@ -51,7 +51,10 @@ pub(super) fn check_signed_stages<H: Snapshot, B: Snapshot>(
                                 "`{model}@{version}` holds `{stage}`, which requires signed artifacts: {why}"
                             ),
                         )
-                        .at(stages_file(&model), None),
+                        .at(
+                            stages_file(&model),
+                            policy::line_of(head, &stages_file(&model), &version.to_string()),
+                        ),
                     );
                 }
             }
