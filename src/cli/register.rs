@@ -128,7 +128,12 @@ pub struct RegisterArgs {
     #[arg(long, requires = "key")]
     sign_artifacts: bool,
     /// The PEM EC P-256 private key of `--sign-artifacts`.
-    #[arg(long, value_name = "KEY.pem", conflicts_with = "signature")]
+    #[arg(
+        long,
+        value_name = "KEY.pem",
+        requires = "sign_artifacts",
+        conflicts_with = "signature"
+    )]
     key: Option<PathBuf>,
     /// An OMS bundle of the `--artifact` folder to attach (`model_signing sign key`).
     #[arg(long, value_name = "FILE")]
