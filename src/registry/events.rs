@@ -27,6 +27,9 @@ pub enum EventKind {
     Unassigned,
     AliasSet,
     AliasRemoved,
+    /// The version's artifact signature (`signatures/<version>.sig`) was written or
+    /// replaced (`omgreg sign`, `register --sign-artifacts`).
+    Signed,
 }
 
 impl EventKind {
@@ -42,6 +45,7 @@ impl EventKind {
             Self::Unassigned => "unassigned",
             Self::AliasSet => "alias_set",
             Self::AliasRemoved => "alias_removed",
+            Self::Signed => "signed",
         }
     }
 }

@@ -11,7 +11,9 @@ use git2::{Oid, Repository};
 use super::error::GitContext;
 use super::walk::{PathChange, PathChanges};
 use super::{CommitId, Store, StoreError};
-use crate::registry::{MODELS_DIR, ModelEvent, ModelName, model_dir, stage_events, version_events};
+use crate::registry::{
+    EventKind, MODELS_DIR, ModelEvent, ModelName, model_dir, stage_events, version_events,
+};
 use crate::schema::{self, StagesDoc, VersionDoc};
 
 /// One event with the commit it comes from.
@@ -261,6 +263,27 @@ pub(crate) fn model_events(
                 parse(before).as_ref(),
                 parse(after).as_ref(),
             ));
+        }
+    }
+    let (old_signatures, new_signatures) = (
+        find(&old_entries, "signatures"),
+        find(&new_entries, "signatures"),
+    );
+    if old_signatures != new_signatures {
+        let (before, after) = (
+            entries(repo, old_signatures)?,
+            entries(repo, new_signatures)?,
+        );
+        for (file, _, after, _) in changed_entries(&before, &after) {
+            // A bundle written or replaced; one removed is no event (nothing vouches).
+            if let (Some(version), Some(_)) = (file.strip_suffix(".sig"), after) {
+                events.push(ModelEvent {
+                    kind: EventKind::Signed,
+                    version: version.to_owned(),
+                    slot: None,
+                    previous: None,
+                });
+            }
         }
     }
     let (old_stages, new_stages) = (

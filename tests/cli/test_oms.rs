@@ -207,6 +207,16 @@ fn a_model_signing_bundle_attaches_at_registration_and_later() {
     );
     f.assert_verify_commit();
     act_free(&f, &["verify", "churn@1.1.0", "--artifacts"]);
+    // The audit log shows both signings: at registration and later.
+    let history = f.env.json(&f.reg, &["history", "churn"]);
+    let signed: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "signed")
+        .map(|e| e["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(signed, ["1.1.0", "1.0.0"], "{history}");
     act_free(
         &f,
         &[

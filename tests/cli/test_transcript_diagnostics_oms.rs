@@ -176,6 +176,13 @@ fn verification_and_policy() {
         .args(["sign", "churn@1.0.0", "--signature", "../files.sig"])
         .assert()
         .success();
+    diag(
+        &env,
+        &reg,
+        "omgreg::oms::already_signed",
+        &["sign", "churn@1.0.0", "--signature", "../files.sig"],
+        1,
+    );
     let object = reg.join(format!(
         ".git/lfs/objects/58/91/{}",
         "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"

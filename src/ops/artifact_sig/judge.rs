@@ -55,6 +55,13 @@ pub enum ArtifactSigError {
         actual: String,
     },
 
+    #[error("`{model}@{version}` already has this artifact signature")]
+    #[diagnostic(
+        code(omgreg::oms::already_signed),
+        help("nothing to do: `omgreg verify {model}@{version} --artifacts` checks it")
+    )]
+    AlreadySigned { model: String, version: String },
+
     #[error("the trusted artifact key `{path}` cannot be read: {why}")]
     #[diagnostic(
         code(omgreg::oms::trusted_key),

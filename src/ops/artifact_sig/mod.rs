@@ -157,6 +157,14 @@ pub fn sign(
         &trusted,
         request.rehash.then_some((&lfs, &version)),
     )?;
+    let path = signature_file(&version.model, &version.version);
+    if snapshot.read(&path)?.as_deref() == Some(bundle.as_slice()) {
+        return Err(ArtifactSigError::AlreadySigned {
+            model: version.model.to_string(),
+            version: version.version.to_string(),
+        }
+        .into());
+    }
     drop(snapshot);
     let (model, id) = (version.model.clone(), version.version.clone());
     let exact = ModelRef {
@@ -168,10 +176,7 @@ pub fn sign(
         // Registered versions are immutable: the bundle made from HEAD still holds.
         registry::resolve(snapshot, &load_config(snapshot)?, &exact)?;
         Ok(Change {
-            files: vec![(
-                signature_file(&model, &id),
-                FileChange::Write(bundle.clone()),
-            )],
+            files: vec![(path.clone(), FileChange::Write(bundle.clone()))],
             event: Event::Signed {
                 model: model.clone(),
                 version: id.clone(),

@@ -203,7 +203,7 @@ pub(super) struct EventRecord {
 }
 
 /// Every event kind, to read one back from its name.
-const KINDS: [EventKind; 10] = [
+const KINDS: [EventKind; 11] = [
     EventKind::Registered,
     EventKind::Edited,
     EventKind::Removed,
@@ -214,6 +214,7 @@ const KINDS: [EventKind; 10] = [
     EventKind::Unassigned,
     EventKind::AliasSet,
     EventKind::AliasRemoved,
+    EventKind::Signed,
 ];
 
 impl From<&ModelEvent> for EventRecord {
