@@ -490,3 +490,53 @@ fn a_bundle_inside_the_registered_folder_is_not_an_artifact() {
     assert_eq!(paths, ["m/a.bin", "m/sub/b.txt"]);
     act_free(&f, &["verify", "churn@1.0.0", "--artifacts"]);
 }
+
+/// `pull` replays a registration that also signed, and a later signing, on top of a
+/// remote that moved: the bundles arrive with the versions and still verify.
+#[test]
+fn signatures_survive_a_pull_over_a_moved_remote() {
+    if !program_on_path("git-lfs", "apt-get install git-lfs") {
+        return;
+    }
+    let env = TestEnv::new();
+    let (a, url) = crate::test_sync::published(&env);
+    let public =
+        std::fs::read_to_string(crate::test_transcript_diagnostics_oms::fixture("pub.pem"));
+    commit_by_hand(&env, &a, ".omgreg/artifact_keys/ci.pem", &public.unwrap());
+    env.omgreg(&a).arg("push").assert().success();
+    let b = crate::test_sync::clone(&env, &url, "b");
+    crate::test_sync::register(&env, &b, "fraud", "1.0.0", 300);
+    env.omgreg(&b).arg("push").assert().success();
+    let key = crate::test_transcript_diagnostics_oms::fixture("key.pem");
+    let (artifact, _) = env.make_file("out/churn/model.pt", 500);
+    let register = [
+        "register",
+        "churn",
+        "--version",
+        "1.0.0",
+        "--artifact",
+        s(&artifact),
+    ];
+    act(
+        &env,
+        &a,
+        &[&register[..], &["--sign-artifacts", "--key", s(&key)]].concat(),
+    );
+    crate::test_sync::register(&env, &a, "churn", "1.1.0", 400);
+    act(&env, &a, &["sign", "churn@1.1.0", "--key", s(&key)]);
+    env.omgreg(&a).arg("pull").assert().success();
+    for version in ["churn@1.0.0", "churn@1.1.0"] {
+        let out = env
+            .omgreg(&a)
+            .args(["verify", version, "--artifacts"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{version}: {}", stderr_of(&out));
+    }
+    env.omgreg(&a).arg("check").assert().success();
+    let subjects = crate::test_sync::subjects(&env, &a);
+    assert_eq!(
+        subjects[0], "sign the artifacts of churn@1.1.0",
+        "{subjects:?}"
+    );
+}
