@@ -7,14 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-use crate::common::lifecycle::{act, changed, configure, trailers};
+use crate::common::lifecycle::{act, changed, trailers};
 use crate::common::refusal::commit_by_hand;
 use crate::common::signing::{allowed_signers_file, pub_path, ssh_key, ssh_registry};
 use crate::common::tools::{program_on_path, tool};
 use crate::common::{TestEnv, stderr_of};
 
 /// A PEM P-256 key pair `keys/<name>.pem` / `keys/<name>.pub.pem` made by openssl.
-fn ec_key(env: &TestEnv, name: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn ec_key(env: &TestEnv, name: &str) -> (PathBuf, PathBuf) {
     let dir = env.path().join("keys");
     std::fs::create_dir_all(&dir).unwrap();
     let (private, public) = (
@@ -56,16 +56,16 @@ fn ec_key(env: &TestEnv, name: &str) -> (PathBuf, PathBuf) {
 /// An SSH-signing registry (every commit signed, `git verify-commit` can judge) that
 /// trusts the artifact key `ci`, and a model folder `out/m` of two files. `None`
 /// when openssl or model_signing is missing (skipped; a failure under CI=true).
-struct Fixture {
-    env: TestEnv,
-    reg: PathBuf,
-    key: PathBuf,
-    public: PathBuf,
-    folder: PathBuf,
-    model_signing: PathBuf,
+pub(crate) struct Fixture {
+    pub(crate) env: TestEnv,
+    pub(crate) reg: PathBuf,
+    pub(crate) key: PathBuf,
+    pub(crate) public: PathBuf,
+    pub(crate) folder: PathBuf,
+    pub(crate) model_signing: PathBuf,
 }
 
-fn fixture() -> Option<Fixture> {
+pub(crate) fn fixture() -> Option<Fixture> {
     let model_signing = tool("model_signing")?;
     if !program_on_path("openssl", "apt-get install openssl") {
         return None;
@@ -91,11 +91,11 @@ fn fixture() -> Option<Fixture> {
 }
 
 impl Fixture {
-    fn omgreg(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn omgreg(&self, args: &[&str]) -> std::process::Output {
         self.env.omgreg(&self.reg).args(args).output().unwrap()
     }
 
-    fn register(&self, version: &str, extra: &[&str]) -> String {
+    pub(crate) fn register(&self, version: &str, extra: &[&str]) -> String {
         let mut args = vec!["register", "churn", "--version", version, "--artifact"];
         args.push(self.folder.to_str().unwrap());
         args.extend(extra);
@@ -123,7 +123,7 @@ impl Fixture {
         self.model_signing(&[&args[..], &["--signature", s(bundle)]].concat());
     }
 
-    fn assert_verify_commit(&self) {
+    pub(crate) fn assert_verify_commit(&self) {
         self.env.git(&self.reg, &["verify-commit", "HEAD"]);
     }
 
@@ -143,7 +143,7 @@ impl Fixture {
     }
 }
 
-fn s(path: &Path) -> &str {
+pub(crate) fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
@@ -175,7 +175,7 @@ fn an_omgreg_bundle_verifies_with_model_signing_on_the_checked_out_folder() {
 }
 
 /// Runs a command that writes no commit and must succeed.
-fn act_free(f: &Fixture, args: &[&str]) {
+pub(crate) fn act_free(f: &Fixture, args: &[&str]) {
     let out = f.omgreg(args);
     assert!(out.status.success(), "omgreg {args:?}: {}", stderr_of(&out));
 }
@@ -335,108 +335,6 @@ fn rehash_signs_after_reading_the_bytes() {
     act_free(&f, &["verify", "churn@1.0.0", "--artifacts"]);
 }
 
-#[test]
-fn a_stage_requiring_signed_artifacts_refuses_an_unsigned_version() {
-    let Some(f) = fixture() else { return };
-    configure(
-        &f.env,
-        &f.reg,
-        "[policy.Production]\nrequire_artifact_signature = true\n",
-    );
-    f.register("1.0.0", &[]);
-    f.register("2.0.0", &["--sign-artifacts", "--key", s(&f.key)]);
-    let out = f.omgreg(&["promote", "churn@1.0.0", "--stage", "Production"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr_of(&out).contains("omgreg::promote::unsigned_artifacts"),
-        "{}",
-        stderr_of(&out)
-    );
-    act(
-        &f.env,
-        &f.reg,
-        &["promote", "churn@2.0.0", "--stage", "Production"],
-    );
-    f.assert_verify_commit();
-    // By hand: `check --range` refuses it.
-    let base = crate::common::signing::head(&f.env, &f.reg);
-    commit_by_hand(
-        &f.env,
-        &f.reg,
-        "models/churn/stages.yaml",
-        "stages:\n  Production: 1.0.0\n",
-    );
-    let out = f.omgreg(&["check", "--range", &format!("{base}..HEAD")]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("artifact-signature"), "{stdout}");
-}
-
-/// A rollback is no way around the policy: `check` judges the state, so `rollback`
-/// refuses to bring back a version whose signature was removed.
-#[test]
-fn a_rollback_into_a_signed_stage_needs_a_signed_version() {
-    let Some(f) = fixture() else { return };
-    configure(
-        &f.env,
-        &f.reg,
-        "[policy.Production]\nrequire_artifact_signature = true\n",
-    );
-    for version in ["1.0.0", "2.0.0"] {
-        f.register(version, &["--sign-artifacts", "--key", s(&f.key)]);
-        act(
-            &f.env,
-            &f.reg,
-            &[
-                "promote",
-                &format!("churn@{version}"),
-                "--stage",
-                "Production",
-            ],
-        );
-    }
-    f.env
-        .git(&f.reg, &["rm", "-q", "models/churn/signatures/1.0.0.sig"]);
-    f.env
-        .git(&f.reg, &["commit", "-q", "-m", "drop a signature"]);
-    let out = f.omgreg(&["rollback", "churn"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).contains("omgreg::promote::unsigned_artifacts"),
-        "{}",
-        stderr_of(&out)
-    );
-    act(&f.env, &f.reg, &["sign", "churn@1.0.0", "--key", s(&f.key)]);
-    act(&f.env, &f.reg, &["rollback", "churn"]);
-    f.assert_verify_commit();
-}
-
-#[test]
-fn the_server_hook_refuses_an_unsigned_version_in_a_signed_stage() {
-    let Some(f) = fixture() else { return };
-    configure(
-        &f.env,
-        &f.reg,
-        "[policy.Production]\nrequire_artifact_signature = true\n",
-    );
-    f.register("1.0.0", &[]);
-    let server = crate::test_hooks::bare_clone(&f.env, &f.reg, "server");
-    f.env
-        .omgreg(&server)
-        .args(["hooks", "install", "--server"])
-        .assert()
-        .success();
-    let work = crate::test_hooks::clone(&f.env, &server, "work");
-    commit_by_hand(
-        &f.env,
-        &work,
-        "models/churn/stages.yaml",
-        "stages:\n  Production: 1.0.0\n",
-    );
-    let printed = crate::test_hooks::push_refused(&f.env, &work, &server, "HEAD");
-    assert!(printed.contains("artifact-signature"), "{printed}");
-}
-
 /// A `shards` bundle (`model_signing`'s shard serialization) cannot be compared with
 /// the record's whole-file digests: refused, then accepted with `--rehash`, which
 /// hashes each shard of the stored bytes; `verify --artifacts` and `checkout` (which
@@ -489,54 +387,4 @@ fn a_bundle_inside_the_registered_folder_is_not_an_artifact() {
         .collect();
     assert_eq!(paths, ["m/a.bin", "m/sub/b.txt"]);
     act_free(&f, &["verify", "churn@1.0.0", "--artifacts"]);
-}
-
-/// `pull` replays a registration that also signed, and a later signing, on top of a
-/// remote that moved: the bundles arrive with the versions and still verify.
-#[test]
-fn signatures_survive_a_pull_over_a_moved_remote() {
-    if !program_on_path("git-lfs", "apt-get install git-lfs") {
-        return;
-    }
-    let env = TestEnv::new();
-    let (a, url) = crate::test_sync::published(&env);
-    let public =
-        std::fs::read_to_string(crate::test_transcript_diagnostics_oms::fixture("pub.pem"));
-    commit_by_hand(&env, &a, ".omgreg/artifact_keys/ci.pem", &public.unwrap());
-    env.omgreg(&a).arg("push").assert().success();
-    let b = crate::test_sync::clone(&env, &url, "b");
-    crate::test_sync::register(&env, &b, "fraud", "1.0.0", 300);
-    env.omgreg(&b).arg("push").assert().success();
-    let key = crate::test_transcript_diagnostics_oms::fixture("key.pem");
-    let (artifact, _) = env.make_file("out/churn/model.pt", 500);
-    let register = [
-        "register",
-        "churn",
-        "--version",
-        "1.0.0",
-        "--artifact",
-        s(&artifact),
-    ];
-    act(
-        &env,
-        &a,
-        &[&register[..], &["--sign-artifacts", "--key", s(&key)]].concat(),
-    );
-    crate::test_sync::register(&env, &a, "churn", "1.1.0", 400);
-    act(&env, &a, &["sign", "churn@1.1.0", "--key", s(&key)]);
-    env.omgreg(&a).arg("pull").assert().success();
-    for version in ["churn@1.0.0", "churn@1.1.0"] {
-        let out = env
-            .omgreg(&a)
-            .args(["verify", version, "--artifacts"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{version}: {}", stderr_of(&out));
-    }
-    env.omgreg(&a).arg("check").assert().success();
-    let subjects = crate::test_sync::subjects(&env, &a);
-    assert_eq!(
-        subjects[0], "sign the artifacts of churn@1.1.0",
-        "{subjects:?}"
-    );
 }
