@@ -57,15 +57,14 @@ fn string_map(pattern: &str) -> Schema {
     })
 }
 
-/// One generated schema and the registry files it describes.
+/// One generated schema (`.vscode/settings.json` and `.taplo.toml` say which files
+/// each describes).
 #[derive(Debug, Clone)]
 pub struct SchemaFile {
     /// The kind, as `omgreg schema KIND` names it.
     pub kind: &'static str,
     /// The schema's file name under the registry's schema folder.
     pub file_name: &'static str,
-    /// Glob patterns (relative to the registry root) of the files it describes.
-    pub describes: &'static [&'static str],
     pub schema: serde_json::Value,
 }
 
@@ -76,36 +75,27 @@ pub fn json_schemas() -> Vec<SchemaFile> {
         file::<ConfigDoc>(
             "config",
             "omgreg.toml.schema.json",
-            &["omgreg.toml"],
             "omgreg.toml: the registry configuration",
         ),
         file::<ModelDoc>(
             "model",
             "model.schema.json",
-            &["models/*/model.yaml"],
-            "models/<model>/model.yaml: the description of a model",
+            "model.yaml: the description of a model",
         ),
         file::<StagesDoc>(
             "stages",
             "stages.schema.json",
-            &["models/*/stages.yaml"],
-            "models/<model>/stages.yaml: which version holds each stage and alias",
+            "stages.yaml: which version holds each stage and alias of a model",
         ),
         file::<VersionDoc>(
             "version",
             "version.schema.json",
-            &["models/*/versions/*.yaml"],
-            "models/<model>/versions/<version>.yaml: one registered version",
+            "versions/<version>.yaml: one registered version of a model",
         ),
     ]
 }
 
-fn file<T: JsonSchema>(
-    kind: &'static str,
-    file_name: &'static str,
-    describes: &'static [&'static str],
-    title: &str,
-) -> SchemaFile {
+fn file<T: JsonSchema>(kind: &'static str, file_name: &'static str, title: &str) -> SchemaFile {
     let generator = SchemaSettings::draft2020_12()
         .for_deserialize()
         .with_transform(RecursiveTransform(CloseObjects))
@@ -123,7 +113,6 @@ fn file<T: JsonSchema>(
     SchemaFile {
         kind,
         file_name,
-        describes,
         schema: schema.to_value(),
     }
 }
