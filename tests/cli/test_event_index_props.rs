@@ -157,8 +157,14 @@ fn apply(env: &TestEnv, reg: &Path, step: &Step, count: &mut usize) {
         }
         Step::Merge(m, ff) => merge(env, reg, m, ff, count),
         Step::Reset(back) => {
-            let commits = env.commit_count(reg);
-            let back = back.min(commits.saturating_sub(1));
+            // `HEAD~N` follows first parents: after a `--no-ff` merge there are fewer
+            // of those than commits (counting all of them made `HEAD~N` unknown).
+            let first_parents: usize = env
+                .git(reg, &["rev-list", "--first-parent", "--count", "HEAD"])
+                .trim()
+                .parse()
+                .expect("a count");
+            let back = back.min(first_parents.saturating_sub(1));
             if back > 0 {
                 env.git(reg, &["reset", "-q", "--hard", &format!("HEAD~{back}")]);
             }
