@@ -127,7 +127,7 @@ pub struct RegisterArgs {
     /// Sign the artifacts with `--key` in the same commit (an OMS bundle, `omgreg sign`).
     #[arg(long, requires = "key")]
     sign_artifacts: bool,
-    /// The PEM EC P-256 private key of `--sign-artifacts`.
+    /// The PEM EC private key (P-256, P-384 or P-521) of `--sign-artifacts`.
     #[arg(
         long,
         value_name = "KEY.pem",

@@ -20,7 +20,7 @@ pub struct SignArtifactsArgs {
     /// The version: `MODEL@VERSION`.
     #[arg(value_name = "MODEL@VERSION")]
     target: String,
-    /// A PEM EC P-256 private key to sign with.
+    /// A PEM EC private key (P-256, P-384 or P-521) to sign with.
     #[arg(long, value_name = "KEY.pem", conflicts_with = "signature")]
     key: Option<PathBuf>,
     /// An OMS bundle to attach (`model_signing sign key` over the artifacts' folder).

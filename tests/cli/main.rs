@@ -55,6 +55,7 @@ mod test_notify_commands;
 mod test_notify_mlflow;
 mod test_notify_retries;
 mod test_oms;
+mod test_oms_curves;
 mod test_oms_policy;
 mod test_portable_paths;
 mod test_read;

@@ -15,6 +15,11 @@ use crate::common::{TestEnv, stderr_of};
 
 /// A PEM P-256 key pair `keys/<name>.pem` / `keys/<name>.pub.pem` made by openssl.
 pub(crate) fn ec_key(env: &TestEnv, name: &str) -> (PathBuf, PathBuf) {
+    ec_key_on(env, name, "prime256v1")
+}
+
+/// A PEM key pair on `curve` (openssl's name: `prime256v1`, `secp384r1`, `secp521r1`).
+pub(crate) fn ec_key_on(env: &TestEnv, name: &str, curve: &str) -> (PathBuf, PathBuf) {
     let dir = env.path().join("keys");
     std::fs::create_dir_all(&dir).unwrap();
     let (private, public) = (
@@ -25,7 +30,7 @@ pub(crate) fn ec_key(env: &TestEnv, name: &str) -> (PathBuf, PathBuf) {
         vec![
             "ecparam",
             "-name",
-            "prime256v1",
+            curve,
             "-genkey",
             "-noout",
             "-out",
@@ -103,7 +108,7 @@ impl Fixture {
     }
 
     /// `model_signing ARGS` in the env root, which must succeed.
-    fn model_signing(&self, args: &[&str]) {
+    pub(crate) fn model_signing(&self, args: &[&str]) {
         let out = StdCommand::new(&self.model_signing)
             .current_dir(self.env.path())
             .args(args)
@@ -118,7 +123,7 @@ impl Fixture {
     }
 
     /// `model_signing sign key` of the model folder with `key`, into `bundle`.
-    fn sign_folder(&self, key: &Path, bundle: &Path) {
+    pub(crate) fn sign_folder(&self, key: &Path, bundle: &Path) {
         let args = ["sign", "key", s(&self.folder), "--private_key", s(key)];
         self.model_signing(&[&args[..], &["--signature", s(bundle)]].concat());
     }

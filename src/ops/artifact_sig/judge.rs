@@ -65,7 +65,9 @@ pub enum ArtifactSigError {
     #[error("the trusted artifact key `{path}` cannot be read: {why}")]
     #[diagnostic(
         code(omgreg::oms::trusted_key),
-        help("each file of `.omgreg/artifact_keys/` is one PEM P-256 public key (`*.pem`)")
+        help(
+            "each file of `.omgreg/artifact_keys/` is one PEM EC public key on P-256, P-384 or P-521 (`*.pem`)"
+        )
     )]
     TrustedKey { path: String, why: String },
 

@@ -72,7 +72,7 @@ pub enum OmsError {
     #[diagnostic(
         code(omgreg::oms::key),
         help(
-            "give an unencrypted PEM EC P-256 key: `openssl ecparam -name prime256v1 -genkey -noout -out key.pem` (public: `openssl ec -in key.pem -pubout`)"
+            "give an unencrypted PEM EC key on P-256, P-384 or P-521: `openssl ecparam -name prime256v1 -genkey -noout -out key.pem` (public: `openssl ec -in key.pem -pubout`)"
         )
     )]
     Key { path: String, why: String },

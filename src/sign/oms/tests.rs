@@ -94,11 +94,10 @@ fn the_bundle_has_the_reference_shape() {
 fn the_hint_is_the_sha256_of_the_canonical_pem() {
     use p256::pkcs8::{EncodePublicKey, LineEnding};
     let key = key();
-    let pem = key
-        .public()
-        .ecdsa()
-        .to_public_key_pem(LineEnding::LF)
-        .unwrap();
+    let super::key::EcVerifying::P256(public) = key.public().ecdsa() else {
+        panic!("the test key is P-256");
+    };
+    let pem = public.to_public_key_pem(LineEnding::LF).unwrap();
     assert_eq!(
         key.public().hint(),
         hex::encode(sha2::Sha256::digest(pem.as_bytes()))
@@ -180,4 +179,40 @@ fn a_bundle_the_reference_signed_verifies() {
     assert_eq!(digests.len(), 2);
     assert_eq!(digests["sub/b.txt"], file("sub/b.txt", b"world\n").sha256);
     assert_eq!(verified.manifest.model_name, "m");
+}
+
+/// P-384 and P-521 keys, which the reference also accepts (with SHA-384 and SHA-512):
+/// a bundle each signs verifies under its public key only, and its hint is the
+/// SHA-256 of its canonical PEM.
+#[test]
+fn p384_and_p521_keys_sign_and_verify() {
+    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let p384 = p384::SecretKey::from_slice(&[5; 48]).unwrap();
+    let mut wide = [0u8; 66];
+    wide[65] = 9;
+    let p521 = p521::SecretKey::from_slice(&wide).unwrap();
+    let keys = [
+        (
+            p384.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
+            p384.public_key().to_public_key_pem(LineEnding::LF).unwrap(),
+        ),
+        (
+            p521.to_sec1_pem(LineEnding::LF).unwrap().to_string(),
+            p521.public_key().to_public_key_pem(LineEnding::LF).unwrap(),
+        ),
+    ];
+    let p256 = key();
+    for (private, public_pem) in keys {
+        let signer = SigningKey::from_pem("k.pem", &private).unwrap();
+        let public = PublicKey::from_pem("k.pub", &public_pem).unwrap();
+        assert_eq!(signer.public().hint(), public.hint());
+        assert_eq!(
+            public.hint(),
+            hex::encode(sha2::Sha256::digest(public_pem.as_bytes()))
+        );
+        let bundle = sign("m", &[file("a", b"x")], &signer);
+        assert!(verify(&bundle, std::slice::from_ref(&public)).is_ok());
+        let err = verify(&bundle, &[p256.public().clone()]).unwrap_err();
+        assert!(matches!(err, OmsError::UntrustedKey { .. }), "{err:?}");
+    }
 }
