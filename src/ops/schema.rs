@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::registry::SCHEMAS_DIR;
+use crate::registry::{SCHEMAS_DIR, Snapshot};
 use crate::schema::{SchemaFile, json_schemas, schema_text};
 
 use super::CommandError;
@@ -19,6 +19,26 @@ pub fn registry_files() -> Vec<(String, Vec<u8>)> {
             )
         })
         .collect()
+}
+
+/// A notice when the registry keeps JSON Schemas (`init` stored them) that differ from
+/// this omgreg's: editors would judge the files by another version's rules.
+pub fn stale_schemas(snapshot: &dyn Snapshot) -> Option<String> {
+    let stale: Vec<String> = registry_files()
+        .into_iter()
+        .filter_map(|(path, content)| match snapshot.read(&path) {
+            Ok(Some(stored)) if stored != content => Some(path),
+            _ => None,
+        })
+        .collect();
+    (!stale.is_empty()).then(|| {
+        format!(
+            "{} differ(s) from the schemas of this omgreg ({}): editors judge the files by \
+             other rules; refresh them with `omgreg schema --out {SCHEMAS_DIR}` and commit",
+            stale.join(", "),
+            env!("CARGO_PKG_VERSION")
+        )
+    })
 }
 
 /// The schema of one kind (`config`, `model`, `stages`, `version`).

@@ -144,6 +144,7 @@ pub fn check(store: &Store, request: &CheckRequest<'_>) -> Result<CheckReport, C
         _ => {}
     }
     let mut notices = policy::waiting_endpoints(&head);
+    notices.extend(super::schema::stale_schemas(&head));
     if !unverified.is_empty() {
         let shown: Vec<&str> = unverified.iter().take(10).map(String::as_str).collect();
         notices.push(format!(
