@@ -143,17 +143,7 @@ pub fn check(store: &Store, request: &CheckRequest<'_>) -> Result<CheckReport, C
         (Some(base), None) => check_changes(base, &head, &mut findings),
         _ => {}
     }
-    let mut notices = policy::waiting_endpoints(&head);
-    notices.extend(super::schema::stale_schemas(&head));
-    if !unverified.is_empty() {
-        let shown: Vec<&str> = unverified.iter().take(10).map(String::as_str).collect();
-        notices.push(format!(
-            "{} version(s) have artifacts recorded by location and never read (`verified: false`): {}{}",
-            unverified.len(),
-            shown.join(", "),
-            if unverified.len() > shown.len() { ", …" } else { "" }
-        ));
-    }
+    let mut notices = state_notices(&head, &unverified);
     if let Some(audit) = &audit {
         check_commits(store, audit, &mut findings)?;
         guard::check_rule_changes(store, audit, &mut findings, &mut notices)?;
@@ -166,6 +156,23 @@ pub fn check(store: &Store, request: &CheckRequest<'_>) -> Result<CheckReport, C
         findings,
         notices,
     })
+}
+
+/// What a person should know about the state judged that is not a finding: endpoints
+/// waiting for their model, stored schemas of another omgreg, unverified versions.
+fn state_notices(head: &dyn Snapshot, unverified: &[String]) -> Vec<String> {
+    let mut notices = policy::waiting_endpoints(head);
+    notices.extend(super::schema::stale_schemas(head));
+    if !unverified.is_empty() {
+        let shown: Vec<&str> = unverified.iter().take(10).map(String::as_str).collect();
+        notices.push(format!(
+            "{} version(s) have artifacts recorded by location and never read (`verified: false`): {}{}",
+            unverified.len(),
+            shown.join(", "),
+            if unverified.len() > shown.len() { ", …" } else { "" }
+        ));
+    }
+    notices
 }
 
 /// What `check` finds against the step from `base` to `head` (a commit `pull` replayed
