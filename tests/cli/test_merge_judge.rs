@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::TestEnv;
-use crate::common::lifecycle::{act, resolve};
-use crate::common::refusal::assert_mentions;
-use crate::common::signing::{head, policy_registry, ssh_signing};
+use crate::common::lifecycle::{act, configure, resolve};
+use crate::common::refusal::{assert_mentions, commit_by_hand};
+use crate::common::signing::{allowed_signers_text, head, policy_registry, ssh_key, ssh_signing};
 use crate::test_hooks::{bare_clone, clone, push, push_refused};
 
 /// The policy registry with churn 1.0.0 then 2.0.0 promoted to Production by alice,
@@ -228,6 +228,70 @@ fn a_branch_with_no_common_history_is_judged_by_the_servers_policy() {
         &work,
         &["fetch", "-q", orphan.to_str().expect("UTF-8"), &fetched],
     );
+    judged_wrong(
+        &env,
+        &work,
+        &format!("{main}..evil"),
+        "only `alice@example.com` may sign",
+    );
+}
+
+/// Finding 6, the other way round: a branch forked from a commit made before the
+/// registry existed shares history with the registry branch but no registry history.
+/// Its own registry (no policy) and unsigned promotion are judged from the empty
+/// registry by the server's policy too.
+#[test]
+fn a_branch_forked_before_the_registry_existed_is_judged_by_the_servers_policy() {
+    let env = TestEnv::new();
+    let alice = ssh_key(&env, "alice");
+    let bob = ssh_key(&env, "bob");
+    env.git(env.path(), &["init", "-q", "repo"]);
+    let repo = env.path().join("repo");
+    ssh_signing(&env, &repo, alice.to_str().expect("UTF-8"), None);
+    commit_by_hand(
+        &env,
+        &repo,
+        "README.md",
+        "training code, before any registry\n",
+    );
+    let before = head(&env, &repo);
+    env.omgreg(&repo).args(["init", "."]).assert().success();
+    commit_by_hand(
+        &env,
+        &repo,
+        ".omgreg/allowed_signers",
+        &allowed_signers_text(&[("alice@example.com", &alice), ("bob@example.com", &bob)]),
+    );
+    configure(
+        &env,
+        &repo,
+        "[policy.Production]\nsigners = [\"alice@example.com\"]\n",
+    );
+    act(&env, &repo, &["register", "churn"]);
+    let server = bare_clone(&env, &repo, "server");
+    env.omgreg(&server)
+        .args(["hooks", "install", "--server"])
+        .assert()
+        .success();
+    // mallory: from the README commit, a registry of her own, promoted unsigned.
+    let work = clone(&env, &server, "mallory");
+    env.git(&work, &["checkout", "-q", "-b", "evil", &before]);
+    env.omgreg(&work).args(["init", "."]).assert().success();
+    act(&env, &work, &["register", "churn", "--version", "9.0.0"]);
+    act(
+        &env,
+        &work,
+        &["promote", "churn@9.0.0", "--stage", "Production"],
+    );
+    let printed = push_refused(&env, &work, &server, "evil");
+    assert_mentions(&printed, &["only `alice@example.com` may sign"]);
+    let main = env
+        .git(
+            &work,
+            &["symbolic-ref", "--short", "refs/remotes/origin/HEAD"],
+        )
+        .trim()
+        .to_owned();
     judged_wrong(
         &env,
         &work,

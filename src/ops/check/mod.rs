@@ -252,24 +252,18 @@ fn check_range(
     touched: Option<&BTreeSet<String>>,
     findings: &mut Vec<Finding>,
 ) -> Result<(), CommandError> {
-    // A head with no common history with BASE (a new branch or tag from an orphan
-    // root) is judged from the empty registry, by BASE's policy: it changed none of
-    // BASE's records, and each of its commits answers for what it put there.
-    let unrelated = match (audit.base, audit.commits.last().copied()) {
-        (Some(old), Some(new)) => store.merge_base(old, new)?.is_none(),
-        _ => false,
+    let holds = |snapshot: &dyn Snapshot| {
+        snapshot
+            .exists(crate::registry::CONFIG_FILE)
+            .unwrap_or(false)
     };
+    let unrelated = unrelated_to_base(store, audit)?;
     let empty = crate::registry::MemorySnapshot::default();
     let before_all: &dyn Snapshot = if unrelated { &empty } else { base };
     findings.extend(policy::check_immutability(
         &*scoped(before_all, touched),
         &*scoped(head, touched),
     ));
-    let holds = |snapshot: &dyn Snapshot| {
-        snapshot
-            .exists(crate::registry::CONFIG_FILE)
-            .unwrap_or(false)
-    };
     let base_policy = policy::usable_config(base).ok();
     if base_policy.is_some() && holds(base) && !unrelated {
         // BASE holds a registry: no commit of the range may take it away (a push
@@ -342,6 +336,26 @@ fn check_range(
         );
     }
     Ok(())
+}
+
+/// Whether the range's head shares no registry history with BASE (a new branch or
+/// tag from an orphan root, or forked before the registry existed): it is then judged
+/// from the empty registry, by BASE's policy — it changed none of BASE's records, and
+/// each of its commits answers for what it put there.
+fn unrelated_to_base(store: &Store, audit: &RangeAudit) -> Result<bool, CommandError> {
+    let (Some(old), Some(new)) = (audit.base, audit.commits.last().copied()) else {
+        return Ok(false);
+    };
+    Ok(match store.merge_base(old, new)? {
+        None => true,
+        Some(meet) => {
+            meet != old
+                && !store
+                    .snapshot_at(meet)?
+                    .exists(crate::registry::CONFIG_FILE)
+                    .unwrap_or(false)
+        }
+    })
 }
 
 /// `snapshot` showing only the `touched` models (all of them for `None`).

@@ -51,11 +51,14 @@ judge() {
                 esac
                 range="$old..$new" ;;
             *)  # A new branch or tag: judge everything it adds to the default branch;
-                # one with no common history is judged from the empty registry, by the
-                # default branch's policy (never by its own parent's).
+                # one that shares no registry history with it (no common commit, or
+                # only commits from before the registry) is judged from the empty
+                # registry by the default branch's policy, never by its own.
                 base=$(git merge-base HEAD "$new" 2>/dev/null)
-                if [ -n "$base" ] && [ "$base" != "$new" ]; then range="$base..$new"
-                elif [ -z "$base" ] && git rev-parse -q --verify HEAD >/dev/null; then range="HEAD..$new"
+                if [ "$base" = "$new" ]; then range="$new"   # already on the default branch
+                elif [ -n "$base" ] && holds "$base"; then range="$base..$new"
+                elif holds "$(git rev-parse -q --verify HEAD)"; then range="HEAD..$new"
+                elif [ -n "$base" ]; then range="$base..$new"
                 else range="$new"; fi ;;
         esac
         echo "omgreg: checking $ref ($range)$where" >&2
