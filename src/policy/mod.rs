@@ -17,7 +17,7 @@ pub use portability::check_portability;
 pub(crate) use references::line_of;
 pub use references::{check_references, waiting_endpoints};
 pub use schema_rules::check_schema;
-pub use transitions::check_transitions;
+pub use transitions::{became_alias, check_transitions, entered};
 
 use crate::registry::{RegistryConfig, RegistryError, Snapshot};
 

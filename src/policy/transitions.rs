@@ -10,6 +10,17 @@ use crate::registry::{
 use super::references::line_of;
 use super::{Finding, Rule};
 
+/// How a finding of these rules names the stage move it judges, at the start of its
+/// message (the merge judge keeps a merge's findings by it).
+pub fn entered(model: &str, version: &str, stage: &str) -> String {
+    format!("`{model}@{version}` entered `{stage}`")
+}
+
+/// How a finding of these rules names the alias move it judges (see [`entered`]).
+pub fn became_alias(model: &str, version: &str, alias: &str) -> String {
+    format!("`{model}@{version}` became alias `{alias}`")
+}
+
 /// Judges every version that entered a stage between `base` and `head` (one commit
 /// and its parent, or a staged tree and HEAD); `rolled_back` lists the (model,
 /// stage) pairs a rollback moved, per the commit's trailers. Gates read the version's
@@ -63,8 +74,13 @@ pub fn check_transitions(
                         Finding::new(
                             Rule::Transition,
                             format!(
-                                "`{model}@{version}` entered `{stage}` from `{source}`; `{stage}` accepts versions from {}",
-                                allowed.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                                "{} from `{source}`; `{stage}` accepts versions from {}",
+                                entered(model.as_str(), &version.to_string(), stage),
+                                allowed
+                                    .iter()
+                                    .map(|s| format!("`{s}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         )
                         .at(&stages_file, line),
@@ -77,7 +93,8 @@ pub fn check_transitions(
                         Finding::new(
                             Rule::MetricGate,
                             format!(
-                                "`{model}@{version}` entered `{stage}` without passing its metric gates: {failures}"
+                                "{} without passing its metric gates: {failures}",
+                                entered(model.as_str(), &version.to_string(), stage),
                             ),
                         )
                         .at(&stages_file, line),
@@ -125,7 +142,8 @@ fn check_alias_gates(
                 Finding::new(
                     Rule::MetricGate,
                     format!(
-                        "`{model}@{version}` became alias `{alias}`, which an endpoint gated by `{stage}` follows, without passing `{stage}`'s metric gates: {failures}"
+                        "{}, which an endpoint gated by `{stage}` follows, without passing `{stage}`'s metric gates: {failures}",
+                        became_alias(model.as_str(), &version.to_string(), alias),
                     ),
                 )
                 .at(&stages_file, line),

@@ -47,8 +47,24 @@ fn branch(env: &TestEnv, repo: &Path) -> String {
 /// `omgreg verify RANGE` and `omgreg check --range RANGE`: both exit 3 and name `needle`.
 #[track_caller]
 fn judged_wrong(env: &TestEnv, repo: &Path, range: &str, needle: &str) {
-    for args in [vec!["verify", range], vec!["check", "--range", range]] {
-        let output = env.omgreg_std(repo).args(&args).output().expect("runs");
+    judged_wrong_by(
+        env,
+        repo,
+        &[vec!["verify", range], vec!["check", "--range", range]],
+        needle,
+    );
+}
+
+/// `omgreg check --range RANGE` exits 3 and names `needle`.
+#[track_caller]
+fn judged_wrong_by_check(env: &TestEnv, repo: &Path, range: &str, needle: &str) {
+    judged_wrong_by(env, repo, &[vec!["check", "--range", range]], needle);
+}
+
+#[track_caller]
+fn judged_wrong_by(env: &TestEnv, repo: &Path, commands: &[Vec<&str>], needle: &str) {
+    for args in commands {
+        let output = env.omgreg_std(repo).args(args).output().expect("runs");
         let said = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -176,17 +192,7 @@ fn a_merge_that_picks_a_version_of_its_own_needs_the_stage_signer() {
     let env = TestEnv::new();
     let (_, work, alice, old) = served(&env);
     let tip = head(&env, &work);
-    // Production 1.0.0 on a side branch from `old`: an unrelated commit there.
-    env.git(&work, &["checkout", "-q", "-b", "side", &old]);
-    std::fs::write(work.join("NOTES.md"), "side\n").expect("write");
-    env.git(&work, &["add", "NOTES.md"]);
-    env.git(&work, &["commit", "-q", "-S", "-m", "side notes"]);
-    let side = head(&env, &work);
-    // The merge's tree: the tip's, with Production put back on 1.0.0 by hand.
-    env.git(&work, &["checkout", "-q", &tip]);
-    env.git(&work, &["merge", "-q", "--no-commit", "--no-ff", &side]);
-    env.git(&work, &["checkout", &old, "--", "models/churn/stages.yaml"]);
-    env.git(&work, &["commit", "-q", "-S", "-m", "Merge side"]);
+    merge_putting_back(&env, &work, &old);
     let range = format!("{tip}..HEAD");
     judged_wrong(&env, &work, &range, "by the merge itself");
     // The same merge signed by alice is hers to make.
@@ -196,6 +202,50 @@ fn a_merge_that_picks_a_version_of_its_own_needs_the_stage_signer() {
         .args(["verify", &range])
         .assert()
         .success();
+}
+
+/// From HEAD, a signed merge of a side branch made at `old` (Production 1.0.0, an
+/// unrelated commit on it) whose tree is HEAD's with `stages.yaml` put back as `old`
+/// has it: a move no commit it brings made.
+fn merge_putting_back(env: &TestEnv, work: &Path, old: &str) {
+    let tip = head(env, work);
+    env.git(work, &["checkout", "-q", "-b", "side", old]);
+    std::fs::write(work.join("NOTES.md"), "side\n").expect("write");
+    env.git(work, &["add", "NOTES.md"]);
+    env.git(work, &["commit", "-q", "-S", "-m", "side notes"]);
+    let side = head(env, work);
+    env.git(work, &["checkout", "-q", &tip]);
+    env.git(work, &["merge", "-q", "--no-commit", "--no-ff", &side]);
+    env.git(work, &["checkout", old, "--", "models/churn/stages.yaml"]);
+    env.git(work, &["commit", "-q", "-S", "-m", "Merge side"]);
+}
+
+/// A merge's own move is judged as a promotion from its first parent: signed by
+/// Production's signer, it still may not bring a version into Production from `None`
+/// when Production accepts versions from Staging only.
+#[test]
+fn a_merges_own_move_passes_the_stages_from_rule() {
+    let env = TestEnv::new();
+    let (_, work, alice, old) = served(&env);
+    configure(
+        &env,
+        &work,
+        "[stages.options.Production]\nfrom = [\"Staging\"]\n",
+    );
+    let tip = head(&env, &work);
+    env.git(&work, &["config", "user.signingkey", &alice]);
+    merge_putting_back(&env, &work, &old);
+    let range = format!("{tip}..HEAD");
+    env.omgreg(&work)
+        .args(["verify", &range])
+        .assert()
+        .success();
+    judged_wrong_by_check(
+        &env,
+        &work,
+        &range,
+        "`churn@1.0.0` entered `Production` from `None`",
+    );
 }
 
 /// Finding 6: a branch with no common history (an orphan registry without the policy,

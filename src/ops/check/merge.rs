@@ -54,10 +54,10 @@ fn merge_transitions(
         .filter_map(|(model, MergeMove { holding, entered })| {
             entered.then(|| match holding {
                 Holding::Stage { stage, version } => {
-                    format!("`{model}@{version}` entered `{stage}`")
+                    policy::entered(model.as_str(), &version, &stage)
                 }
                 Holding::Alias { alias, version } => {
-                    format!("`{model}@{version}` became alias `{alias}`")
+                    policy::became_alias(model.as_str(), &version, &alias)
                 }
             })
         })
